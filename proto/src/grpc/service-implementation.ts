@@ -1,0 +1,133 @@
+import type {
+  DescMethodServerStreaming,
+  DescMethodUnary,
+  DescService,
+  MessageInitShape,
+  MessageShape,
+} from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import type {
+  Metadata,
+  Server,
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+  UntypedHandleCall,
+} from "@grpc/grpc-js";
+import { createServiceDefinition } from "./service-definition.js";
+import { toGrpcStatus } from "./status.js";
+
+/** What a handler knows about the call besides its request. */
+export interface CallContext {
+  readonly metadata: Metadata;
+  /** The caller's address as grpc-js reports it (e.g. "ipv4:127.0.0.1:53422"). */
+  readonly peer: string;
+  /** Aborted when the client cancels or its deadline passes. */
+  readonly signal: AbortSignal;
+  /** The TLS peer certificate's common name, when the channel is mTLS. */
+  readonly peerCommonName: string | undefined;
+  readonly method: string;
+}
+
+type UnaryHandler<M> =
+  M extends DescMethodUnary<infer I, infer O>
+    ? (request: MessageShape<I>, context: CallContext) => Promise<MessageInitShape<O>>
+    : never;
+
+type ServerStreamingHandler<M> =
+  M extends DescMethodServerStreaming<infer I, infer O>
+    ? (request: MessageShape<I>, context: CallContext) => AsyncIterable<MessageInitShape<O>>
+    : never;
+
+/** The handlers of a service: one async function (or async generator for streams) per method. */
+export type ServiceImplementation<S extends GenService<GenServiceMethods>> = {
+  [K in keyof S["method"]]: S["method"][K] extends { methodKind: "unary" }
+    ? UnaryHandler<S["method"][K]>
+    : S["method"][K] extends { methodKind: "server_streaming" }
+      ? ServerStreamingHandler<S["method"][K]>
+      : never;
+};
+
+/** Runs before every handler (authentication, audit, metrics); throw a SentraError to refuse. */
+export type CallInterceptor = (context: CallContext) => Promise<void> | void;
+
+/**
+ * Registers typed handlers on a grpc-js server. Errors thrown by a handler become gRPC statuses
+ * through the one error vocabulary; responses are created from init shapes.
+ */
+export function addService<S extends GenService<GenServiceMethods>>(
+  server: Server,
+  service: S,
+  implementation: ServiceImplementation<S>,
+  interceptors: readonly CallInterceptor[] = [],
+): void {
+  const descriptor = service as unknown as DescService;
+  const handlers: Record<string, UntypedHandleCall> = {};
+  for (const method of descriptor.methods) {
+    const handler = (implementation as Record<string, unknown>)[method.localName];
+    if (typeof handler !== "function") throw new Error(`${descriptor.typeName}.${method.name} has no handler`);
+    if (method.methodKind === "unary") {
+      handlers[method.localName] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        const context = contextOf(call, method.name);
+        void (async () => {
+          try {
+            for (const interceptor of interceptors) await interceptor(context);
+            const response = await (handler as (r: unknown, c: CallContext) => Promise<Record<string, unknown>>)(
+              call.request,
+              context,
+            );
+            callback(null, create(method.output, response));
+          } catch (error) {
+            callback(toGrpcStatus(error));
+          }
+        })();
+      };
+    } else if (method.methodKind === "server_streaming") {
+      handlers[method.localName] = (call: ServerWritableStream<unknown, unknown>) => {
+        const context = contextOf(call, method.name);
+        void (async () => {
+          try {
+            for (const interceptor of interceptors) await interceptor(context);
+            const stream = (handler as (r: unknown, c: CallContext) => AsyncIterable<Record<string, unknown>>)(
+              call.request,
+              context,
+            );
+            for await (const message of stream) {
+              if (context.signal.aborted) break;
+              if (!call.write(create(method.output, message))) {
+                await new Promise<void>((resolve) => call.once("drain", () => resolve()));
+              }
+            }
+            if (!context.signal.aborted) call.end();
+          } catch (error) {
+            if (!context.signal.aborted) call.destroy(Object.assign(new Error("stream failed"), toGrpcStatus(error)));
+          }
+        })();
+      };
+    } else {
+      throw new Error(`${descriptor.typeName}.${method.name}: ${method.methodKind} is not supported yet`);
+    }
+  }
+  server.addService(createServiceDefinition(descriptor), handlers);
+}
+
+function contextOf(
+  call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+  method: string,
+): CallContext {
+  const controller = new AbortController();
+  call.on("cancelled", () => controller.abort(new Error("call cancelled by the client")));
+  const certificate = call.getAuthContext?.()?.sslPeerCertificate;
+  return {
+    metadata: call.metadata,
+    peer: call.getPeer(),
+    signal: controller.signal,
+    peerCommonName: firstOf(certificate?.subject?.CN),
+    method,
+  };
+}
+
+function firstOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,31 @@
+export * from "./gen/sentra/v1/coordinator_service_pb.js";
+export * from "./gen/sentra/v1/estate_pb.js";
+export * from "./gen/sentra/v1/event_pb.js";
+export * from "./gen/sentra/v1/migration_pb.js";
+export * from "./gen/sentra/v1/rollout_pb.js";
+export * from "./gen/sentra/v1/satellite_service_pb.js";
+export * from "./gen/sentra/v1/workload_pb.js";
+export { addHealth, addReflection } from "./grpc/reflection.js";
+export {
+  type CallOptions,
+  createServiceClient,
+  type ServiceClient,
+  type ServiceClientOptions,
+} from "./grpc/service-client.js";
+export { createServiceDefinition } from "./grpc/service-definition.js";
+export {
+  addService,
+  type CallContext,
+  type CallInterceptor,
+  type ServiceImplementation,
+} from "./grpc/service-implementation.js";
+export { ERROR_DETAILS_METADATA_KEY, fromGrpcError, toGrpcStatus } from "./grpc/status.js";
+export {
+  parseSatelliteSubject,
+  SATELLITE_ID_PATTERN,
+  type SatelliteSubjectKind,
+  SUBJECT_ROOT,
+  satelliteSubject,
+  satelliteWildcard,
+} from "./subjects.js";
+export { msOf, type Timestamp, timestampDate, timestampFromDate, timestampFromMs, timestampMs } from "./time.js";
