@@ -15,6 +15,7 @@ import type {
   sendUnaryData,
   UntypedHandleCall,
 } from "@grpc/grpc-js";
+import { SentraError } from "@sentra/common";
 import { createServiceDefinition } from "./service-definition.js";
 import { toGrpcStatus } from "./status.js";
 
@@ -52,6 +53,13 @@ export type ServiceImplementation<S extends GenService<GenServiceMethods>> = {
 /** Runs before every handler (authentication, audit, metrics); throw a SentraError to refuse. */
 export type CallInterceptor = (context: CallContext) => Promise<void> | void;
 
+/** Hooks around every call of a service. */
+export interface AddServiceOptions {
+  interceptors?: readonly CallInterceptor[];
+  /** Called once per call when it ends: gRPC status code name ("OK" on success) and duration. */
+  onCallEnd?: (method: string, code: string, durationMs: number) => void;
+}
+
 /**
  * Registers typed handlers on a grpc-js server. Errors thrown by a handler become gRPC statuses
  * through the one error vocabulary; responses are created from init shapes.
@@ -60,8 +68,10 @@ export function addService<S extends GenService<GenServiceMethods>>(
   server: Server,
   service: S,
   implementation: ServiceImplementation<S>,
-  interceptors: readonly CallInterceptor[] = [],
+  options: AddServiceOptions = {},
 ): void {
+  const interceptors = options.interceptors ?? [];
+  const onCallEnd = options.onCallEnd ?? (() => {});
   const descriptor = service as unknown as DescService;
   const handlers: Record<string, UntypedHandleCall> = {};
   for (const method of descriptor.methods) {
@@ -70,6 +80,7 @@ export function addService<S extends GenService<GenServiceMethods>>(
     if (method.methodKind === "unary") {
       handlers[method.localName] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         const context = contextOf(call, method.name);
+        const startedAt = performance.now();
         void (async () => {
           try {
             for (const interceptor of interceptors) await interceptor(context);
@@ -78,14 +89,17 @@ export function addService<S extends GenService<GenServiceMethods>>(
               context,
             );
             callback(null, create(method.output, response));
+            onCallEnd(method.name, "OK", performance.now() - startedAt);
           } catch (error) {
             callback(toGrpcStatus(error));
+            onCallEnd(method.name, SentraError.from(error).code, performance.now() - startedAt);
           }
         })();
       };
     } else if (method.methodKind === "server_streaming") {
       handlers[method.localName] = (call: ServerWritableStream<unknown, unknown>) => {
         const context = contextOf(call, method.name);
+        const startedAt = performance.now();
         void (async () => {
           try {
             for (const interceptor of interceptors) await interceptor(context);
@@ -100,8 +114,10 @@ export function addService<S extends GenService<GenServiceMethods>>(
               }
             }
             if (!context.signal.aborted) call.end();
+            onCallEnd(method.name, context.signal.aborted ? "CANCELLED" : "OK", performance.now() - startedAt);
           } catch (error) {
             if (!context.signal.aborted) call.destroy(Object.assign(new Error("stream failed"), toGrpcStatus(error)));
+            onCallEnd(method.name, SentraError.from(error).code, performance.now() - startedAt);
           }
         })();
       };

@@ -1,0 +1,53 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
+import type { Logger } from "@sentra/common";
+import { addHealth, addReflection, addService, CoordinatorService } from "@sentra/proto";
+import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
+import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import { CoordinatorServiceHandlers } from "./coordinator-service.handlers.js";
+
+/** Serves CoordinatorService with reflection and grpc.health.v1 (port 50051 by default). */
+@Injectable()
+export class CoordinatorGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly server = new Server();
+  private boundPort = 0;
+
+  constructor(
+    private readonly handlers: CoordinatorServiceHandlers,
+    private readonly metrics: CoordinatorMetrics,
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    addService(this.server, CoordinatorService, this.handlers.implementation(), {
+      onCallEnd: (method, code, ms) => this.metrics.grpcCalls.observe({ method, code }, ms / 1000),
+    });
+    addReflection(this.server, [CoordinatorService]);
+    addHealth(this.server, [CoordinatorService]);
+    const address = `${this.config.grpc.host}:${this.config.grpc.port}`;
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolve(port),
+      ),
+    );
+    this.logger.info({ port: this.boundPort, host: this.config.grpc.host }, "gRPC CoordinatorService listening");
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2_000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

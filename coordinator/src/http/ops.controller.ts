@@ -1,0 +1,41 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Controller, Get, Header, HttpException, Inject } from "@nestjs/common";
+import type { Redis } from "ioredis";
+import type { Pool } from "mysql2/promise";
+import type { Registry } from "prom-client";
+import { METRICS_REGISTRY, MYSQL_POOL, NATS_CONNECTION, REDIS_CLIENT } from "../config/coordinator-config.js";
+
+/** /healthz (each dependency checked) and /metrics (Prometheus text). */
+@Controller()
+export class OpsController {
+  constructor(
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(MYSQL_POOL) private readonly mysql: Pool,
+  ) {}
+
+  @Get("metrics")
+  @Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  @Get("healthz")
+  async healthz(): Promise<Record<string, string>> {
+    const checks: Record<string, string> = {
+      nats: this.nats.isClosed() ? "closed" : "ok",
+      redis: await this.redis.ping().then(
+        () => "ok",
+        (error: unknown) => String(error),
+      ),
+      mysql: await this.mysql.query("SELECT 1").then(
+        () => "ok",
+        (error: unknown) => String(error),
+      ),
+    };
+    const ok = Object.values(checks).every((value) => value === "ok");
+    if (!ok) throw new HttpException({ status: "unhealthy", checks }, 503);
+    return { status: "ok", ...checks };
+  }
+}

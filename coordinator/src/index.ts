@@ -1,0 +1,2 @@
+export { type CoordinatorConfig, loadCoordinatorConfig } from "./config/coordinator-config.js";
+export { type RunningCoordinator, startCoordinator } from "./coordinator.js";

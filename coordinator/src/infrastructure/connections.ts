@@ -1,0 +1,73 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type Logger, redactUrl, SentraError } from "@sentra/common";
+import { Redis } from "ioredis";
+import { createConnection, createPool, type Pool } from "mysql2/promise";
+
+/** @default 10000 */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Connects to NATS, or fails naming what to start. Reconnects forever once connected. */
+export async function connectToNats(url: string, logger: Logger): Promise<NatsConnection> {
+  try {
+    const connection = await connect({
+      servers: url,
+      name: "sentra-coordinator",
+      timeout: CONNECT_TIMEOUT_MS,
+      maxReconnectAttempts: -1,
+    });
+    void (async () => {
+      for await (const status of connection.status()) {
+        if (status.type === "disconnect" || status.type === "reconnect")
+          logger.warn({ nats: status.type }, "NATS connection status");
+      }
+    })();
+    return connection;
+  } catch (error) {
+    throw new SentraError(
+      "UNAVAILABLE",
+      `cannot reach NATS at ${redactUrl(url)}: start nats-server -js or set NATS_URL`,
+      { cause: error },
+    );
+  }
+}
+
+/** Connects to Redis, or fails naming what to start. */
+export async function connectToRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 3 });
+  try {
+    await redis.connect();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw new SentraError(
+      "UNAVAILABLE",
+      `cannot reach Redis at ${redactUrl(url)}: start redis-server or set REDIS_URL`,
+      { cause: error },
+    );
+  }
+}
+
+/** Creates the database named in the URL if it does not exist, then a pool on it. */
+export async function connectToMysql(url: string): Promise<Pool> {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.slice(1));
+  if (!/^[A-Za-z0-9_]+$/.test(database))
+    throw SentraError.invalidArgument("MYSQL_URL", "database name must be letters, digits and _");
+  try {
+    const server = new URL(url);
+    server.pathname = "/";
+    const admin = await createConnection({ uri: server.toString(), connectTimeout: CONNECT_TIMEOUT_MS });
+    try {
+      await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+    } finally {
+      await admin.end();
+    }
+  } catch (error) {
+    throw new SentraError(
+      "UNAVAILABLE",
+      `cannot reach MySQL at ${redactUrl(url)}: start MariaDB/MySQL (root@127.0.0.1 by default) or set MYSQL_URL`,
+      { cause: error },
+    );
+  }
+  return createPool({ uri: url, connectionLimit: 10, timezone: "Z", dateStrings: false });
+}

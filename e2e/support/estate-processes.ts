@@ -1,0 +1,94 @@
+import { join } from "node:path";
+import { REPO_ROOT, type RunningProcess, startProcess, type TestNamespace } from "@sentra/testkit";
+
+/** Intervals short enough for tests, in the same ratio as production (TTL > 3 heartbeats). */
+export const TEST_HEARTBEAT_INTERVAL_MS = 500;
+export const TEST_PRICE_INTERVAL_MS = 500;
+export const TEST_PRICE_TTL_MS = 2_000;
+
+export interface CoordinatorProcess {
+  process: RunningProcess;
+  grpcAddress: string;
+  httpUrl: string;
+}
+
+/** Starts the built coordinator (`coordinator/dist/main.js`) in the test's namespace. */
+export async function startCoordinatorProcess(
+  namespace: TestNamespace,
+  env: Record<string, string> = {},
+): Promise<CoordinatorProcess> {
+  const child = startProcess(process.execPath, [join(REPO_ROOT, "coordinator/dist/main.js")], {
+    NATS_URL: namespace.urls.natsUrl,
+    REDIS_URL: namespace.urls.redisUrl,
+    MYSQL_URL: namespace.mysqlUrl,
+    SENTRA_SUBJECT_PREFIX: namespace.subjectPrefix,
+    SENTRA_REDIS_PREFIX: namespace.redisKeyPrefix,
+    SENTRA_GRPC_PORT: "0",
+    SENTRA_HTTP_PORT: "0",
+    SENTRA_PRICE_TTL_MS: String(TEST_PRICE_TTL_MS),
+    SENTRA_INVENTORY_SYNC_INTERVAL_MS: "1000",
+    ...env,
+  });
+  namespace.defer(() => child.stop());
+  const started = await child.waitForOutput(
+    /"grpcPort":(\d+).*"msg":"coordinator started"|"msg":"coordinator started".*"grpcPort":(\d+)/,
+  );
+  const line =
+    child
+      .output()
+      .split("\n")
+      .find((text) => text.includes('"coordinator started"')) ?? "";
+  const parsed = JSON.parse(line) as { httpUrl: string; grpcPort: number };
+  void started;
+  return { process: child, grpcAddress: `127.0.0.1:${parsed.grpcPort}`, httpUrl: parsed.httpUrl };
+}
+
+export interface SatelliteProcess {
+  process: RunningProcess;
+  satelliteId: string;
+  grpcEndpoint: string;
+  opsUrl: string;
+}
+
+/** Starts the built satellite (`satellite/dist/main.js`) in simulated mode in the test's namespace. */
+export async function startSatelliteProcess(
+  namespace: TestNamespace,
+  cloud: string,
+  region: string,
+  env: Record<string, string> = {},
+): Promise<SatelliteProcess> {
+  const satelliteId = `${cloud}-${region}`;
+  const child = startProcess(process.execPath, [join(REPO_ROOT, "satellite/dist/main.js")], {
+    NATS_URL: namespace.urls.natsUrl,
+    SENTRA_CLOUD: cloud,
+    SENTRA_REGION: region,
+    SENTRA_SATELLITE_ID: satelliteId,
+    SENTRA_SUBJECT_PREFIX: namespace.subjectPrefix,
+    SENTRA_HEARTBEAT_INTERVAL_MS: String(TEST_HEARTBEAT_INTERVAL_MS),
+    SENTRA_PRICE_INTERVAL_MS: String(TEST_PRICE_INTERVAL_MS),
+    SENTRA_SIM_READINESS_DELAY_MS: "200",
+    ...env,
+  });
+  namespace.defer(() => child.stop());
+  await child.waitForOutput(/"msg":"satellite started"/);
+  const line =
+    child
+      .output()
+      .split("\n")
+      .find((text) => text.includes('"satellite started"')) ?? "";
+  const parsed = JSON.parse(line) as { grpcEndpoint: string; opsUrl: string };
+  return { process: child, satelliteId, grpcEndpoint: parsed.grpcEndpoint, opsUrl: parsed.opsUrl };
+}
+
+/** Reads one sample of a Prometheus text exposition (sum over the series matching all labels). */
+export async function readMetric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) {
+      total += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+  }
+  return total;
+}

@@ -1,0 +1,181 @@
+import { create } from "@bufbuild/protobuf";
+import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
+import { SentraError } from "@sentra/common";
+import { afterEach, describe, expect, it } from "vitest";
+import { CoordinatorService } from "../gen/sentra/v1/coordinator_service_pb.js";
+import { RegionSchema } from "../gen/sentra/v1/estate_pb.js";
+import { SatelliteService } from "../gen/sentra/v1/satellite_service_pb.js";
+import { addHealth, addReflection } from "./reflection.js";
+import { createServiceClient } from "./service-client.js";
+import { addService } from "./service-implementation.js";
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) server.forceShutdown();
+});
+
+async function serve(setup: (server: Server) => void): Promise<string> {
+  const server = new Server();
+  servers.push(server);
+  setup(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  return `127.0.0.1:${port}`;
+}
+
+describe("protobuf-es ↔ grpc-js adapter", () => {
+  it("round-trips typed unary calls, including nested messages and maps", async () => {
+    const calls: string[] = [];
+    const address = await serve((server) =>
+      addService(
+        server,
+        SatelliteService,
+        {
+          getSatelliteInfo: async () => ({
+            satelliteId: "aws-us-east-1",
+            region: create(RegionSchema, { cloud: "aws", name: "us-east-1", latitude: 38.1, longitude: -78.4 }),
+            clusters: ["a", "b"],
+            version: "1",
+          }),
+          listWorkloads: async (request) => ({
+            workloads: [
+              { ref: { namespace: request.namespace, name: "api" }, labels: { app: "api" }, memoryBytes: 512n },
+            ],
+          }),
+          getWorkload: async () => ({}),
+          scaleWorkload: async () => ({}),
+        },
+        { onCallEnd: (method, code) => calls.push(`${method}:${code}`) },
+      ),
+    );
+    const client = createServiceClient(SatelliteService, address, credentials.createInsecure());
+    try {
+      const info = await client.getSatelliteInfo({});
+      expect(info.region?.latitude).toBeCloseTo(38.1);
+      expect(info.clusters).toEqual(["a", "b"]);
+      const { workloads } = await client.listWorkloads({ namespace: "shop" });
+      expect(workloads[0]?.ref?.namespace).toBe("shop");
+      expect(workloads[0]?.labels).toEqual({ app: "api" });
+      expect(workloads[0]?.memoryBytes).toBe(512n);
+      expect(calls).toEqual(["GetSatelliteInfo:OK", "ListWorkloads:OK"]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("turns a SentraError into the matching gRPC status with field and details, and back", async () => {
+    const address = await serve((server) =>
+      addService(server, CoordinatorService, {
+        listSatellites: async () => {
+          throw new SentraError("FAILED_PRECONDITION", "margin is negative", { details: { marginUsd: -1.25 } });
+        },
+        listRegions: async () => {
+          throw SentraError.invalidArgument("cloud", "must be aws, gcp or azure");
+        },
+        listWorkloads: async () => {
+          throw new Error("boom");
+        },
+      }),
+    );
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure());
+    try {
+      await expect(client.listSatellites({})).rejects.toMatchObject({
+        code: "FAILED_PRECONDITION",
+        message: "margin is negative",
+        details: { marginUsd: -1.25 },
+      });
+      await expect(client.listRegions({ cloud: "x" })).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+        field: "cloud",
+      });
+      await expect(client.listWorkloads({})).rejects.toMatchObject({ code: "INTERNAL", message: "boom" });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("gives every unary call a deadline, so a hung handler cannot hang the caller", async () => {
+    const address = await serve((server) =>
+      addService(server, CoordinatorService, {
+        listSatellites: () => new Promise(() => {}),
+        listRegions: async () => ({}),
+        listWorkloads: async () => ({}),
+      }),
+    );
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure(), {
+      defaultTimeoutMs: 200,
+    });
+    try {
+      const startedAt = Date.now();
+      await expect(client.listSatellites({})).rejects.toMatchObject({ code: "DEADLINE_EXCEEDED" });
+      expect(Date.now() - startedAt).toBeLessThan(2_000);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("answers grpc.health.v1 and server reflection for generic tools", async () => {
+    const address = await serve((server) => {
+      addService(server, CoordinatorService, {
+        listSatellites: async () => ({}),
+        listRegions: async () => ({}),
+        listWorkloads: async () => ({}),
+      });
+      addReflection(server, [CoordinatorService]);
+      addHealth(server, [CoordinatorService]);
+    });
+    const grpc = await import("@grpc/grpc-js");
+    const protoLoader = await import("@grpc/proto-loader");
+    const { createRequire } = await import("node:module");
+    const require = createRequire(import.meta.url);
+    const healthProto = require.resolve("grpc-health-check/proto/health/v1/health.proto");
+    const reflectionProto = require.resolve("@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+    const loaded = grpc.loadPackageDefinition(
+      protoLoader.loadSync([healthProto, reflectionProto], { enums: String }),
+    ) as unknown as {
+      grpc: {
+        health: {
+          v1: {
+            Health: new (
+              address: string,
+              creds: unknown,
+            ) => Record<string, (...args: unknown[]) => unknown> & { close(): void };
+          };
+        };
+        reflection: {
+          v1: {
+            ServerReflection: new (
+              address: string,
+              creds: unknown,
+            ) => Record<string, (...args: unknown[]) => unknown> & { close(): void };
+          };
+        };
+      };
+    };
+    const health = new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+    const status = await new Promise<{ status: string }>((resolve, reject) =>
+      health.Check?.(
+        { service: "sentra.v1.CoordinatorService" },
+        (error: Error | null, response: { status: string }) => (error ? reject(error) : resolve(response)),
+      ),
+    );
+    expect(status.status).toBe("SERVING");
+    health.close();
+
+    const reflection = new loaded.grpc.reflection.v1.ServerReflection(address, grpc.credentials.createInsecure());
+    const stream = reflection.ServerReflectionInfo?.() as NodeJS.ReadWriteStream & { end(): void };
+    const services = await new Promise<string[]>((resolve, reject) => {
+      stream.on("data", (response: { listServicesResponse?: { service: Array<{ name: string }> } }) => {
+        resolve(response.listServicesResponse?.service.map((service) => service.name) ?? []);
+        stream.end();
+      });
+      stream.on("error", reject);
+      stream.write({ listServices: "*" } as never);
+    });
+    expect(services).toContain("sentra.v1.CoordinatorService");
+    reflection.close();
+  });
+});

@@ -1,0 +1,136 @@
+import {
+  AppsV1Api,
+  type KubeConfig,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+} from "@kubernetes/client-node";
+import { type Logger, SentraError } from "@sentra/common";
+
+/** @default 1000 — first delay before an informer that lost its watch re-lists; doubles to 30 s. */
+const INFORMER_RESTART_BASE_MS = 1_000;
+const INFORMER_RESTART_MAX_MS = 30_000;
+
+/** A cluster's connection state as the satellite last saw it. */
+export interface ClusterState {
+  reachable: boolean;
+  error: string | undefined;
+}
+
+/**
+ * One Kubernetes cluster (kube context), reached only through @kubernetes/client-node — the same
+ * code path for a simulated cluster and a real one. Deployments are kept in an informer cache
+ * (list + watch, re-listed after a dropped watch) so inventory reads never hit the API server.
+ */
+export class KubeCluster {
+  private readonly apps: AppsV1Api;
+  private readonly informer;
+  private state: ClusterState = { reachable: false, error: "not started" };
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartDelayMs = INFORMER_RESTART_BASE_MS;
+  private stopped = false;
+
+  constructor(
+    readonly name: string,
+    kubeConfig: KubeConfig,
+    private readonly logger: Logger,
+  ) {
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.informer = makeInformer<V1Deployment>(kubeConfig, "/apis/apps/v1/deployments", () =>
+      this.apps.listDeploymentForAllNamespaces(),
+    );
+    this.informer.on("connect", () => {
+      this.state = { reachable: true, error: undefined };
+      this.restartDelayMs = INFORMER_RESTART_BASE_MS;
+    });
+    this.informer.on("error", (error: unknown) => this.onInformerError(error));
+  }
+
+  /** Starts the informer; resolves after the first list, rejects if the cluster cannot be listed. */
+  async start(): Promise<void> {
+    await this.informer.start();
+    this.state = { reachable: true, error: undefined };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.informer.stop();
+  }
+
+  health(): ClusterState {
+    return this.state;
+  }
+
+  /** Deployments as last seen by the informer. */
+  deployments(): V1Deployment[] {
+    return this.informer.list();
+  }
+
+  /** Reads one Deployment from the API server (not the cache): saga steps need fresh status. */
+  async getDeployment(namespace: string, name: string): Promise<V1Deployment> {
+    try {
+      return await this.apps.readNamespacedDeployment({ namespace, name });
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/${name}`);
+    }
+  }
+
+  /**
+   * Sets desired replicas and records the command's idempotency key on the Deployment in the same
+   * merge patch, so a retried command is recognised even after a satellite restart.
+   */
+  async scaleDeployment(
+    namespace: string,
+    name: string,
+    replicas: number,
+    annotations: Record<string, string>,
+  ): Promise<V1Deployment> {
+    try {
+      return await this.apps.patchNamespacedDeployment(
+        { namespace, name, body: { spec: { replicas }, metadata: { annotations } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/${name}`);
+    }
+  }
+
+  private onInformerError(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.state = { reachable: false, error: message };
+    if (this.stopped) return;
+    this.logger.warn({ cluster: this.name, err: message, retryInMs: this.restartDelayMs }, "deployment watch lost");
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.informer.start().catch((restartError: unknown) => this.onInformerError(restartError));
+    }, this.restartDelayMs);
+    this.restartDelayMs = Math.min(this.restartDelayMs * 2, INFORMER_RESTART_MAX_MS);
+  }
+}
+
+/** Maps client-node errors (ApiException with a `code`) onto the error vocabulary. */
+function kubeError(error: unknown, what: string): SentraError {
+  const status = (error as { code?: number }).code;
+  const body = (error as { body?: unknown }).body;
+  let message = error instanceof Error ? error.message : String(error);
+  if (typeof body === "string") {
+    try {
+      message = (JSON.parse(body) as { message?: string }).message ?? message;
+    } catch {
+      // Not a Status object; keep the client's message.
+    }
+  }
+  const code =
+    status === 404
+      ? "NOT_FOUND"
+      : status === 409
+        ? "ABORTED"
+        : status === 400 || status === 422
+          ? "INVALID_ARGUMENT"
+          : status === 403 || status === 401
+            ? "PERMISSION_DENIED"
+            : "UNAVAILABLE";
+  return new SentraError(code, `${what}: ${message}`, { cause: error });
+}

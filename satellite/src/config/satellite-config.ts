@@ -1,0 +1,139 @@
+import { parseConfig } from "@sentra/common";
+import { SATELLITE_ID_PATTERN } from "@sentra/proto";
+import { z } from "zod";
+
+/** @default 2000 — the heartbeat period the coordinator's staleness rule (3 missed) is built on. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
+/** @default 5000 */
+export const DEFAULT_PRICE_INTERVAL_MS = 5_000;
+/** @default 2000 — how long simulated Deployments take to become ready after a scale-up. */
+export const DEFAULT_SIM_READINESS_DELAY_MS = 2_000;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveMs = z.coerce.number().int().min(50).max(3_600_000);
+const list = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .optional();
+
+const schema = z
+  .object({
+    SENTRA_CLOUD: z.enum(["aws", "gcp", "azure"], { message: "must be aws, gcp or azure" }),
+    SENTRA_REGION: z.string().regex(/^[a-z0-9-]+$/, "must be a cloud region name such as eu-west-1"),
+    SENTRA_SATELLITE_ID: z
+      .string()
+      .regex(SATELLITE_ID_PATTERN, "lowercase letters, digits, - and _ (max 63)")
+      .optional(),
+    SENTRA_REGION_LATITUDE: z.coerce.number().min(-90).max(90).optional(),
+    SENTRA_REGION_LONGITUDE: z.coerce.number().min(-180).max(180).optional(),
+    KUBECONFIG: z.string().optional(),
+    SENTRA_KUBE_CONTEXTS: list,
+    SENTRA_SIM_CLUSTERS: z.coerce.number().int().min(1).max(16).default(1),
+    SENTRA_SIM_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SIM_READINESS_DELAY_MS),
+    NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+    SENTRA_SUBJECT_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]*$/, "one subject token")
+      .default(""),
+    SENTRA_GRPC_HOST: z.string().default("127.0.0.1"),
+    SENTRA_GRPC_PORT: port.default(0),
+    SENTRA_GRPC_ADVERTISED_ENDPOINT: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, "must be host:port")
+      .optional(),
+    SENTRA_HTTP_HOST: z.string().default("127.0.0.1"),
+    SENTRA_HTTP_PORT: port.default(0),
+    SENTRA_HEARTBEAT_INTERVAL_MS: positiveMs.default(DEFAULT_HEARTBEAT_INTERVAL_MS),
+    SENTRA_PRICE_INTERVAL_MS: positiveMs.default(DEFAULT_PRICE_INTERVAL_MS),
+    SENTRA_PRICE_SOURCE: z.enum(["model", "replay"]).default("model"),
+    SENTRA_PRICE_SEED: z.coerce.number().int().optional(),
+    SENTRA_PRICE_REPLAY_CSV: z.string().optional(),
+    SENTRA_PRICE_REPLAY_SPEED: z.coerce.number().positive().default(3_600),
+    SENTRA_INSTANCE_TYPES: list,
+    SENTRA_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  })
+  .superRefine((env, context) => {
+    if (env.SENTRA_PRICE_SOURCE === "replay" && !env.SENTRA_PRICE_REPLAY_CSV) {
+      context.addIssue({
+        code: "custom",
+        path: ["SENTRA_PRICE_REPLAY_CSV"],
+        message: "required when SENTRA_PRICE_SOURCE=replay",
+      });
+    }
+    if ((env.SENTRA_REGION_LATITUDE === undefined) !== (env.SENTRA_REGION_LONGITUDE === undefined)) {
+      context.addIssue({
+        code: "custom",
+        path: ["SENTRA_REGION_LONGITUDE"],
+        message: "give latitude and longitude together",
+      });
+    }
+  });
+
+/** The satellite's configuration, parsed once at start-up from the environment. */
+export interface SatelliteConfig {
+  satelliteId: string;
+  cloud: "aws" | "gcp" | "azure";
+  region: string;
+  coordinates: { latitude: number; longitude: number } | undefined;
+  /** Real clusters from a kubeconfig; undefined means simulated mode. */
+  kube: { kubeconfigPath: string | undefined; contexts: string[] } | undefined;
+  simulation: { clusters: number; readinessDelayMs: number };
+  natsUrl: string;
+  subjectPrefix: string;
+  /** `advertisedEndpoint`: what the coordinator dials; default host:bound port. */
+  grpc: { host: string; port: number; advertisedEndpoint: string | undefined };
+  http: { host: string; port: number };
+  heartbeatIntervalMs: number;
+  priceIntervalMs: number;
+  price: {
+    source: "model" | "replay";
+    seed: number | undefined;
+    replayCsv: string | undefined;
+    replaySpeed: number;
+    instanceTypes: string[] | undefined;
+  };
+  logLevel: string;
+}
+
+export function loadSatelliteConfig(env: Record<string, string | undefined>): SatelliteConfig {
+  const parsed = parseConfig("satellite", schema, env);
+  // Simulated mode is the default where no kubeconfig is given (DESIGN "Running it").
+  const kube =
+    parsed.KUBECONFIG !== undefined || parsed.SENTRA_KUBE_CONTEXTS !== undefined
+      ? { kubeconfigPath: parsed.KUBECONFIG, contexts: parsed.SENTRA_KUBE_CONTEXTS ?? [] }
+      : undefined;
+  return Object.freeze({
+    satelliteId: parsed.SENTRA_SATELLITE_ID ?? `${parsed.SENTRA_CLOUD}-${parsed.SENTRA_REGION}`,
+    cloud: parsed.SENTRA_CLOUD,
+    region: parsed.SENTRA_REGION,
+    coordinates:
+      parsed.SENTRA_REGION_LATITUDE !== undefined && parsed.SENTRA_REGION_LONGITUDE !== undefined
+        ? { latitude: parsed.SENTRA_REGION_LATITUDE, longitude: parsed.SENTRA_REGION_LONGITUDE }
+        : undefined,
+    kube,
+    simulation: { clusters: parsed.SENTRA_SIM_CLUSTERS, readinessDelayMs: parsed.SENTRA_SIM_READINESS_DELAY_MS },
+    natsUrl: parsed.NATS_URL,
+    subjectPrefix: parsed.SENTRA_SUBJECT_PREFIX,
+    grpc: {
+      host: parsed.SENTRA_GRPC_HOST,
+      port: parsed.SENTRA_GRPC_PORT,
+      advertisedEndpoint: parsed.SENTRA_GRPC_ADVERTISED_ENDPOINT,
+    },
+    http: { host: parsed.SENTRA_HTTP_HOST, port: parsed.SENTRA_HTTP_PORT },
+    heartbeatIntervalMs: parsed.SENTRA_HEARTBEAT_INTERVAL_MS,
+    priceIntervalMs: parsed.SENTRA_PRICE_INTERVAL_MS,
+    price: {
+      source: parsed.SENTRA_PRICE_SOURCE,
+      seed: parsed.SENTRA_PRICE_SEED,
+      replayCsv: parsed.SENTRA_PRICE_REPLAY_CSV,
+      replaySpeed: parsed.SENTRA_PRICE_REPLAY_SPEED,
+      instanceTypes: parsed.SENTRA_INSTANCE_TYPES,
+    },
+    logLevel: parsed.SENTRA_LOG_LEVEL,
+  });
+}

@@ -1,0 +1,128 @@
+import { SentraError } from "@sentra/common";
+import {
+  type SatelliteService,
+  type ScaleWorkloadResponse,
+  type ServiceImplementation,
+  type WorkloadRef,
+} from "@sentra/proto";
+import type { ClusterRegistry } from "../cluster/cluster-registry.js";
+import type { KubeCluster } from "../cluster/kube-cluster.js";
+import type { SatelliteIdentity } from "../satellite-identity.js";
+import { toWorkload } from "../workload/workload-mapper.js";
+import { IdempotencyCache } from "./idempotency-cache.js";
+
+/** Annotation holding the idempotency key of the last command applied to a Deployment. */
+export const LAST_COMMAND_ANNOTATION = "sentra.io/last-command";
+/** Annotation holding the replicas the Deployment had before that command. */
+export const LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION = "sentra.io/last-command-previous-replicas";
+/** Upper bound on replicas one command may ask for; protects clusters from typos. @default 1000 */
+export const MAX_REPLICAS = 1_000;
+
+/** The SatelliteService handlers: inventory from the informer caches, commands through client-node. */
+export function createSatelliteServiceHandlers(
+  identity: SatelliteIdentity,
+  clusters: ClusterRegistry,
+): ServiceImplementation<typeof SatelliteService> {
+  const scaleResults = new IdempotencyCache<ScaleWorkloadResponse>();
+  const locate = (ref: WorkloadRef | undefined): { cluster: KubeCluster; namespace: string; name: string } => {
+    if (!ref) throw SentraError.invalidArgument("workload", "is required");
+    if (ref.satelliteId && ref.satelliteId !== identity.satelliteId) {
+      throw SentraError.invalidArgument(
+        "workload.satellite_id",
+        `this is satellite ${identity.satelliteId}, not ${ref.satelliteId}`,
+      );
+    }
+    if (!ref.namespace) throw SentraError.invalidArgument("workload.namespace", "is required");
+    if (!ref.name) throw SentraError.invalidArgument("workload.name", "is required");
+    const clusterName = ref.cluster || (clusters.names().length === 1 ? clusters.names()[0] : undefined);
+    if (!clusterName)
+      throw SentraError.invalidArgument("workload.cluster", "is required when a satellite manages several clusters");
+    return { cluster: clusters.get(clusterName), namespace: ref.namespace, name: ref.name };
+  };
+  const location = (cluster: string) => ({
+    satelliteId: identity.satelliteId,
+    cluster,
+    region: identity.region.name,
+    cloud: identity.region.cloud,
+  });
+
+  return {
+    async getSatelliteInfo() {
+      return {
+        satelliteId: identity.satelliteId,
+        region: identity.region,
+        clusters: clusters.names(),
+        version: identity.version,
+      };
+    },
+
+    async listWorkloads(request) {
+      const selected = request.cluster ? [clusters.get(request.cluster)] : clusters.all();
+      const now = new Date();
+      const workloads = selected.flatMap((cluster) =>
+        cluster
+          .deployments()
+          .filter((deployment) => !request.namespace || deployment.metadata?.namespace === request.namespace)
+          .map((deployment) => toWorkload(deployment, location(cluster.name), now)),
+      );
+      workloads.sort((a, b) =>
+        `${a.ref?.cluster}/${a.ref?.namespace}/${a.ref?.name}`.localeCompare(
+          `${b.ref?.cluster}/${b.ref?.namespace}/${b.ref?.name}`,
+        ),
+      );
+      return { workloads };
+    },
+
+    async getWorkload(request) {
+      const { cluster, namespace, name } = locate(request.workload);
+      const deployment = await cluster.getDeployment(namespace, name);
+      return { workload: toWorkload(deployment, location(cluster.name)) };
+    },
+
+    async scaleWorkload(request) {
+      const { cluster, namespace, name } = locate(request.workload);
+      if (!request.idempotencyKey)
+        throw SentraError.invalidArgument("idempotency_key", "is required for a mutating call");
+      if (request.idempotencyKey.length > 200)
+        throw SentraError.invalidArgument("idempotency_key", "is longer than 200 characters");
+      if (request.replicas > MAX_REPLICAS)
+        throw SentraError.invalidArgument("replicas", `must be at most ${MAX_REPLICAS}`);
+      const key = `${cluster.name}/${namespace}/${name}/${request.idempotencyKey}`;
+      return scaleResults.run(
+        key,
+        async () => {
+          const current = await cluster.getDeployment(namespace, name);
+          const annotations = current.metadata?.annotations ?? {};
+          // The key on the Deployment itself survives a satellite restart: the command already ran.
+          if (annotations[LAST_COMMAND_ANNOTATION] === request.idempotencyKey) {
+            return {
+              workload: toWorkload(current, location(cluster.name)),
+              previousReplicas: Number(
+                annotations[LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION] ?? current.spec?.replicas ?? 0,
+              ),
+              replayed: true,
+            } as ScaleWorkloadResponse;
+          }
+          const previousReplicas = current.spec?.replicas ?? 0;
+          if (request.expectedReplicas !== undefined && request.expectedReplicas !== previousReplicas) {
+            throw new SentraError(
+              "FAILED_PRECONDITION",
+              `${namespace}/${name} has ${previousReplicas} desired replicas, expected ${request.expectedReplicas}`,
+              { field: "expected_replicas", details: { actual: previousReplicas, expected: request.expectedReplicas } },
+            );
+          }
+          const updated = await cluster.scaleDeployment(namespace, name, request.replicas, {
+            [LAST_COMMAND_ANNOTATION]: request.idempotencyKey,
+            [LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION]: String(previousReplicas),
+          });
+          return {
+            workload: toWorkload(updated, location(cluster.name)),
+            previousReplicas,
+            replayed: false,
+          } as ScaleWorkloadResponse;
+        },
+        (first) => ({ ...first, replayed: true }),
+      );
+    },
+  };
+}

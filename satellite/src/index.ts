@@ -1,0 +1,3 @@
+export { loadSatelliteConfig, type SatelliteConfig } from "./config/satellite-config.js";
+export { type RunningSatellite, SATELLITE_VERSION, startSatellite } from "./satellite.js";
+export type { SatelliteIdentity } from "./satellite-identity.js";

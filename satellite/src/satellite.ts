@@ -1,0 +1,200 @@
+import { create } from "@bufbuild/protobuf";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createLogger, createMetricsRegistry, type Logger, redactUrl, SentraError } from "@sentra/common";
+import { addHealth, addReflection, addService, RegionSchema, SatelliteService } from "@sentra/proto";
+import { Counter, Gauge, Histogram } from "prom-client";
+import { ClusterRegistry } from "./cluster/cluster-registry.js";
+import type { SatelliteConfig } from "./config/satellite-config.js";
+import { createSatelliteServiceHandlers } from "./grpc/satellite-service-handlers.js";
+import { startOpsServer } from "./ops/ops-server.js";
+import { findRegion } from "./region/index.js";
+import type { SatelliteIdentity } from "./satellite-identity.js";
+import { createPriceSource } from "./telemetry/price-source-factory.js";
+import { SatellitePublisher } from "./telemetry/satellite-publisher.js";
+
+/** @default 10000 — how long start-up waits for NATS before failing with a clear message. */
+const NATS_CONNECT_TIMEOUT_MS = 10_000;
+export const SATELLITE_VERSION = "0.1.0";
+
+/** A started satellite: its endpoints, and `close()` which stops everything it started. */
+export interface RunningSatellite {
+  readonly identity: SatelliteIdentity;
+  readonly grpcEndpoint: string;
+  readonly opsUrl: string;
+  readonly clusters: ClusterRegistry;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Composition root: clusters, price source, NATS publisher, gRPC service, ops endpoints. */
+export async function startSatellite(
+  config: SatelliteConfig,
+  logger = createLogger("satellite", config.logLevel),
+): Promise<RunningSatellite> {
+  const startedAt = new Date();
+  const identity = resolveIdentity(config);
+  const log = logger.child({ satelliteId: identity.satelliteId });
+  const registry = createMetricsRegistry("satellite");
+  const closers: Array<() => Promise<void> | void> = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        log.warn({ err: String(error) }, "error while stopping");
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const clusters = await ClusterRegistry.start(config, log);
+    closers.push(() => clusters.stop());
+    const prices = createPriceSource(config, startedAt);
+
+    const grpcServer = new Server();
+    const grpcCalls = new Histogram({
+      name: "sentra_satellite_grpc_call_duration_seconds",
+      help: "SatelliteService call duration by method and status code",
+      labelNames: ["method", "code"],
+      registers: [registry],
+    });
+    addService(grpcServer, SatelliteService, createSatelliteServiceHandlers(identity, clusters), {
+      onCallEnd: (method, code, ms) => grpcCalls.observe({ method, code }, ms / 1000),
+    });
+    addReflection(grpcServer, [SatelliteService]);
+    addHealth(grpcServer, [SatelliteService]);
+    const grpcPort = await new Promise<number>((resolve, reject) =>
+      grpcServer.bindAsync(
+        `${config.grpc.host}:${config.grpc.port}`,
+        ServerCredentials.createInsecure(),
+        (error, port) => (error ? reject(error) : resolve(port)),
+      ),
+    );
+    closers.push(() => new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())));
+    const grpcEndpoint = config.grpc.advertisedEndpoint ?? `${config.grpc.host}:${grpcPort}`;
+
+    const nats = await connectNats(config.natsUrl, identity.satelliteId, log);
+    closers.push(() => nats.drain());
+
+    const publisher = new SatellitePublisher(
+      nats,
+      identity,
+      clusters,
+      prices,
+      {
+        heartbeatIntervalMs: config.heartbeatIntervalMs,
+        priceIntervalMs: config.priceIntervalMs,
+        subjectPrefix: config.subjectPrefix,
+        grpcEndpoint,
+        startedAt,
+      },
+      {
+        published: new Counter({
+          name: "sentra_satellite_messages_published_total",
+          help: "NATS messages published",
+          labelNames: ["kind"],
+          registers: [registry],
+        }),
+        publishErrors: new Counter({
+          name: "sentra_satellite_publish_errors_total",
+          help: "NATS publishes that failed",
+          labelNames: ["kind"],
+          registers: [registry],
+        }),
+        clusterReachable: new Gauge({
+          name: "sentra_satellite_cluster_reachable",
+          help: "1 when the cluster's API answers",
+          labelNames: ["cluster"],
+          registers: [registry],
+        }),
+        spotPrice: new Gauge({
+          name: "sentra_satellite_spot_price_usd_per_hour",
+          help: "Latest spot price",
+          labelNames: ["instance_type", "zone"],
+          registers: [registry],
+        }),
+      },
+      log,
+    );
+    publisher.start();
+    closers.push(() => publisher.stop());
+
+    const ops = await startOpsServer(config.http.host, config.http.port, registry, () => {
+      const clusterStates = clusters.all().map((cluster) => ({ cluster: cluster.name, ...cluster.health() }));
+      return {
+        ok: !nats.isClosed(),
+        satelliteId: identity.satelliteId,
+        nats: nats.isClosed() ? "closed" : "open",
+        clusters: clusterStates,
+      };
+    });
+    closers.push(() => ops.close());
+
+    log.info(
+      {
+        grpcEndpoint,
+        opsUrl: ops.url,
+        clusters: clusters.names(),
+        region: identity.region.name,
+        nats: redactUrl(config.natsUrl),
+      },
+      "satellite started",
+    );
+    return { identity, grpcEndpoint, opsUrl: ops.url, clusters, logger: log, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function resolveIdentity(config: SatelliteConfig): SatelliteIdentity {
+  const known = findRegion(config.cloud, config.region);
+  const coordinates =
+    config.coordinates ?? (known ? { latitude: known.latitude, longitude: known.longitude } : undefined);
+  if (!coordinates) {
+    throw SentraError.invalidArgument(
+      "SENTRA_REGION_LATITUDE",
+      `region ${config.cloud}/${config.region} is not in the built-in catalogue: set SENTRA_REGION_LATITUDE and SENTRA_REGION_LONGITUDE`,
+    );
+  }
+  return {
+    satelliteId: config.satelliteId,
+    version: SATELLITE_VERSION,
+    region: create(RegionSchema, {
+      cloud: config.cloud,
+      name: config.region,
+      displayName: known?.displayName ?? config.region,
+      city: known?.city ?? "",
+      latitude: coordinates.latitude,
+      longitude: coordinates.longitude,
+    }),
+  };
+}
+
+async function connectNats(url: string, satelliteId: string, logger: Logger): Promise<NatsConnection> {
+  try {
+    const connection = await connect({
+      servers: url,
+      name: `sentra-satellite-${satelliteId}`,
+      timeout: NATS_CONNECT_TIMEOUT_MS,
+      // After the first connection, never give up: a satellite keeps guarding its cluster offline.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+    });
+    void (async () => {
+      for await (const status of connection.status()) {
+        if (status.type === "disconnect" || status.type === "reconnect")
+          logger.warn({ nats: status.type }, "NATS connection status");
+      }
+    })();
+    return connection;
+  } catch (error) {
+    throw new SentraError(
+      "UNAVAILABLE",
+      `cannot reach NATS at ${redactUrl(url)}: start nats-server with JetStream (nats-server -js) or set NATS_URL`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import type { SatelliteConfig } from "../config/satellite-config.js";
+import { createCsvPriceReplay, createSpotPriceModel, type SpotPriceSource } from "../price/index.js";
+
+/** The price source the configuration asks for: the seeded model, or replay of a recorded CSV. */
+export function createPriceSource(config: SatelliteConfig, start: Date): SpotPriceSource {
+  if (config.price.source === "replay" && config.price.replayCsv) {
+    return createCsvPriceReplay({
+      path: config.price.replayCsv,
+      cloud: config.cloud,
+      region: config.region,
+      start,
+      speed: config.price.replaySpeed,
+      loop: true,
+      ...(config.price.instanceTypes ? { instanceTypes: config.price.instanceTypes } : {}),
+    });
+  }
+  return createSpotPriceModel({
+    cloud: config.cloud,
+    region: config.region,
+    seed: config.price.seed ?? hashSeed(config.satelliteId),
+    start,
+    ...(config.price.instanceTypes ? { instanceTypes: config.price.instanceTypes } : {}),
+  });
+}
+
+/** A stable seed per satellite id, so a satellite's simulated prices are reproducible. */
+function hashSeed(text: string): number {
+  let hash = 2166136261;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 16777619);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,145 @@
+// `npm run demo`: the demo estate on this machine — the coordinator plus one simulated satellite
+// per real cloud region — against NATS, Redis and MySQL from the environment (localhost defaults).
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+
+const env = {
+  NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+  REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  MYSQL_URL: process.env.MYSQL_URL ?? "mysql://root@127.0.0.1:3306/sentra",
+};
+
+/** One satellite per real region; coordinates come from the satellite's region catalogue. */
+const SATELLITES = [
+  { cloud: "aws", region: "us-east-1" },
+  { cloud: "aws", region: "eu-west-1" },
+  { cloud: "aws", region: "ap-southeast-1" },
+  { cloud: "aws", region: "sa-east-1" },
+  { cloud: "gcp", region: "europe-west1" },
+  { cloud: "gcp", region: "asia-northeast1" },
+  { cloud: "azure", region: "eastus" },
+];
+
+const HINTS = {
+  NATS_URL:
+    "NATS with JetStream: `nats-server -js` (Debian: apt-get install nats-server), or `docker compose up -d nats`",
+  REDIS_URL: "Redis: `redis-server` (Debian: apt-get install redis-server), or `docker compose up -d redis`",
+  MYSQL_URL:
+    "MySQL/MariaDB with root@127.0.0.1: (Debian: apt-get install mariadb-server), or `docker compose up -d mysql`",
+};
+
+function reachable(url, defaultPort) {
+  const parsed = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: parsed.hostname, port: Number(parsed.port || defaultPort) });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1500, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+const missing = [];
+for (const [name, port] of [
+  ["NATS_URL", 4222],
+  ["REDIS_URL", 6379],
+  ["MYSQL_URL", 3306],
+]) {
+  if (!(await reachable(env[name], port)))
+    missing.push(`  ${name}=${env[name]} does not answer. Start ${HINTS[name]}.`);
+}
+if (missing.length) {
+  console.error(`The demo needs NATS, Redis and MySQL:\n${missing.join("\n")}`);
+  process.exit(1);
+}
+
+const COLORS = [36, 33, 35, 32, 34, 91, 92, 93, 94, 95];
+const children = [];
+const raw = process.env.SENTRA_DEMO_LOG === "json";
+
+function start(name, script, extraEnv, color) {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env, ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push({ name, child });
+  const prefix = `\x1b[${color}m${name.padEnd(22)}\x1b[0m`;
+  let buffer = "";
+  const onData = (chunk) => {
+    buffer += chunk.toString();
+    for (let index = buffer.indexOf("\n"); index >= 0; index = buffer.indexOf("\n")) {
+      const line = buffer.slice(0, index);
+      buffer = buffer.slice(index + 1);
+      if (raw) {
+        console.log(`${prefix} ${line}`);
+        continue;
+      }
+      try {
+        const { level, msg, time, component, name: _n, satelliteId, pid, hostname, ...rest } = JSON.parse(line);
+        const levelName = level >= 50 ? "\x1b[31mERROR\x1b[0m" : level >= 40 ? "\x1b[33mWARN \x1b[0m" : "INFO ";
+        const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : "";
+        console.log(`${prefix} ${levelName} ${msg}${extra}`);
+      } catch {
+        console.log(`${prefix} ${line}`);
+      }
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  child.on("exit", (code, signal) => {
+    if (!stopping) console.error(`${prefix} exited (${signal ?? code})`);
+  });
+  return child;
+}
+
+let stopping = false;
+async function stopAll() {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping the demo estate…");
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once("exit", resolve);
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+        }),
+    ),
+  );
+  process.exit(0);
+}
+process.on("SIGINT", stopAll);
+process.on("SIGTERM", stopAll);
+
+const httpPort = process.env.SENTRA_HTTP_PORT ?? "3000";
+const grpcPort = process.env.SENTRA_GRPC_PORT ?? "50051";
+start("coordinator", "coordinator/dist/main.js", { SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort }, 97);
+await new Promise((resolve) => setTimeout(resolve, 1500));
+SATELLITES.forEach(({ cloud, region }, index) => {
+  start(
+    `${cloud}-${region}`,
+    "satellite/dist/main.js",
+    {
+      SENTRA_CLOUD: cloud,
+      SENTRA_REGION: region,
+      SENTRA_GRPC_PORT: String(50061 + index),
+      SENTRA_HTTP_PORT: String(9461 + index),
+    },
+    COLORS[index % COLORS.length],
+  );
+});
+
+setTimeout(() => {
+  console.log(`
+\x1b[1mSentra demo estate is running\x1b[0m (Ctrl-C stops it)
+  coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
+  coordinator gRPC   127.0.0.1:${grpcPort}           (reflection on: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
+  satellites         ${SATELLITES.map(({ cloud, region }, i) => `${cloud}-${region} gRPC :${50061 + i} metrics :${9461 + i}`).join("\n                     ")}
+  try:  grpcurl -plaintext 127.0.0.1:${grpcPort} sentra.v1.CoordinatorService/ListRegions
+`);
+}, 4000).unref();

@@ -1,0 +1,7 @@
+export { type RunningProcess, startProcess } from "./child-process.js";
+export { eventually } from "./eventually.js";
+export { isReachable } from "./reachability.js";
+export { REPO_ROOT, sharedDataDir } from "./repo-paths.js";
+export { provisionServices } from "./service-provisioner.js";
+export { type ServiceUrls, serviceUrlsFromEnv } from "./service-urls.js";
+export { createTestNamespace, type TestNamespace } from "./test-namespace.js";
