@@ -1,4 +1,6 @@
-import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createTestNamespace, eventually, sharedDataDir, type TestNamespace } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   readMetric,
@@ -37,6 +39,10 @@ describe("live estate over real NATS, Redis and MariaDB", () => {
       startSatelliteProcess(namespace, "gcp", "europe-west1"),
     ]);
     const startedAt = Date.now();
+    const regionsFile = JSON.parse(readFileSync(join(sharedDataDir(), "regions.json"), "utf8")) as {
+      regions: Array<{ cloud: string; region: string; lat: number; lon: number }>;
+    };
+    const awsUsEast1 = regionsFile.regions.find((r) => r.cloud === "aws" && r.region === "us-east-1") ?? { lat: NaN, lon: NaN };
     const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress);
     namespace.defer(() => client.close());
 
@@ -48,7 +54,9 @@ describe("live estate over real NATS, Redis and MariaDB", () => {
       ]);
       const aws = satellites.find((s) => s.id === "aws-us-east-1");
       expect(aws?.region.cloud).toBe("aws");
-      expect(aws?.region.latitude).toBeCloseTo(38.13, 1);
+      // Real coordinates: the shared public region data is the reference.
+      expect(aws?.region.latitude).toBeCloseTo(awsUsEast1.lat, 3);
+      expect(aws?.region.longitude).toBeCloseTo(awsUsEast1.lon, 3);
       const { regions } = await client.call<{ regions: RegionView[] }>("ListRegions", {});
       expect(regions.map((r) => r.region.name).sort()).toEqual(["europe-west1", "us-east-1"]);
       for (const region of regions) {

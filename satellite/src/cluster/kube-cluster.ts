@@ -64,7 +64,7 @@ export class KubeCluster {
   }
 
   /** Deployments as last seen by the informer. */
-  deployments(): V1Deployment[] {
+  deployments(): readonly V1Deployment[] {
     return this.informer.list();
   }
 

@@ -1,0 +1,75 @@
+export {
+  ADMIN_PATH_PREFIX,
+  type AdminTarget,
+  applyFailureRequest,
+  type FailureRequest,
+  type FailureSnapshot,
+  failureRequestSchema,
+  handleAdminRequest,
+} from "./admin-router.js";
+export { ApiRouter, type ApiRouterOptions } from "./api-router.js";
+export {
+  type ContainerSpec,
+  createDeploymentKind,
+  DEPLOYMENT_RESOURCE,
+  type DeploymentCondition,
+  type DeploymentKindOptions,
+  type DeploymentObject,
+  type DeploymentSpec,
+  type DeploymentStatus,
+  deploymentStatus,
+  desiredReplicas,
+  REVISION_ANNOTATION,
+  readyReplicas,
+  type ScaleObject,
+} from "./deployment-kind.js";
+export { apiGroupList, apiResourceList, SIMULATED_KUBERNETES_VERSION, versionInfo } from "./discovery.js";
+export {
+  FailureInjector,
+  type RequestFailure,
+  type RequestFailureRule,
+  type UnreachableMode,
+} from "./failure-injector.js";
+export { applyJsonPatch, type JsonPatchOperation } from "./json-patch.js";
+export type { KubeObject, ObjectMeta } from "./kube-object.js";
+export { type KubeconfigOptions, SIMULATED_CLUSTER_TOKEN, simulatedKubeconfig } from "./kubeconfig.js";
+export { type LabelSelector, matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
+export { applyMergePatch, applyStrategicMergePatch } from "./merge-patch.js";
+export { createNamespaceKind, NAMESPACE_RESOURCE } from "./namespace-kind.js";
+export { DEFAULT_WATCH_HISTORY_SIZE, ObjectStore, type StoreEvent, type WatchEvent } from "./object-store.js";
+export {
+  DEFAULT_READINESS_DELAY_MS,
+  READINESS_DELAY_ANNOTATION,
+  type ReadinessFailure,
+  ReadinessSimulator,
+  SCALE_DOWN_DELAY_CAP_MS,
+  START_READY_ANNOTATION,
+} from "./readiness-simulator.js";
+export {
+  minReadyReplicas,
+  monotonicNowMs,
+  type ReplicaPoint,
+  ReplicaTimeline,
+  sumReplicaTimelines,
+} from "./replica-timeline.js";
+export {
+  apiVersionOf,
+  type ResourceKind,
+  type ResourceRef,
+  ResourceRegistry,
+  type SubresourceHandler,
+  type TableColumn,
+} from "./resource-kind.js";
+export { type PatchType, ResourceService } from "./resource-service.js";
+export {
+  DEFAULT_SEED_NAMESPACE,
+  DEMO_DEPLOYMENT_SEEDS,
+  type DeploymentSeed,
+  deploymentManifest,
+  type SeedOptions,
+  type SeedSet,
+  STATE_GB_ANNOTATION,
+  seedDeployments,
+} from "./seed-workloads.js";
+export { SimulatedCluster, type SimulatedClusterOptions } from "./simulated-cluster.js";
+export { type KubeStatus, StatusError } from "./status-error.js";
