@@ -1,0 +1,42 @@
+import {
+  excerpt,
+  fetchTelemetry,
+  isHttpResponse,
+  parseJsonBody,
+  type TelemetryHttpOptions,
+} from "./fetch-telemetry.js";
+import { type MetricProvider, type ProviderResult, providerError } from "./metric-provider.js";
+import { parsePrometheusResult } from "./parse-prometheus-result.js";
+
+/** Options of {@link createPrometheusProvider}; `baseUrl` is the Prometheus server, e.g. `http://prometheus:9090`. */
+export type PrometheusProviderOptions = TelemetryHttpOptions;
+
+/**
+ * A PromQL provider over the Prometheus HTTP API v1 (`GET /api/v1/query`, instant query at the
+ * evaluation time). Accepts a one-sample vector or a scalar; error bodies
+ * (`{"status":"error","errorType","error"}`) become error results with Prometheus' message.
+ */
+export function createPrometheusProvider(options: PrometheusProviderOptions): MetricProvider {
+  return {
+    kind: "prometheus",
+    async query(query, at, signal): Promise<ProviderResult> {
+      const params = { query, time: (at.getTime() / 1000).toFixed(3) };
+      const response = await fetchTelemetry(options, "/api/v1/query", params, signal);
+      if (!isHttpResponse(response)) return response;
+      const body = parseJsonBody(response.body);
+      if (!isRecord(body)) {
+        return providerError(`Prometheus answered HTTP ${response.status} without JSON: ${excerpt(response.body)}`);
+      }
+      if (body.status !== "success") {
+        return providerError(
+          `Prometheus answered HTTP ${response.status}: ${String(body.errorType ?? "error")}: ${String(body.error ?? excerpt(response.body))}`,
+        );
+      }
+      return parsePrometheusResult(body.data);
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,215 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { BUILT_IN_GATES } from "./default-gates.js";
+import { PolicyError } from "./policy-error.js";
+import { defaultRolloutPolicy, parseRolloutPolicy, stepWeights } from "./rollout-policy.js";
+
+/** The problems of a policy that must fail, as `file:line:col: path: message` lines. */
+function problemsOf(yaml: string, source?: string): string[] {
+  try {
+    parseRolloutPolicy(yaml, source);
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    return error.message.split("\n").slice(1);
+  }
+  throw new Error("policy was accepted");
+}
+
+const EXAMPLE = `# Checkout canary
+strategy: canary
+steps: [5, 15, 20, 30, 30]
+warmupSeconds: 20
+intervalSeconds: 3
+windowSeconds: 30
+passesToPromote: 5
+consecutiveBreachesToRollback: 3
+onUnknown: pause
+telemetryLoss:
+  pauseAfterSeconds: 9
+  revertAfterSeconds: 60
+gates:
+  - name: error_rate
+    threshold: 0.02
+  - name: p95_latency_ms
+  - name: log_error_ratio
+    onUnknown: ignore
+  - name: cart_errors
+    provider: prometheus
+    query: sum(rate(cart_errors_total{service="{{service}}",version="{{version}}"}[{{window}}]))
+    threshold: 0.5
+    severeThreshold: 5
+`;
+
+describe("parseRolloutPolicy", () => {
+  it("gives every default for an empty mapping", () => {
+    const policy = defaultRolloutPolicy();
+    expect(policy).toMatchObject({
+      strategy: "canary",
+      steps: [5, 15, 20, 30, 30],
+      warmupSeconds: 30,
+      intervalSeconds: 5,
+      windowSeconds: 30,
+      passesToPromote: 10,
+      consecutiveBreachesToRollback: 3,
+      onUnknown: "pause",
+      telemetryLoss: { pauseAfterSeconds: 10, revertAfterSeconds: 120 },
+      rollbackMaxAttempts: 10,
+    });
+    expect(policy.gates.map((gate) => gate.name)).toEqual(["error_rate", "p95_latency_ms", "log_error_ratio"]);
+    expect(policy.gates[0]).toEqual({ name: "error_rate", ...BUILT_IN_GATES.error_rate, onUnknown: "pause" });
+    expect(Object.isFrozen(policy.gates[0])).toBe(true);
+    expect(stepWeights(policy)).toEqual([5, 20, 40, 70, 100]);
+  });
+
+  it("parses a full policy, merging built-in gates with overrides", () => {
+    const policy = parseRolloutPolicy(EXAMPLE);
+    expect(policy.intervalSeconds).toBe(3);
+    expect(policy.telemetryLoss).toEqual({ pauseAfterSeconds: 9, revertAfterSeconds: 60 });
+    const [errorRate, latency, logs, custom] = policy.gates;
+    expect(errorRate).toMatchObject({ threshold: 0.02, severeThreshold: 0.05, query: BUILT_IN_GATES.error_rate.query });
+    expect(latency).toMatchObject({ threshold: 400, comparator: "lte", minSampleSize: 50, onUnknown: "pause" });
+    expect(logs).toMatchObject({ provider: "loki", onUnknown: "ignore" });
+    expect(custom).toEqual({
+      name: "cart_errors",
+      provider: "prometheus",
+      query: 'sum(rate(cart_errors_total{service="{{service}}",version="{{version}}"}[{{window}}]))',
+      threshold: 0.5,
+      comparator: "lte",
+      severeThreshold: 5,
+      onUnknown: "pause",
+    });
+  });
+
+  it("gives blue-green a single switch: weights 0 (analysis) then 100", () => {
+    const policy = parseRolloutPolicy("strategy: blueGreen\n");
+    expect(policy.steps).toEqual([100]);
+    expect(stepWeights(policy)).toEqual([0, 100]);
+  });
+
+  it("names the line, column and field of steps that do not sum to 100", () => {
+    const yaml = "strategy: canary\nwarmupSeconds: 10\nsteps: [5, 15, 20, 30, 25]\n";
+    expect(problemsOf(yaml)).toEqual(["policy.yaml:3:8: steps: increments must sum to 100, got 95"]);
+  });
+
+  it("rejects unknown fields at their key, suggesting the intended one", () => {
+    const yaml =
+      "stpes: [50, 50]\ntelemetryLoss:\n  pauseAfterSecond: 5\ngates:\n  - name: error_rate\n    treshold: 0.02\n";
+    expect(problemsOf(yaml, "checkout.yaml")).toEqual([
+      'checkout.yaml:1:1: stpes: unknown field "stpes" (did you mean "steps"?)',
+      'checkout.yaml:3:3: telemetryLoss.pauseAfterSecond: unknown field "pauseAfterSecond" (did you mean "pauseAfterSeconds"?)',
+      'checkout.yaml:6:5: gates[0].treshold: unknown field "treshold" (did you mean "threshold"?)',
+    ]);
+  });
+
+  it("lists every problem at once: range, type, enum and integer", () => {
+    const yaml = [
+      "strategy: linear",
+      "intervalSeconds: 10",
+      "windowSeconds: 2.5",
+      'passesToPromote: "five"',
+      "steps: [50, 0, 50]",
+      "onUnknown:",
+    ].join("\n");
+    expect(problemsOf(yaml)).toEqual([
+      'policy.yaml:1:11: strategy: must be one of "canary", "blueGreen", got "linear"',
+      "policy.yaml:2:18: intervalSeconds: must be <= 5, got 10",
+      "policy.yaml:3:16: windowSeconds: expected a whole number, got 2.5",
+      'policy.yaml:4:18: passesToPromote: expected a number, got "five"',
+      "policy.yaml:5:13: steps[1]: must be > 0, got 0",
+      'policy.yaml:6:11: onUnknown: must be one of "ignore", "pause", "breach", got an empty value',
+    ]);
+  });
+
+  it("requires provider, query and threshold for a custom gate, pointing at the gate", () => {
+    const yaml = "gates:\n  - name: error_rate\n  - name: queue_depth\n    comparator: gte\n";
+    expect(problemsOf(yaml)).toEqual([
+      'policy.yaml:3:5: gates[1].provider: is required for custom gate "queue_depth" (built-in gates: error_rate, p95_latency_ms, log_error_ratio, trace_error_ratio)',
+      'policy.yaml:3:5: gates[1].query: is required for custom gate "queue_depth" (built-in gates: error_rate, p95_latency_ms, log_error_ratio, trace_error_ratio)',
+      'policy.yaml:3:5: gates[1].threshold: is required for custom gate "queue_depth" (built-in gates: error_rate, p95_latency_ms, log_error_ratio, trace_error_ratio)',
+    ]);
+  });
+
+  it("checks templates, thresholds, sample queries and duplicate names of gates", () => {
+    const yaml = [
+      "gates:",
+      "  - name: error_rate",
+      "    severeThreshold: 0.001",
+      "  - name: custom",
+      "    provider: loki",
+      '    query: sum(count_over_time({app="{{svc}}"}[{{window}}]))',
+      "    threshold: 1",
+      "    minSampleSize: 10",
+      "  - name: error_rate",
+    ].join("\n");
+    expect(problemsOf(yaml)).toEqual([
+      "policy.yaml:3:22: gates[0].severeThreshold: must be above threshold (0.01) for comparator lte",
+      "policy.yaml:6:12: gates[1].query: unknown template variable {{svc}}; known: service, version, namespace, window",
+      "policy.yaml:8:20: gates[1].minSampleSize: minSampleSize needs a sampleQuery: the loki provider cannot count samples by itself",
+      'policy.yaml:9:11: gates[2].name: duplicate gate name "error_rate"',
+    ]);
+  });
+
+  it("checks rules across fields: window vs interval, loss bounds, blue-green steps", () => {
+    const yaml = [
+      "strategy: blueGreen",
+      "steps: [50, 50]",
+      "intervalSeconds: 4",
+      "windowSeconds: 3",
+      "telemetryLoss:",
+      "  pauseAfterSeconds: 30",
+      "  revertAfterSeconds: 30",
+    ].join("\n");
+    expect(problemsOf(yaml)).toEqual([
+      "policy.yaml:2:8: steps: blue-green switches all traffic at once after analysis; omit steps or write [100]",
+      "policy.yaml:4:16: windowSeconds: must be >= intervalSeconds (4) so consecutive windows leave no traffic unseen",
+      "policy.yaml:7:23: telemetryLoss.revertAfterSeconds: must be > pauseAfterSeconds (30): the rollout pauses first, then reverts",
+    ]);
+  });
+
+  it("reports YAML syntax errors with their position", () => {
+    expect(problemsOf("steps: [5, 95\nintervalSeconds: 3\n")).toEqual([
+      expect.stringMatching(/^policy\.yaml:2:1: \(yaml\): /),
+    ]);
+    expect(problemsOf("warmupSeconds: 1\nwarmupSeconds: 2\n")).toEqual([
+      "policy.yaml:2:1: (yaml): Map keys must be unique",
+    ]);
+  });
+
+  it("rejects a document that is not a mapping", () => {
+    expect(problemsOf("")).toEqual([
+      "policy.yaml:1:1: (policy): expected a mapping of policy fields ({} for all defaults), got an empty document",
+    ]);
+    expect(problemsOf("- 5\n- 95\n")).toEqual([
+      "policy.yaml:1:1: (policy): expected a mapping of policy fields ({} for all defaults), got a list",
+    ]);
+  });
+
+  it("throws a SentraError INVALID_ARGUMENT carrying the problems", () => {
+    try {
+      parseRolloutPolicy("steps: [10]\n");
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(PolicyError);
+      const policyError = error as PolicyError;
+      expect(policyError.code).toBe("INVALID_ARGUMENT");
+      expect(policyError.field).toBe("steps");
+      expect(policyError.problems).toEqual([
+        { source: "policy.yaml", line: 1, col: 8, path: "steps", message: "increments must sum to 100, got 10" },
+      ]);
+    }
+  });
+
+  it("accepts the example policy of docs/release-guard.md", async () => {
+    const doc = await readFile(new URL("../../../docs/release-guard.md", import.meta.url), "utf8");
+    const example = /## Example policy\s+```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const policy = parseRolloutPolicy(example ?? "", "release-guard.md");
+    expect(policy.gates.map((gate) => gate.name)).toEqual([
+      "error_rate",
+      "p95_latency_ms",
+      "log_error_ratio",
+      "trace_error_ratio",
+      "cart_errors",
+    ]);
+  });
+});
