@@ -1,64 +1,20 @@
-import type { NatsConnection } from "@nats-io/transport-node";
 import { type DynamicModule, Module } from "@nestjs/common";
-import type { Logger } from "@sentra/common";
-import type { Redis } from "ioredis";
-import type { Pool } from "mysql2/promise";
-import type { Registry } from "prom-client";
-import {
-  COORDINATOR_CONFIG,
-  type CoordinatorConfig,
-  LOGGER,
-  METRICS_REGISTRY,
-  MYSQL_POOL,
-  NATS_CONNECTION,
-  REDIS_CLIENT,
-} from "./config/coordinator-config.js";
-import { EstateStore } from "./estate/estate-store.js";
-import { LivenessMonitor } from "./estate/liveness-monitor.service.js";
-import { SatelliteClientPool } from "./estate/satellite-client-pool.js";
-import { SatelliteIngestService } from "./estate/satellite-ingest.service.js";
-import { SatelliteRecordRepository } from "./estate/satellite-record.repository.js";
-import { WorkloadInventoryService } from "./estate/workload-inventory.service.js";
-import { CoordinatorGrpcServer } from "./grpc/coordinator-grpc.server.js";
-import { CoordinatorServiceHandlers } from "./grpc/coordinator-service.handlers.js";
+import { EstateModule } from "./estate/estate.module.js";
+import { GrpcModule } from "./grpc/grpc.module.js";
 import { OpsController } from "./http/ops.controller.js";
-import { CoordinatorMetrics } from "./metrics/coordinator-metrics.js";
+import { type CoordinatorInfrastructure, InfrastructureModule } from "./infrastructure/infrastructure.module.js";
 
-/** What the composition root opened before Nest starts: config, logger and connections. */
-export interface CoordinatorInfrastructure {
-  config: CoordinatorConfig;
-  logger: Logger;
-  registry: Registry;
-  nats: NatsConnection;
-  redis: Redis;
-  mysql: Pool;
-}
+export type { CoordinatorInfrastructure };
 
+/** The coordinator: infrastructure (global), then one module per capability, then the edges. */
 @Module({})
 // biome-ignore lint/complexity/noStaticOnlyClass: Nest dynamic modules are classes with a static factory
 export class AppModule {
   static register(infrastructure: CoordinatorInfrastructure): DynamicModule {
-    const { config, logger, registry, nats, redis, mysql } = infrastructure;
     return {
       module: AppModule,
+      imports: [InfrastructureModule.register(infrastructure), EstateModule, GrpcModule],
       controllers: [OpsController],
-      providers: [
-        { provide: COORDINATOR_CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
-        { provide: METRICS_REGISTRY, useValue: registry },
-        { provide: NATS_CONNECTION, useValue: nats },
-        { provide: REDIS_CLIENT, useValue: redis },
-        { provide: MYSQL_POOL, useValue: mysql },
-        { provide: CoordinatorMetrics, useFactory: () => new CoordinatorMetrics(registry) },
-        { provide: EstateStore, useFactory: () => new EstateStore(redis, config.redisPrefix) },
-        { provide: SatelliteRecordRepository, useFactory: () => new SatelliteRecordRepository(mysql) },
-        { provide: SatelliteClientPool, useFactory: () => new SatelliteClientPool() },
-        LivenessMonitor,
-        SatelliteIngestService,
-        WorkloadInventoryService,
-        CoordinatorServiceHandlers,
-        CoordinatorGrpcServer,
-      ],
     };
   }
 }

@@ -1,78 +1,18 @@
-import { create } from "@bufbuild/protobuf";
 import { Injectable } from "@nestjs/common";
-import { SentraError } from "@sentra/common";
-import {
-  type CoordinatorService,
-  Liveness,
-  type RegionPrices,
-  RegionPricesSchema,
-  type ServiceImplementation,
-} from "@sentra/proto";
-import { EstateStore } from "../estate/estate-store.js";
-import { WorkloadInventoryService } from "../estate/workload-inventory.service.js";
+import type { CoordinatorService, ServiceImplementation } from "@sentra/proto";
+import { EstateServiceHandlers } from "../estate/estate-service.handlers.js";
 
-/** Handlers of CoordinatorService: reads of the estate as Redis holds it. */
+/**
+ * CoordinatorService is one gRPC service; each feature module implements its own methods and
+ * this class joins them. addService refuses to start if a method has no handler.
+ */
 @Injectable()
 export class CoordinatorServiceHandlers {
-  constructor(
-    private readonly store: EstateStore,
-    private readonly inventory: WorkloadInventoryService,
-  ) {}
+  constructor(private readonly estate: EstateServiceHandlers) {}
 
   implementation(): ServiceImplementation<typeof CoordinatorService> {
     return {
-      listSatellites: async (request) => {
-        const satellites = await this.store.satellites(Date.now());
-        return { satellites: request.liveOnly ? satellites.filter((s) => s.liveness === Liveness.LIVE) : satellites };
-      },
-
-      listRegions: async (request) => {
-        if (request.cloud && !["aws", "gcp", "azure"].includes(request.cloud)) {
-          throw SentraError.invalidArgument("cloud", "must be aws, gcp, azure or empty");
-        }
-        const [satellites, prices] = await Promise.all([this.store.satellites(Date.now()), this.store.currentPrices()]);
-        const regions = new Map<string, RegionPrices>();
-        for (const satellite of satellites) {
-          if (!satellite.region || (request.cloud && satellite.region.cloud !== request.cloud)) continue;
-          const key = `${satellite.region.cloud}:${satellite.region.name}`;
-          let entry = regions.get(key);
-          if (!entry) {
-            entry = create(RegionPricesSchema, { region: satellite.region, stale: true });
-            regions.set(key, entry);
-          }
-          if (satellite.liveness === Liveness.LIVE) {
-            entry.satelliteIds.push(satellite.id);
-            entry.stale = false;
-          }
-        }
-        for (const price of prices) {
-          const entry = regions.get(`${price.cloud}:${price.region}`);
-          if (entry && !entry.stale) entry.prices.push(price);
-        }
-        for (const entry of regions.values()) entry.prices.sort((a, b) => a.instanceType.localeCompare(b.instanceType));
-        return {
-          regions: [...regions.values()].sort((a, b) =>
-            `${a.region?.cloud}${a.region?.name}`.localeCompare(`${b.region?.cloud}${b.region?.name}`),
-          ),
-        };
-      },
-
-      listWorkloads: async (request) => {
-        const live = (await this.store.liveSatellites(Date.now())).filter(
-          (satellite) =>
-            (!request.satelliteId || satellite.id === request.satelliteId) &&
-            (!request.region || satellite.region?.name === request.region),
-        );
-        const ids = live.map((satellite) => satellite.id);
-        let workloads = await this.store.workloads(ids);
-        const reported = new Set(workloads.map((workload) => workload.ref?.satelliteId));
-        if (ids.some((id) => !reported.has(id))) {
-          // A satellite that joined since the last pull is asked now rather than shown empty.
-          await this.inventory.sync();
-          workloads = await this.store.workloads(ids);
-        }
-        return { workloads };
-      },
-    };
+      ...this.estate.implementation(),
+    } as ServiceImplementation<typeof CoordinatorService>;
   }
 }

@@ -1,0 +1,12 @@
+import { Module } from "@nestjs/common";
+import { EstateModule } from "../estate/estate.module.js";
+import { CoordinatorGrpcServer } from "./coordinator-grpc.server.js";
+import { CoordinatorServiceHandlers } from "./coordinator-service.handlers.js";
+
+/** The gRPC edge: joins the feature modules' handlers into one CoordinatorService. */
+@Module({
+  imports: [EstateModule],
+  providers: [CoordinatorServiceHandlers, CoordinatorGrpcServer],
+  exports: [CoordinatorGrpcServer],
+})
+export class GrpcModule {}
