@@ -79,6 +79,13 @@ export function createSatelliteServiceHandlers(
       return { workload: toWorkload(deployment, location(cluster.name)) };
     },
 
+    // Rollout methods are served by the release guard (satellite/src/rollout), wired in satellite.ts.
+    startRollout: notWiredYet,
+    getRollout: notWiredYet,
+    listRollouts: notWiredYet,
+    promoteRollout: notWiredYet,
+    abortRollout: notWiredYet,
+
     async scaleWorkload(request) {
       const { cluster, namespace, name } = locate(request.workload);
       if (!request.idempotencyKey)
@@ -125,4 +132,8 @@ export function createSatelliteServiceHandlers(
       );
     },
   };
+}
+
+async function notWiredYet(): Promise<never> {
+  throw new SentraError("UNIMPLEMENTED", "rollouts are not served by this satellite build");
 }

@@ -8,7 +8,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { MigrationState } from "./migration_pb.js";
 import { file_sentra_v1_migration } from "./migration_pb.js";
-import type { Rollout, RolloutDecision } from "./rollout_pb.js";
+import type { GateResult, Rollout, RolloutDecision } from "./rollout_pb.js";
 import { file_sentra_v1_rollout } from "./rollout_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/event.proto.
  */
 export const file_sentra_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChVzZW50cmEvdjEvZXZlbnQucHJvdG8SCXNlbnRyYS52MSJ1CghJbmNpZGVudBIKCgJpZBgBIAEoCRISCgpyb2xsb3V0X2lkGAIgASgJEhAKCHNldmVyaXR5GAMgASgJEg8KB3N1bW1hcnkYBCABKAkSJgoCYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn4KE01pZ3JhdGlvblN0ZXBSZXN1bHQSFAoMbWlncmF0aW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIoCgVzdGF0ZRgDIAEoDjIZLnNlbnRyYS52MS5NaWdyYXRpb25TdGF0ZRIOCgZkZXRhaWwYBCABKAkitQIKDlNhdGVsbGl0ZUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEhQKDHNhdGVsbGl0ZV9pZBgCIAEoCRImCgJhdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoScm9sbG91dF90cmFuc2l0aW9uGAogASgLMhIuc2VudHJhLnYxLlJvbGxvdXRIABI2ChByb2xsb3V0X2RlY2lzaW9uGAsgASgLMhouc2VudHJhLnYxLlJvbGxvdXREZWNpc2lvbkgAEicKCGluY2lkZW50GAwgASgLMhMuc2VudHJhLnYxLkluY2lkZW50SAASOAoObWlncmF0aW9uX3N0ZXAYDSABKAsyHi5zZW50cmEudjEuTWlncmF0aW9uU3RlcFJlc3VsdEgAQgYKBGJvZHliBnByb3RvMw", [file_google_protobuf_timestamp, file_sentra_v1_migration, file_sentra_v1_rollout]);
+  fileDesc("ChVzZW50cmEvdjEvZXZlbnQucHJvdG8SCXNlbnRyYS52MSKbAQoISW5jaWRlbnQSCgoCaWQYASABKAkSEgoKcm9sbG91dF9pZBgCIAEoCRIQCghzZXZlcml0eRgDIAEoCRIPCgdzdW1tYXJ5GAQgASgJEiYKAmF0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVnYXRlcxgGIAMoCzIVLnNlbnRyYS52MS5HYXRlUmVzdWx0In4KE01pZ3JhdGlvblN0ZXBSZXN1bHQSFAoMbWlncmF0aW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIoCgVzdGF0ZRgDIAEoDjIZLnNlbnRyYS52MS5NaWdyYXRpb25TdGF0ZRIOCgZkZXRhaWwYBCABKAki0QIKDlNhdGVsbGl0ZUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEhQKDHNhdGVsbGl0ZV9pZBgCIAEoCRImCgJhdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoScm9sbG91dF90cmFuc2l0aW9uGAogASgLMhIuc2VudHJhLnYxLlJvbGxvdXRIABI2ChByb2xsb3V0X2RlY2lzaW9uGAsgASgLMhouc2VudHJhLnYxLlJvbGxvdXREZWNpc2lvbkgAEicKCGluY2lkZW50GAwgASgLMhMuc2VudHJhLnYxLkluY2lkZW50SAASOAoObWlncmF0aW9uX3N0ZXAYDSABKAsyHi5zZW50cmEudjEuTWlncmF0aW9uU3RlcFJlc3VsdEgAEhoKEnJvbGxvdXRfc3RhdGVfanNvbhgUIAEoCUIGCgRib2R5YgZwcm90bzM", [file_google_protobuf_timestamp, file_sentra_v1_migration, file_sentra_v1_rollout]);
 
 /**
  * Something an operator should look at.
@@ -35,6 +35,8 @@ export type Incident = Message<"sentra.v1.Incident"> & {
   rolloutId: string;
 
   /**
+   * "info", "warning" or "critical".
+   *
    * @generated from field: string severity = 3;
    */
   severity: string;
@@ -48,6 +50,13 @@ export type Incident = Message<"sentra.v1.Incident"> & {
    * @generated from field: google.protobuf.Timestamp at = 5;
    */
   at?: Timestamp | undefined;
+
+  /**
+   * The gate values behind it, if any.
+   *
+   * @generated from field: repeated sentra.v1.GateResult gates = 6;
+   */
+  gates: GateResult[];
 };
 
 /**
@@ -141,6 +150,14 @@ export type SatelliteEvent = Message<"sentra.v1.SatelliteEvent"> & {
     value: MigrationStepResult;
     case: "migrationStep";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * The engine's state of the rollout after this event as JSON, so that a restarted satellite
+   * (or the coordinator) can recover it from the event stream.
+   *
+   * @generated from field: string rollout_state_json = 20;
+   */
+  rolloutStateJson: string;
 };
 
 /**

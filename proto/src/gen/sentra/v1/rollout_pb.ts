@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/rollout.proto.
  */
 export const file_sentra_v1_rollout: GenFile = /*@__PURE__*/
-  fileDesc("ChdzZW50cmEvdjEvcm9sbG91dC5wcm90bxIJc2VudHJhLnYxIqQBCgpHYXRlUmVzdWx0EgwKBGdhdGUYASABKAkSJwoHb3V0Y29tZRgCIAEoDjIWLnNlbnRyYS52MS5HYXRlT3V0Y29tZRINCgV2YWx1ZRgDIAEoARIRCgl0aHJlc2hvbGQYBCABKAESGAoQc2V2ZXJlX3RocmVzaG9sZBgFIAEoARITCgtzYW1wbGVfc2l6ZRgGIAEoARIOCgZyZWFzb24YByABKAkisAEKD1JvbGxvdXREZWNpc2lvbhISCgpyb2xsb3V0X2lkGAEgASgJEhIKCnN0ZXBfaW5kZXgYAiABKA0SFQoNY2FuYXJ5X3dlaWdodBgDIAEoDRIkCgVnYXRlcxgEIAMoCzIVLnNlbnRyYS52MS5HYXRlUmVzdWx0EhAKCGRlY2lzaW9uGAUgASgJEiYKAmF0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLEAwoHUm9sbG91dBIKCgJpZBgBIAEoCRIUCgxzYXRlbGxpdGVfaWQYAiABKAkSDwoHY2x1c3RlchgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDwoHc2VydmljZRgFIAEoCRIWCg5zdGFibGVfdmVyc2lvbhgGIAEoCRIWCg5jYW5hcnlfdmVyc2lvbhgHIAEoCRIsCghzdHJhdGVneRgIIAEoDjIaLnNlbnRyYS52MS5Sb2xsb3V0U3RyYXRlZ3kSJgoFcGhhc2UYCSABKA4yFy5zZW50cmEudjEuUm9sbG91dFBoYXNlEhIKCnN0ZXBfaW5kZXgYCiABKA0SFQoNY2FuYXJ5X3dlaWdodBgLIAEoDRINCgVzdGVwcxgMIAMoDRIuCgpzdGFydGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGA8gASgJEjEKDWxhc3RfZGVjaXNpb24YECABKAsyGi5zZW50cmEudjEuUm9sbG91dERlY2lzaW9uKnEKD1JvbGxvdXRTdHJhdGVneRIgChxST0xMT1VUX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASGwoXUk9MTE9VVF9TVFJBVEVHWV9DQU5BUlkQARIfChtST0xMT1VUX1NUUkFURUdZX0JMVUVfR1JFRU4QAiqvAgoMUm9sbG91dFBoYXNlEh0KGVJPTExPVVRfUEhBU0VfVU5TUEVDSUZJRUQQABIZChVST0xMT1VUX1BIQVNFX1BFTkRJTkcQARIcChhST0xMT1VUX1BIQVNFX1dBUk1JTkdfVVAQAhIdChlST0xMT1VUX1BIQVNFX1BST0dSRVNTSU5HEAMSGAoUUk9MTE9VVF9QSEFTRV9QQVVTRUQQBBIaChZST0xMT1VUX1BIQVNFX1BST01PVEVEEAUSHgoaUk9MTE9VVF9QSEFTRV9ST0xMSU5HX0JBQ0sQBhIdChlST0xMT1VUX1BIQVNFX1JPTExFRF9CQUNLEAcSGQoVUk9MTE9VVF9QSEFTRV9BQk9SVEVEEAgSGAoUUk9MTE9VVF9QSEFTRV9GQUlMRUQQCSp1CgtHYXRlT3V0Y29tZRIcChhHQVRFX09VVENPTUVfVU5TUEVDSUZJRUQQABIVChFHQVRFX09VVENPTUVfUEFTUxABEhcKE0dBVEVfT1VUQ09NRV9CUkVBQ0gQAhIYChRHQVRFX09VVENPTUVfVU5LTk9XThADYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChdzZW50cmEvdjEvcm9sbG91dC5wcm90bxIJc2VudHJhLnYxIqQBCgpHYXRlUmVzdWx0EgwKBGdhdGUYASABKAkSJwoHb3V0Y29tZRgCIAEoDjIWLnNlbnRyYS52MS5HYXRlT3V0Y29tZRINCgV2YWx1ZRgDIAEoARIRCgl0aHJlc2hvbGQYBCABKAESGAoQc2V2ZXJlX3RocmVzaG9sZBgFIAEoARITCgtzYW1wbGVfc2l6ZRgGIAEoARIOCgZyZWFzb24YByABKAkiigIKD1JvbGxvdXREZWNpc2lvbhISCgpyb2xsb3V0X2lkGAEgASgJEhIKCnN0ZXBfaW5kZXgYAiABKA0SFQoNY2FuYXJ5X3dlaWdodBgDIAEoDRIkCgVnYXRlcxgEIAMoCzIVLnNlbnRyYS52MS5HYXRlUmVzdWx0EhAKCGRlY2lzaW9uGAUgASgJEiYKAmF0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgVwaGFzZRgHIAEoDjIXLnNlbnRyYS52MS5Sb2xsb3V0UGhhc2USDgoGcmVhc29uGAggASgJEg4KBnJvdXRlchgJIAEoCRIQCghzZXF1ZW5jZRgKIAEoDSKdBAoHUm9sbG91dBIKCgJpZBgBIAEoCRIUCgxzYXRlbGxpdGVfaWQYAiABKAkSDwoHY2x1c3RlchgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDwoHc2VydmljZRgFIAEoCRIWCg5zdGFibGVfdmVyc2lvbhgGIAEoCRIWCg5jYW5hcnlfdmVyc2lvbhgHIAEoCRIsCghzdHJhdGVneRgIIAEoDjIaLnNlbnRyYS52MS5Sb2xsb3V0U3RyYXRlZ3kSJgoFcGhhc2UYCSABKA4yFy5zZW50cmEudjEuUm9sbG91dFBoYXNlEhIKCnN0ZXBfaW5kZXgYCiABKA0SFQoNY2FuYXJ5X3dlaWdodBgLIAEoDRINCgVzdGVwcxgMIAMoDRIuCgpzdGFydGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGA8gASgJEjEKDWxhc3RfZGVjaXNpb24YECABKAsyGi5zZW50cmEudjEuUm9sbG91dERlY2lzaW9uEhEKCXBhcmVudF9pZBgRIAEoCRIWCg50cmFmZmljX3JvdXRlchgSIAEoCRIcChRjb25zZWN1dGl2ZV9icmVhY2hlcxgTIAEoDRIOCgZwYXNzZXMYFCABKA0qcQoPUm9sbG91dFN0cmF0ZWd5EiAKHFJPTExPVVRfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIbChdST0xMT1VUX1NUUkFURUdZX0NBTkFSWRABEh8KG1JPTExPVVRfU1RSQVRFR1lfQkxVRV9HUkVFThACKq8CCgxSb2xsb3V0UGhhc2USHQoZUk9MTE9VVF9QSEFTRV9VTlNQRUNJRklFRBAAEhkKFVJPTExPVVRfUEhBU0VfUEVORElORxABEhwKGFJPTExPVVRfUEhBU0VfV0FSTUlOR19VUBACEh0KGVJPTExPVVRfUEhBU0VfUFJPR1JFU1NJTkcQAxIYChRST0xMT1VUX1BIQVNFX1BBVVNFRBAEEhoKFlJPTExPVVRfUEhBU0VfUFJPTU9URUQQBRIeChpST0xMT1VUX1BIQVNFX1JPTExJTkdfQkFDSxAGEh0KGVJPTExPVVRfUEhBU0VfUk9MTEVEX0JBQ0sQBxIZChVST0xMT1VUX1BIQVNFX0FCT1JURUQQCBIYChRST0xMT1VUX1BIQVNFX0ZBSUxFRBAJKnUKC0dhdGVPdXRjb21lEhwKGEdBVEVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhUKEUdBVEVfT1VUQ09NRV9QQVNTEAESFwoTR0FURV9PVVRDT01FX0JSRUFDSBACEhgKFEdBVEVfT1VUQ09NRV9VTktOT1dOEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * One gate evaluated once, with the value behind the outcome.
@@ -100,6 +100,34 @@ export type RolloutDecision = Message<"sentra.v1.RolloutDecision"> & {
    * @generated from field: google.protobuf.Timestamp at = 6;
    */
   at?: Timestamp | undefined;
+
+  /**
+   * The phase after the decision.
+   *
+   * @generated from field: sentra.v1.RolloutPhase phase = 7;
+   */
+  phase: RolloutPhase;
+
+  /**
+   * A short human reason ("2 consecutive breaches of error_rate").
+   *
+   * @generated from field: string reason = 8;
+   */
+  reason: string;
+
+  /**
+   * Which router applied the resulting weight, when it changed.
+   *
+   * @generated from field: string router = 9;
+   */
+  router: string;
+
+  /**
+   * Sequence number of the decision within its rollout, for de-duplication.
+   *
+   * @generated from field: uint32 sequence = 10;
+   */
+  sequence: number;
 };
 
 /**
@@ -192,6 +220,32 @@ export type Rollout = Message<"sentra.v1.Rollout"> & {
    * @generated from field: sentra.v1.RolloutDecision last_decision = 16;
    */
   lastDecision?: RolloutDecision | undefined;
+
+  /**
+   * The multi-cluster rollout this one is a wave of; empty for a single-cluster rollout.
+   *
+   * @generated from field: string parent_id = 17;
+   */
+  parentId: string;
+
+  /**
+   * The traffic router in use, e.g. "gateway-api"; says "replica-ratio (fallback)" after a fallback.
+   *
+   * @generated from field: string traffic_router = 18;
+   */
+  trafficRouter: string;
+
+  /**
+   * Consecutive breaches and passes at the current step.
+   *
+   * @generated from field: uint32 consecutive_breaches = 19;
+   */
+  consecutiveBreaches: number;
+
+  /**
+   * @generated from field: uint32 passes = 20;
+   */
+  passes: number;
 };
 
 /**

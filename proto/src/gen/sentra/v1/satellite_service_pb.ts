@@ -2,10 +2,12 @@
 // @generated from file sentra/v1/satellite_service.proto (package sentra.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Region } from "./estate_pb.js";
 import { file_sentra_v1_estate } from "./estate_pb.js";
+import type { Rollout } from "./rollout_pb.js";
+import { file_sentra_v1_rollout } from "./rollout_pb.js";
 import type { Workload, WorkloadRef } from "./workload_pb.js";
 import { file_sentra_v1_workload } from "./workload_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/satellite_service.proto.
  */
 export const file_sentra_v1_satellite_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzZW50cmEvdjEvc2F0ZWxsaXRlX3NlcnZpY2UucHJvdG8SCXNlbnRyYS52MSIZChdHZXRTYXRlbGxpdGVJbmZvUmVxdWVzdCJ2ChhHZXRTYXRlbGxpdGVJbmZvUmVzcG9uc2USFAoMc2F0ZWxsaXRlX2lkGAEgASgJEiEKBnJlZ2lvbhgCIAEoCzIRLnNlbnRyYS52MS5SZWdpb24SEAoIY2x1c3RlcnMYAyADKAkSDwoHdmVyc2lvbhgEIAEoCSJKCiRTYXRlbGxpdGVTZXJ2aWNlTGlzdFdvcmtsb2Fkc1JlcXVlc3QSDwoHY2x1c3RlchgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkiTwolU2F0ZWxsaXRlU2VydmljZUxpc3RXb3JrbG9hZHNSZXNwb25zZRImCgl3b3JrbG9hZHMYASADKAsyEy5zZW50cmEudjEuV29ya2xvYWQioQEKFFNjYWxlV29ya2xvYWRSZXF1ZXN0EigKCHdvcmtsb2FkGAEgASgLMhYuc2VudHJhLnYxLldvcmtsb2FkUmVmEhAKCHJlcGxpY2FzGAIgASgNEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRIeChFleHBlY3RlZF9yZXBsaWNhcxgEIAEoDUgAiAEBQhQKEl9leHBlY3RlZF9yZXBsaWNhcyJrChVTY2FsZVdvcmtsb2FkUmVzcG9uc2USJQoId29ya2xvYWQYASABKAsyEy5zZW50cmEudjEuV29ya2xvYWQSGQoRcHJldmlvdXNfcmVwbGljYXMYAiABKA0SEAoIcmVwbGF5ZWQYAyABKAgiPgoSR2V0V29ya2xvYWRSZXF1ZXN0EigKCHdvcmtsb2FkGAEgASgLMhYuc2VudHJhLnYxLldvcmtsb2FkUmVmIjwKE0dldFdvcmtsb2FkUmVzcG9uc2USJQoId29ya2xvYWQYASABKAsyEy5zZW50cmEudjEuV29ya2xvYWQyhQMKEFNhdGVsbGl0ZVNlcnZpY2USWwoQR2V0U2F0ZWxsaXRlSW5mbxIiLnNlbnRyYS52MS5HZXRTYXRlbGxpdGVJbmZvUmVxdWVzdBojLnNlbnRyYS52MS5HZXRTYXRlbGxpdGVJbmZvUmVzcG9uc2UScgoNTGlzdFdvcmtsb2FkcxIvLnNlbnRyYS52MS5TYXRlbGxpdGVTZXJ2aWNlTGlzdFdvcmtsb2Fkc1JlcXVlc3QaMC5zZW50cmEudjEuU2F0ZWxsaXRlU2VydmljZUxpc3RXb3JrbG9hZHNSZXNwb25zZRJSCg1TY2FsZVdvcmtsb2FkEh8uc2VudHJhLnYxLlNjYWxlV29ya2xvYWRSZXF1ZXN0GiAuc2VudHJhLnYxLlNjYWxlV29ya2xvYWRSZXNwb25zZRJMCgtHZXRXb3JrbG9hZBIdLnNlbnRyYS52MS5HZXRXb3JrbG9hZFJlcXVlc3QaHi5zZW50cmEudjEuR2V0V29ya2xvYWRSZXNwb25zZWIGcHJvdG8z", [file_sentra_v1_estate, file_sentra_v1_workload]);
+  fileDesc("CiFzZW50cmEvdjEvc2F0ZWxsaXRlX3NlcnZpY2UucHJvdG8SCXNlbnRyYS52MSIZChdHZXRTYXRlbGxpdGVJbmZvUmVxdWVzdCJ2ChhHZXRTYXRlbGxpdGVJbmZvUmVzcG9uc2USFAoMc2F0ZWxsaXRlX2lkGAEgASgJEiEKBnJlZ2lvbhgCIAEoCzIRLnNlbnRyYS52MS5SZWdpb24SEAoIY2x1c3RlcnMYAyADKAkSDwoHdmVyc2lvbhgEIAEoCSJKCiRTYXRlbGxpdGVTZXJ2aWNlTGlzdFdvcmtsb2Fkc1JlcXVlc3QSDwoHY2x1c3RlchgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkiTwolU2F0ZWxsaXRlU2VydmljZUxpc3RXb3JrbG9hZHNSZXNwb25zZRImCgl3b3JrbG9hZHMYASADKAsyEy5zZW50cmEudjEuV29ya2xvYWQioQEKFFNjYWxlV29ya2xvYWRSZXF1ZXN0EigKCHdvcmtsb2FkGAEgASgLMhYuc2VudHJhLnYxLldvcmtsb2FkUmVmEhAKCHJlcGxpY2FzGAIgASgNEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRIeChFleHBlY3RlZF9yZXBsaWNhcxgEIAEoDUgAiAEBQhQKEl9leHBlY3RlZF9yZXBsaWNhcyJrChVTY2FsZVdvcmtsb2FkUmVzcG9uc2USJQoId29ya2xvYWQYASABKAsyEy5zZW50cmEudjEuV29ya2xvYWQSGQoRcHJldmlvdXNfcmVwbGljYXMYAiABKA0SEAoIcmVwbGF5ZWQYAyABKAgiPgoSR2V0V29ya2xvYWRSZXF1ZXN0EigKCHdvcmtsb2FkGAEgASgLMhYuc2VudHJhLnYxLldvcmtsb2FkUmVmIjwKE0dldFdvcmtsb2FkUmVzcG9uc2USJQoId29ya2xvYWQYASABKAsyEy5zZW50cmEudjEuV29ya2xvYWQikAIKI1NhdGVsbGl0ZVNlcnZpY2VTdGFydFJvbGxvdXRSZXF1ZXN0EhIKCnJvbGxvdXRfaWQYASABKAkSDwoHY2x1c3RlchgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSDwoHc2VydmljZRgEIAEoCRIWCg5zdGFibGVfdmVyc2lvbhgFIAEoCRIWCg5jYW5hcnlfdmVyc2lvbhgGIAEoCRITCgtwb2xpY3lfeWFtbBgHIAEoCRI0Cg50cmFmZmljX3JvdXRlchgIIAEoDjIcLnNlbnRyYS52MS5UcmFmZmljUm91dGVyS2luZBISCgpyb3V0ZV9uYW1lGAkgASgJEhEKCXBhcmVudF9pZBgKIAEoCSJdCiRTYXRlbGxpdGVTZXJ2aWNlU3RhcnRSb2xsb3V0UmVzcG9uc2USIwoHcm9sbG91dBgBIAEoCzISLnNlbnRyYS52MS5Sb2xsb3V0EhAKCHJlcGxheWVkGAIgASgIIjcKIVNhdGVsbGl0ZVNlcnZpY2VHZXRSb2xsb3V0UmVxdWVzdBISCgpyb2xsb3V0X2lkGAEgASgJIkkKIlNhdGVsbGl0ZVNlcnZpY2VHZXRSb2xsb3V0UmVzcG9uc2USIwoHcm9sbG91dBgBIAEoCzISLnNlbnRyYS52MS5Sb2xsb3V0IjoKI1NhdGVsbGl0ZVNlcnZpY2VMaXN0Um9sbG91dHNSZXF1ZXN0EhMKC2FjdGl2ZV9vbmx5GAEgASgIIkwKJFNhdGVsbGl0ZVNlcnZpY2VMaXN0Um9sbG91dHNSZXNwb25zZRIkCghyb2xsb3V0cxgBIAMoCzISLnNlbnRyYS52MS5Sb2xsb3V0IlgKJVNhdGVsbGl0ZVNlcnZpY2VQcm9tb3RlUm9sbG91dFJlcXVlc3QSEgoKcm9sbG91dF9pZBgBIAEoCRIMCgRmdWxsGAIgASgIEg0KBWFjdG9yGAMgASgJIk0KJlNhdGVsbGl0ZVNlcnZpY2VQcm9tb3RlUm9sbG91dFJlc3BvbnNlEiMKB3JvbGxvdXQYASABKAsyEi5zZW50cmEudjEuUm9sbG91dCJYCiNTYXRlbGxpdGVTZXJ2aWNlQWJvcnRSb2xsb3V0UmVxdWVzdBISCgpyb2xsb3V0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRINCgVhY3RvchgDIAEoCSJLCiRTYXRlbGxpdGVTZXJ2aWNlQWJvcnRSb2xsb3V0UmVzcG9uc2USIwoHcm9sbG91dBgBIAEoCzISLnNlbnRyYS52MS5Sb2xsb3V0KsIBChFUcmFmZmljUm91dGVyS2luZBIjCh9UUkFGRklDX1JPVVRFUl9LSU5EX1VOU1BFQ0lGSUVEEAASIwofVFJBRkZJQ19ST1VURVJfS0lORF9HQVRFV0FZX0FQSRABEh0KGVRSQUZGSUNfUk9VVEVSX0tJTkRfSVNUSU8QAhIdChlUUkFGRklDX1JPVVRFUl9LSU5EX05HSU5YEAMSJQohVFJBRkZJQ19ST1VURVJfS0lORF9SRVBMSUNBX1JBVElPEAQyugcKEFNhdGVsbGl0ZVNlcnZpY2USWwoQR2V0U2F0ZWxsaXRlSW5mbxIiLnNlbnRyYS52MS5HZXRTYXRlbGxpdGVJbmZvUmVxdWVzdBojLnNlbnRyYS52MS5HZXRTYXRlbGxpdGVJbmZvUmVzcG9uc2UScgoNTGlzdFdvcmtsb2FkcxIvLnNlbnRyYS52MS5TYXRlbGxpdGVTZXJ2aWNlTGlzdFdvcmtsb2Fkc1JlcXVlc3QaMC5zZW50cmEudjEuU2F0ZWxsaXRlU2VydmljZUxpc3RXb3JrbG9hZHNSZXNwb25zZRJSCg1TY2FsZVdvcmtsb2FkEh8uc2VudHJhLnYxLlNjYWxlV29ya2xvYWRSZXF1ZXN0GiAuc2VudHJhLnYxLlNjYWxlV29ya2xvYWRSZXNwb25zZRJMCgtHZXRXb3JrbG9hZBIdLnNlbnRyYS52MS5HZXRXb3JrbG9hZFJlcXVlc3QaHi5zZW50cmEudjEuR2V0V29ya2xvYWRSZXNwb25zZRJvCgxTdGFydFJvbGxvdXQSLi5zZW50cmEudjEuU2F0ZWxsaXRlU2VydmljZVN0YXJ0Um9sbG91dFJlcXVlc3QaLy5zZW50cmEudjEuU2F0ZWxsaXRlU2VydmljZVN0YXJ0Um9sbG91dFJlc3BvbnNlEmkKCkdldFJvbGxvdXQSLC5zZW50cmEudjEuU2F0ZWxsaXRlU2VydmljZUdldFJvbGxvdXRSZXF1ZXN0Gi0uc2VudHJhLnYxLlNhdGVsbGl0ZVNlcnZpY2VHZXRSb2xsb3V0UmVzcG9uc2USbwoMTGlzdFJvbGxvdXRzEi4uc2VudHJhLnYxLlNhdGVsbGl0ZVNlcnZpY2VMaXN0Um9sbG91dHNSZXF1ZXN0Gi8uc2VudHJhLnYxLlNhdGVsbGl0ZVNlcnZpY2VMaXN0Um9sbG91dHNSZXNwb25zZRJ1Cg5Qcm9tb3RlUm9sbG91dBIwLnNlbnRyYS52MS5TYXRlbGxpdGVTZXJ2aWNlUHJvbW90ZVJvbGxvdXRSZXF1ZXN0GjEuc2VudHJhLnYxLlNhdGVsbGl0ZVNlcnZpY2VQcm9tb3RlUm9sbG91dFJlc3BvbnNlEm8KDEFib3J0Um9sbG91dBIuLnNlbnRyYS52MS5TYXRlbGxpdGVTZXJ2aWNlQWJvcnRSb2xsb3V0UmVxdWVzdBovLnNlbnRyYS52MS5TYXRlbGxpdGVTZXJ2aWNlQWJvcnRSb2xsb3V0UmVzcG9uc2ViBnByb3RvMw", [file_sentra_v1_estate, file_sentra_v1_rollout, file_sentra_v1_workload]);
 
 /**
  * @generated from message sentra.v1.GetSatelliteInfoRequest
@@ -205,6 +207,310 @@ export const GetWorkloadResponseSchema: GenMessage<GetWorkloadResponse> = /*@__P
   messageDesc(file_sentra_v1_satellite_service, 7);
 
 /**
+ * @generated from message sentra.v1.SatelliteServiceStartRolloutRequest
+ */
+export type SatelliteServiceStartRolloutRequest = Message<"sentra.v1.SatelliteServiceStartRolloutRequest"> & {
+  /**
+   * Chosen by the caller; the idempotency key of the start.
+   *
+   * @generated from field: string rollout_id = 1;
+   */
+  rolloutId: string;
+
+  /**
+   * Empty: the satellite's only cluster.
+   *
+   * @generated from field: string cluster = 2;
+   */
+  cluster: string;
+
+  /**
+   * @generated from field: string namespace = 3;
+   */
+  namespace: string;
+
+  /**
+   * The service under guard; Deployments are <service>-<version> unless named below.
+   *
+   * @generated from field: string service = 4;
+   */
+  service: string;
+
+  /**
+   * @generated from field: string stable_version = 5;
+   */
+  stableVersion: string;
+
+  /**
+   * @generated from field: string canary_version = 6;
+   */
+  canaryVersion: string;
+
+  /**
+   * The rollout policy as YAML (docs/release-guard.md); errors name line and field.
+   *
+   * @generated from field: string policy_yaml = 7;
+   */
+  policyYaml: string;
+
+  /**
+   * @generated from field: sentra.v1.TrafficRouterKind traffic_router = 8;
+   */
+  trafficRouter: TrafficRouterKind;
+
+  /**
+   * Name of the HTTPRoute / VirtualService / Ingress the router edits; default: the service name.
+   *
+   * @generated from field: string route_name = 9;
+   */
+  routeName: string;
+
+  /**
+   * The multi-cluster rollout this one is a wave of, if any.
+   *
+   * @generated from field: string parent_id = 10;
+   */
+  parentId: string;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceStartRolloutRequest.
+ * Use `create(SatelliteServiceStartRolloutRequestSchema)` to create a new message.
+ */
+export const SatelliteServiceStartRolloutRequestSchema: GenMessage<SatelliteServiceStartRolloutRequest> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 8);
+
+/**
+ * @generated from message sentra.v1.SatelliteServiceStartRolloutResponse
+ */
+export type SatelliteServiceStartRolloutResponse = Message<"sentra.v1.SatelliteServiceStartRolloutResponse"> & {
+  /**
+   * @generated from field: sentra.v1.Rollout rollout = 1;
+   */
+  rollout?: Rollout | undefined;
+
+  /**
+   * True when a rollout with this id already existed (nothing was started twice).
+   *
+   * @generated from field: bool replayed = 2;
+   */
+  replayed: boolean;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceStartRolloutResponse.
+ * Use `create(SatelliteServiceStartRolloutResponseSchema)` to create a new message.
+ */
+export const SatelliteServiceStartRolloutResponseSchema: GenMessage<SatelliteServiceStartRolloutResponse> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 9);
+
+/**
+ * @generated from message sentra.v1.SatelliteServiceGetRolloutRequest
+ */
+export type SatelliteServiceGetRolloutRequest = Message<"sentra.v1.SatelliteServiceGetRolloutRequest"> & {
+  /**
+   * @generated from field: string rollout_id = 1;
+   */
+  rolloutId: string;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceGetRolloutRequest.
+ * Use `create(SatelliteServiceGetRolloutRequestSchema)` to create a new message.
+ */
+export const SatelliteServiceGetRolloutRequestSchema: GenMessage<SatelliteServiceGetRolloutRequest> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 10);
+
+/**
+ * @generated from message sentra.v1.SatelliteServiceGetRolloutResponse
+ */
+export type SatelliteServiceGetRolloutResponse = Message<"sentra.v1.SatelliteServiceGetRolloutResponse"> & {
+  /**
+   * @generated from field: sentra.v1.Rollout rollout = 1;
+   */
+  rollout?: Rollout | undefined;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceGetRolloutResponse.
+ * Use `create(SatelliteServiceGetRolloutResponseSchema)` to create a new message.
+ */
+export const SatelliteServiceGetRolloutResponseSchema: GenMessage<SatelliteServiceGetRolloutResponse> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 11);
+
+/**
+ * @generated from message sentra.v1.SatelliteServiceListRolloutsRequest
+ */
+export type SatelliteServiceListRolloutsRequest = Message<"sentra.v1.SatelliteServiceListRolloutsRequest"> & {
+  /**
+   * @generated from field: bool active_only = 1;
+   */
+  activeOnly: boolean;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceListRolloutsRequest.
+ * Use `create(SatelliteServiceListRolloutsRequestSchema)` to create a new message.
+ */
+export const SatelliteServiceListRolloutsRequestSchema: GenMessage<SatelliteServiceListRolloutsRequest> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 12);
+
+/**
+ * @generated from message sentra.v1.SatelliteServiceListRolloutsResponse
+ */
+export type SatelliteServiceListRolloutsResponse = Message<"sentra.v1.SatelliteServiceListRolloutsResponse"> & {
+  /**
+   * @generated from field: repeated sentra.v1.Rollout rollouts = 1;
+   */
+  rollouts: Rollout[];
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceListRolloutsResponse.
+ * Use `create(SatelliteServiceListRolloutsResponseSchema)` to create a new message.
+ */
+export const SatelliteServiceListRolloutsResponseSchema: GenMessage<SatelliteServiceListRolloutsResponse> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 13);
+
+/**
+ * @generated from message sentra.v1.SatelliteServicePromoteRolloutRequest
+ */
+export type SatelliteServicePromoteRolloutRequest = Message<"sentra.v1.SatelliteServicePromoteRolloutRequest"> & {
+  /**
+   * @generated from field: string rollout_id = 1;
+   */
+  rolloutId: string;
+
+  /**
+   * Straight to 100 % instead of finishing the current step.
+   *
+   * @generated from field: bool full = 2;
+   */
+  full: boolean;
+
+  /**
+   * Who asked (recorded with the decision).
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServicePromoteRolloutRequest.
+ * Use `create(SatelliteServicePromoteRolloutRequestSchema)` to create a new message.
+ */
+export const SatelliteServicePromoteRolloutRequestSchema: GenMessage<SatelliteServicePromoteRolloutRequest> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 14);
+
+/**
+ * @generated from message sentra.v1.SatelliteServicePromoteRolloutResponse
+ */
+export type SatelliteServicePromoteRolloutResponse = Message<"sentra.v1.SatelliteServicePromoteRolloutResponse"> & {
+  /**
+   * @generated from field: sentra.v1.Rollout rollout = 1;
+   */
+  rollout?: Rollout | undefined;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServicePromoteRolloutResponse.
+ * Use `create(SatelliteServicePromoteRolloutResponseSchema)` to create a new message.
+ */
+export const SatelliteServicePromoteRolloutResponseSchema: GenMessage<SatelliteServicePromoteRolloutResponse> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 15);
+
+/**
+ * @generated from message sentra.v1.SatelliteServiceAbortRolloutRequest
+ */
+export type SatelliteServiceAbortRolloutRequest = Message<"sentra.v1.SatelliteServiceAbortRolloutRequest"> & {
+  /**
+   * @generated from field: string rollout_id = 1;
+   */
+  rolloutId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceAbortRolloutRequest.
+ * Use `create(SatelliteServiceAbortRolloutRequestSchema)` to create a new message.
+ */
+export const SatelliteServiceAbortRolloutRequestSchema: GenMessage<SatelliteServiceAbortRolloutRequest> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 16);
+
+/**
+ * @generated from message sentra.v1.SatelliteServiceAbortRolloutResponse
+ */
+export type SatelliteServiceAbortRolloutResponse = Message<"sentra.v1.SatelliteServiceAbortRolloutResponse"> & {
+  /**
+   * @generated from field: sentra.v1.Rollout rollout = 1;
+   */
+  rollout?: Rollout | undefined;
+};
+
+/**
+ * Describes the message sentra.v1.SatelliteServiceAbortRolloutResponse.
+ * Use `create(SatelliteServiceAbortRolloutResponseSchema)` to create a new message.
+ */
+export const SatelliteServiceAbortRolloutResponseSchema: GenMessage<SatelliteServiceAbortRolloutResponse> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_satellite_service, 17);
+
+/**
+ * Which router moves traffic between the stable and canary versions.
+ *
+ * @generated from enum sentra.v1.TrafficRouterKind
+ */
+export enum TrafficRouterKind {
+  /**
+   * @generated from enum value: TRAFFIC_ROUTER_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Gateway API HTTPRoute backend weights (the primary target).
+   *
+   * @generated from enum value: TRAFFIC_ROUTER_KIND_GATEWAY_API = 1;
+   */
+  GATEWAY_API = 1,
+
+  /**
+   * Istio VirtualService route weights.
+   *
+   * @generated from enum value: TRAFFIC_ROUTER_KIND_ISTIO = 2;
+   */
+  ISTIO = 2,
+
+  /**
+   * NGINX Ingress canary annotations.
+   *
+   * @generated from enum value: TRAFFIC_ROUTER_KIND_NGINX = 3;
+   */
+  NGINX = 3,
+
+  /**
+   * Replica ratio between the two Deployments (fallback; coarse).
+   *
+   * @generated from enum value: TRAFFIC_ROUTER_KIND_REPLICA_RATIO = 4;
+   */
+  REPLICA_RATIO = 4,
+}
+
+/**
+ * Describes the enum sentra.v1.TrafficRouterKind.
+ */
+export const TrafficRouterKindSchema: GenEnum<TrafficRouterKind> = /*@__PURE__*/
+  enumDesc(file_sentra_v1_satellite_service, 0);
+
+/**
  * Served by each satellite; called by the coordinator over mTLS.
  *
  * @generated from service sentra.v1.SatelliteService
@@ -249,6 +555,56 @@ export const SatelliteService: GenService<{
     methodKind: "unary";
     input: typeof GetWorkloadRequestSchema;
     output: typeof GetWorkloadResponseSchema;
+  },
+  /**
+   * Starts guarding a canary / blue-green rollout in one cluster. Idempotent per rollout_id.
+   *
+   * @generated from rpc sentra.v1.SatelliteService.StartRollout
+   */
+  startRollout: {
+    methodKind: "unary";
+    input: typeof SatelliteServiceStartRolloutRequestSchema;
+    output: typeof SatelliteServiceStartRolloutResponseSchema;
+  },
+  /**
+   * One rollout as the satellite's engine holds it now.
+   *
+   * @generated from rpc sentra.v1.SatelliteService.GetRollout
+   */
+  getRollout: {
+    methodKind: "unary";
+    input: typeof SatelliteServiceGetRolloutRequestSchema;
+    output: typeof SatelliteServiceGetRolloutResponseSchema;
+  },
+  /**
+   * Every rollout the satellite holds (active and recently finished).
+   *
+   * @generated from rpc sentra.v1.SatelliteService.ListRollouts
+   */
+  listRollouts: {
+    methodKind: "unary";
+    input: typeof SatelliteServiceListRolloutsRequestSchema;
+    output: typeof SatelliteServiceListRolloutsResponseSchema;
+  },
+  /**
+   * Manual promotion: the rest of the current step, or straight to 100 % with full.
+   *
+   * @generated from rpc sentra.v1.SatelliteService.PromoteRollout
+   */
+  promoteRollout: {
+    methodKind: "unary";
+    input: typeof SatelliteServicePromoteRolloutRequestSchema;
+    output: typeof SatelliteServicePromoteRolloutResponseSchema;
+  },
+  /**
+   * Manual abort: traffic back to the stable version.
+   *
+   * @generated from rpc sentra.v1.SatelliteService.AbortRollout
+   */
+  abortRollout: {
+    methodKind: "unary";
+    input: typeof SatelliteServiceAbortRolloutRequestSchema;
+    output: typeof SatelliteServiceAbortRolloutResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sentra_v1_satellite_service, 0);
