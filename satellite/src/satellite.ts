@@ -51,7 +51,7 @@ export async function startSatellite(
   try {
     const clusters = await ClusterRegistry.start(config, log);
     closers.push(() => clusters.stop());
-    const prices = createPriceSource(config, startedAt);
+    const prices = await createPriceSource(config, startedAt);
 
     const grpcServer = new Server();
     const grpcCalls = new Histogram({

@@ -2,9 +2,9 @@ import type { SatelliteConfig } from "../config/satellite-config.js";
 import { createCsvPriceReplay, createSpotPriceModel, type SpotPriceSource } from "../price/index.js";
 
 /** The price source the configuration asks for: the seeded model, or replay of a recorded CSV. */
-export function createPriceSource(config: SatelliteConfig, start: Date): SpotPriceSource {
+export async function createPriceSource(config: SatelliteConfig, start: Date): Promise<SpotPriceSource> {
   if (config.price.source === "replay" && config.price.replayCsv) {
-    return createCsvPriceReplay({
+    return await createCsvPriceReplay({
       path: config.price.replayCsv,
       cloud: config.cloud,
       region: config.region,

@@ -1,0 +1,57 @@
+export {
+  ar1ToMeanReversion,
+  CALIBRATION_GRID_HOURS,
+  type CalibrationReport,
+  calibrate,
+  calibrateFromSharedData,
+  type FamilyCalibration,
+  formatCalibrationMarkdown,
+  formatCalibrationTypeScript,
+  JUMP_THRESHOLD_SIGMAS,
+  loadOnDemandPrices,
+  loadSpotHistories,
+  type OnDemandPrice,
+  type PricePoint,
+  type PriceSeries,
+  type ReferencePrice,
+  type SeriesSummary,
+} from "./calibrate.js";
+export {
+  type CsvPriceReplay,
+  type CsvPriceReplayOptions,
+  type CsvPriceReplayStats,
+  createCsvPriceReplay,
+} from "./csv-price-replay.js";
+export {
+  findInstanceType,
+  INSTANCE_TYPES,
+  type InstanceType,
+  instanceFamily,
+  instanceTypesOf,
+} from "./instance-types.js";
+export {
+  DEFAULT_MODEL_PARAMETERS,
+  MODEL_PARAMETER_NAMES,
+  type ModelParameters,
+  modelParametersFor,
+} from "./model-parameters.js";
+export {
+  ON_DEMAND_PRICES,
+  type PriceTableEntry,
+  REFERENCE_SPOT_PRICES,
+  resolveSeriesPricing,
+  type SeriesPricing,
+} from "./reference-prices.js";
+export { resolveSharedDataDir, SHARED_DATA_ENV } from "./shared-data-dir.js";
+export { type CsvRowError, readSpotPriceCsv, type SpotCsvReadStats, type SpotPriceRow } from "./spot-price-csv.js";
+export {
+  createSpotPriceModel,
+  type SpotPriceModel,
+  type SpotPriceModelOptions,
+  type SpotSeriesInfo,
+} from "./spot-price-model.js";
+export type {
+  OverridableSpotPriceSource,
+  SpotPriceQuote,
+  SpotPriceSource,
+} from "./spot-price-source.js";
