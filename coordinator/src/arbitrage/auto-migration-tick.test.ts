@@ -1,0 +1,85 @@
+import { SentraError } from "@sentra/common";
+import { describe, expect, it } from "vitest";
+import type { AutoMigrationStateStore, MigrationStarter } from "./arbitrage-ports.js";
+import { type AutoMigrationState, createAutoMigrationPolicy } from "./auto-migration-policy.js";
+import { runAutoMigrationTick } from "./auto-migration-tick.js";
+import { BYTES_PER_GIB } from "./cost-model.js";
+import type { MigrationPlan } from "./migration-plan.js";
+import { createOpportunityFinder } from "./opportunity-finder.js";
+import type { RegionMarket } from "./region-market.js";
+import type { WorkloadCostInput } from "./workload-cost-input.js";
+
+const NOW = Date.UTC(2026, 0, 1);
+
+const workload = (id: string): WorkloadCostInput => ({
+  id,
+  satelliteId: "sat-us-east-1",
+  cluster: "use1",
+  namespace: id.split("/")[0] ?? "",
+  name: id.split("/")[1] ?? "",
+  cloud: "aws",
+  region: "us-east-1",
+  replicas: 10,
+  cpuMillicores: 2000,
+  memoryBytes: 8 * BYTES_PER_GIB,
+  stateGb: 1,
+});
+const market = (region: string, usdPerHour: number): RegionMarket => ({
+  cloud: "aws",
+  region,
+  satelliteId: `sat-${region}`,
+  cluster: region,
+  live: true,
+  prices: [{ instanceType: "m5.large", usdPerHour, vcpus: 2, memoryGib: 8, observedAtMs: NOW }],
+});
+
+function fakes(starter: MigrationStarter) {
+  let saved: AutoMigrationState | null = null;
+  const policy = createAutoMigrationPolicy({ enabled: true, sustainSeconds: 0 });
+  const store: AutoMigrationStateStore = {
+    load: async () => saved ?? policy.initialState(),
+    save: async (state) => {
+      saved = state;
+    },
+  };
+  return {
+    deps: {
+      clock: { nowMs: () => NOW },
+      estate: {
+        listWorkloads: async () => [workload("a/one"), workload("a/two")],
+        listMarkets: async () => [market("us-east-1", 0.2), market("us-east-2", 0.1)],
+      },
+      store,
+      starter,
+      finder: createOpportunityFinder(),
+      policy,
+    },
+    saved: () => saved,
+  };
+}
+
+describe("runAutoMigrationTick", () => {
+  it("starts the policy's migrations through the port and saves the state", async () => {
+    const started: MigrationPlan[] = [];
+    const { deps, saved } = fakes({ start: async (plan) => void started.push(plan) });
+    const result = await runAutoMigrationTick(deps);
+    expect(started.map((p) => [p.workloadId, p.target.region])).toEqual([
+      ["a/one", "us-east-2"],
+      ["a/two", "us-east-2"],
+    ]);
+    expect(Object.keys(saved()?.inFlight ?? {}).sort()).toEqual(["a/one", "a/two"]);
+    expect(result.failedStarts).toEqual([]);
+  });
+
+  it("ends a refused start at once so its slot frees and its cool-down begins", async () => {
+    const { deps, saved } = fakes({
+      start: async (plan) => {
+        if (plan.workloadId === "a/two") throw new SentraError("ABORTED", "workload locked");
+      },
+    });
+    const result = await runAutoMigrationTick(deps);
+    expect(result.failedStarts.map((f) => [f.workloadId, f.error.code])).toEqual([["a/two", "ABORTED"]]);
+    expect(Object.keys(saved()?.inFlight ?? {})).toEqual(["a/one"]);
+    expect(saved()?.cooldownUntilMs["a/two"]).toBeGreaterThan(NOW);
+  });
+});
