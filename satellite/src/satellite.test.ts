@@ -6,8 +6,8 @@ import { credentials } from "@grpc/grpc-js";
 import { createLogger } from "@sentra/common";
 import { createServiceClient, HealthSummarySchema, SatelliteService, satelliteSubject } from "@sentra/proto";
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
-import { parse, stringify } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { SimulatedCluster } from "./cluster/sim/index.js";
 import { loadSatelliteConfig } from "./config/satellite-config.js";
 import { startSatellite } from "./satellite.js";
@@ -101,7 +101,9 @@ describe("satellite against real NATS and clusters reached through @kubernetes/c
       code: "INVALID_ARGUMENT",
       field: "idempotency_key",
     });
-    await expect(client.scaleWorkload({ workload: { ...workload, name: "" }, replicas: 3, idempotencyKey: "k" })).rejects.toMatchObject({
+    await expect(
+      client.scaleWorkload({ workload: { ...workload, name: "" }, replicas: 3, idempotencyKey: "k" }),
+    ).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
       field: "workload.name",
     });
@@ -109,11 +111,17 @@ describe("satellite against real NATS and clusters reached through @kubernetes/c
       code: "INVALID_ARGUMENT",
       field: "replicas",
     });
-    await expect(client.scaleWorkload({ workload: { ...workload, cluster: "nope" }, replicas: 1, idempotencyKey: "k" })).rejects.toMatchObject({
+    await expect(
+      client.scaleWorkload({ workload: { ...workload, cluster: "nope" }, replicas: 1, idempotencyKey: "k" }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
-    await expect(client.getWorkload({ workload: { ...workload, name: "missing" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(client.scaleWorkload({ workload, replicas: 1, idempotencyKey: "k2", expectedReplicas: 999 })).rejects.toMatchObject({
+    await expect(client.getWorkload({ workload: { ...workload, name: "missing" } })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(
+      client.scaleWorkload({ workload, replicas: 1, idempotencyKey: "k2", expectedReplicas: 999 }),
+    ).rejects.toMatchObject({
       code: "FAILED_PRECONDITION",
       field: "expected_replicas",
     });
