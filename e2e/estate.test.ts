@@ -42,7 +42,10 @@ describe("live estate over real NATS, Redis and MariaDB", () => {
     const regionsFile = JSON.parse(readFileSync(join(sharedDataDir(), "regions.json"), "utf8")) as {
       regions: Array<{ cloud: string; region: string; lat: number; lon: number }>;
     };
-    const awsUsEast1 = regionsFile.regions.find((r) => r.cloud === "aws" && r.region === "us-east-1") ?? { lat: NaN, lon: NaN };
+    const awsUsEast1 = regionsFile.regions.find((r) => r.cloud === "aws" && r.region === "us-east-1") ?? {
+      lat: NaN,
+      lon: NaN,
+    };
     const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress);
     namespace.defer(() => client.close());
 
