@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescService } from "@bufbuild/protobuf";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import { SentraError } from "@sentra/common";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,6 +10,19 @@ import { createServiceClient } from "./service-client.js";
 import { addService } from "./service-implementation.js";
 
 const servers: Server[] = [];
+
+/** The methods a test cares about; every other method of the service answers UNIMPLEMENTED. */
+function implement<S extends DescService>(service: S, handlers: Record<string, unknown>): never {
+  const all: Record<string, unknown> = {};
+  for (const method of service.methods) {
+    all[method.localName] =
+      handlers[method.localName] ??
+      (async () => {
+        throw new SentraError("UNIMPLEMENTED", `${method.name} is not part of this test`);
+      });
+  }
+  return all as never;
+}
 afterEach(async () => {
   for (const server of servers.splice(0)) server.forceShutdown();
 });
@@ -33,7 +46,7 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
       addService(
         server,
         SatelliteService,
-        {
+        implement(SatelliteService, {
           getSatelliteInfo: async () => ({
             satelliteId: "aws-us-east-1",
             region: create(RegionSchema, { cloud: "aws", name: "us-east-1", latitude: 38.1, longitude: -78.4 }),
@@ -45,14 +58,7 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
               { ref: { namespace: request.namespace, name: "api" }, labels: { app: "api" }, memoryBytes: 512n },
             ],
           }),
-          getWorkload: async () => ({}),
-          scaleWorkload: async () => ({}),
-          startRollout: async () => ({}),
-          getRollout: async () => ({}),
-          listRollouts: async () => ({}),
-          promoteRollout: async () => ({}),
-          abortRollout: async () => ({}),
-        },
+        }),
         { onCallEnd: (method, code) => calls.push(`${method}:${code}`) },
       ),
     );
@@ -73,17 +79,21 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
 
   it("turns a SentraError into the matching gRPC status with field and details, and back", async () => {
     const address = await serve((server) =>
-      addService(server, CoordinatorService, {
-        listSatellites: async () => {
-          throw new SentraError("FAILED_PRECONDITION", "margin is negative", { details: { marginUsd: -1.25 } });
-        },
-        listRegions: async () => {
-          throw SentraError.invalidArgument("cloud", "must be aws, gcp or azure");
-        },
-        listWorkloads: async () => {
-          throw new Error("boom");
-        },
-      }),
+      addService(
+        server,
+        CoordinatorService,
+        implement(CoordinatorService, {
+          listSatellites: async () => {
+            throw new SentraError("FAILED_PRECONDITION", "margin is negative", { details: { marginUsd: -1.25 } });
+          },
+          listRegions: async () => {
+            throw SentraError.invalidArgument("cloud", "must be aws, gcp or azure");
+          },
+          listWorkloads: async () => {
+            throw new Error("boom");
+          },
+        }),
+      ),
     );
     const client = createServiceClient(CoordinatorService, address, credentials.createInsecure());
     try {
@@ -104,11 +114,11 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
 
   it("gives every unary call a deadline, so a hung handler cannot hang the caller", async () => {
     const address = await serve((server) =>
-      addService(server, CoordinatorService, {
-        listSatellites: () => new Promise(() => {}),
-        listRegions: async () => ({}),
-        listWorkloads: async () => ({}),
-      }),
+      addService(
+        server,
+        CoordinatorService,
+        implement(CoordinatorService, { listSatellites: () => new Promise(() => {}) }),
+      ),
     );
     const client = createServiceClient(CoordinatorService, address, credentials.createInsecure(), {
       defaultTimeoutMs: 200,
@@ -124,11 +134,7 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
 
   it("answers grpc.health.v1 and server reflection for generic tools", async () => {
     const address = await serve((server) => {
-      addService(server, CoordinatorService, {
-        listSatellites: async () => ({}),
-        listRegions: async () => ({}),
-        listWorkloads: async () => ({}),
-      });
+      addService(server, CoordinatorService, implement(CoordinatorService, {}));
       addReflection(server, [CoordinatorService]);
       addHealth(server, [CoordinatorService]);
     });
