@@ -1,4 +1,5 @@
 import { create, type DescService } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import { SentraError } from "@sentra/common";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,21 +8,24 @@ import { RegionSchema } from "../gen/sentra/v1/estate_pb.js";
 import { SatelliteService } from "../gen/sentra/v1/satellite_service_pb.js";
 import { addHealth, addReflection } from "./reflection.js";
 import { createServiceClient } from "./service-client.js";
-import { addService } from "./service-implementation.js";
+import { addService, type ServiceImplementation } from "./service-implementation.js";
 
 const servers: Server[] = [];
 
 /** The methods a test cares about; every other method of the service answers UNIMPLEMENTED. */
-function implement<S extends DescService>(service: S, handlers: Record<string, unknown>): never {
+function implement<S extends GenService<GenServiceMethods>>(
+  service: S,
+  handlers: Partial<ServiceImplementation<S>>,
+): ServiceImplementation<S> {
   const all: Record<string, unknown> = {};
-  for (const method of service.methods) {
+  for (const method of (service as unknown as DescService).methods) {
     all[method.localName] =
-      handlers[method.localName] ??
+      (handlers as Record<string, unknown>)[method.localName] ??
       (async () => {
         throw new SentraError("UNIMPLEMENTED", `${method.name} is not part of this test`);
       });
   }
-  return all as never;
+  return all as ServiceImplementation<S>;
 }
 afterEach(async () => {
   for (const server of servers.splice(0)) server.forceShutdown();
