@@ -29,6 +29,15 @@ export interface CallContext {
   /** The TLS peer certificate's common name, when the channel is mTLS. */
   readonly peerCommonName: string | undefined;
   readonly method: string;
+  /** Who is calling, once an interceptor has authenticated the call. */
+  principal: CallPrincipal | undefined;
+}
+
+/** An authenticated caller: a token's name and role, or a certificate's common name. */
+export interface CallPrincipal {
+  readonly name: string;
+  readonly role: string;
+  readonly via: "token" | "certificate" | "none";
 }
 
 type UnaryHandler<M> =
@@ -56,8 +65,11 @@ export type CallInterceptor = (context: CallContext) => Promise<void> | void;
 /** Hooks around every call of a service. */
 export interface AddServiceOptions {
   interceptors?: readonly CallInterceptor[];
-  /** Called once per call when it ends: gRPC status code name ("OK" on success) and duration. */
-  onCallEnd?: (method: string, code: string, durationMs: number) => void;
+  /**
+   * Called once per call when it ends: gRPC status code name ("OK" on success), duration, the
+   * call's context (principal, peer) and its request — what audit and metrics need.
+   */
+  onCallEnd?: (method: string, code: string, durationMs: number, context: CallContext, request: unknown) => void;
 }
 
 /**
@@ -89,10 +101,10 @@ export function addService<S extends GenService<GenServiceMethods>>(
               context,
             );
             callback(null, create(method.output, response));
-            onCallEnd(method.name, "OK", performance.now() - startedAt);
+            onCallEnd(method.name, "OK", performance.now() - startedAt, context, call.request);
           } catch (error) {
             callback(toGrpcStatus(error));
-            onCallEnd(method.name, SentraError.from(error).code, performance.now() - startedAt);
+            onCallEnd(method.name, SentraError.from(error).code, performance.now() - startedAt, context, call.request);
           }
         })();
       };
@@ -114,10 +126,16 @@ export function addService<S extends GenService<GenServiceMethods>>(
               }
             }
             if (!context.signal.aborted) call.end();
-            onCallEnd(method.name, context.signal.aborted ? "CANCELLED" : "OK", performance.now() - startedAt);
+            onCallEnd(
+              method.name,
+              context.signal.aborted ? "CANCELLED" : "OK",
+              performance.now() - startedAt,
+              context,
+              call.request,
+            );
           } catch (error) {
             if (!context.signal.aborted) call.destroy(Object.assign(new Error("stream failed"), toGrpcStatus(error)));
-            onCallEnd(method.name, SentraError.from(error).code, performance.now() - startedAt);
+            onCallEnd(method.name, SentraError.from(error).code, performance.now() - startedAt, context, call.request);
           }
         })();
       };
@@ -141,6 +159,7 @@ function contextOf(
     signal: controller.signal,
     peerCommonName: firstOf(certificate?.subject?.CN),
     method,
+    principal: undefined,
   };
 }
 
