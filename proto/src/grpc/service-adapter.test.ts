@@ -1,32 +1,17 @@
-import { create, type DescService } from "@bufbuild/protobuf";
-import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { create } from "@bufbuild/protobuf";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import { SentraError } from "@sentra/common";
 import { afterEach, describe, expect, it } from "vitest";
 import { CoordinatorService } from "../gen/sentra/v1/coordinator_service_pb.js";
 import { RegionSchema } from "../gen/sentra/v1/estate_pb.js";
 import { SatelliteService } from "../gen/sentra/v1/satellite_service_pb.js";
+import { withUnimplemented } from "./partial-implementation.js";
 import { addHealth, addReflection } from "./reflection.js";
 import { createServiceClient } from "./service-client.js";
-import { addService, type ServiceImplementation } from "./service-implementation.js";
+import { addService } from "./service-implementation.js";
 
 const servers: Server[] = [];
 
-/** The methods a test cares about; every other method of the service answers UNIMPLEMENTED. */
-function implement<S extends GenService<GenServiceMethods>>(
-  service: S,
-  handlers: Partial<ServiceImplementation<S>>,
-): ServiceImplementation<S> {
-  const all: Record<string, unknown> = {};
-  for (const method of (service as unknown as DescService).methods) {
-    all[method.localName] =
-      (handlers as Record<string, unknown>)[method.localName] ??
-      (async () => {
-        throw new SentraError("UNIMPLEMENTED", `${method.name} is not part of this test`);
-      });
-  }
-  return all as ServiceImplementation<S>;
-}
 afterEach(async () => {
   for (const server of servers.splice(0)) server.forceShutdown();
 });
@@ -50,7 +35,7 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
       addService(
         server,
         SatelliteService,
-        implement(SatelliteService, {
+        withUnimplemented(SatelliteService, {
           getSatelliteInfo: async () => ({
             satelliteId: "aws-us-east-1",
             region: create(RegionSchema, { cloud: "aws", name: "us-east-1", latitude: 38.1, longitude: -78.4 }),
@@ -86,7 +71,7 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
       addService(
         server,
         CoordinatorService,
-        implement(CoordinatorService, {
+        withUnimplemented(CoordinatorService, {
           listSatellites: async () => {
             throw new SentraError("FAILED_PRECONDITION", "margin is negative", { details: { marginUsd: -1.25 } });
           },
@@ -121,7 +106,7 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
       addService(
         server,
         CoordinatorService,
-        implement(CoordinatorService, { listSatellites: () => new Promise(() => {}) }),
+        withUnimplemented(CoordinatorService, { listSatellites: () => new Promise(() => {}) }),
       ),
     );
     const client = createServiceClient(CoordinatorService, address, credentials.createInsecure(), {
@@ -138,7 +123,7 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
 
   it("answers grpc.health.v1 and server reflection for generic tools", async () => {
     const address = await serve((server) => {
-      addService(server, CoordinatorService, implement(CoordinatorService, {}));
+      addService(server, CoordinatorService, withUnimplemented(CoordinatorService, {}));
       addReflection(server, [CoordinatorService]);
       addHealth(server, [CoordinatorService]);
     });
