@@ -57,7 +57,9 @@ describe("per-satellite NATS permissions with the real nats-server", () => {
 
     const received: string[] = [];
     const subscription = coordinator.subscribe("sentra.v1.sat.*.health", {
-      callback: (_error, message) => received.push(message.subject),
+      callback: (_error, message) => {
+        received.push(message.subject);
+      },
     });
     await coordinator.flush();
     satelliteA.publish("sentra.v1.sat.aws-eu-west-1.health", "own");
