@@ -7,13 +7,17 @@ COPY common/package.json common/
 COPY testkit/package.json testkit/
 COPY satellite/package.json satellite/
 COPY coordinator/package.json coordinator/
+COPY cli/package.json cli/
+COPY dashboard/package.json dashboard/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc -b && npm prune --omit=dev
+RUN npx tsc -b && npm run build --workspace dashboard && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
+# The coordinator writes a generated dashboard token under .sentra/ when none is configured.
+RUN mkdir -p /app/.sentra && chown node:node /app/.sentra
 USER node
 CMD ["node", "coordinator/dist/main.js"]

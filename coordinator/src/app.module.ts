@@ -1,8 +1,11 @@
 import { type DynamicModule, Module } from "@nestjs/common";
+import { DashboardModule } from "./dashboard/dashboard.module.js";
 import { EstateModule } from "./estate/estate.module.js";
 import { GrpcModule } from "./grpc/grpc.module.js";
 import { OpsController } from "./http/ops.controller.js";
 import { type CoordinatorInfrastructure, InfrastructureModule } from "./infrastructure/infrastructure.module.js";
+import { MigrationModule } from "./migration/migration.module.js";
+import { RolloutModule } from "./rollout/rollout.module.js";
 
 export type { CoordinatorInfrastructure };
 
@@ -13,7 +16,14 @@ export class AppModule {
   static register(infrastructure: CoordinatorInfrastructure): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.register(infrastructure), EstateModule, GrpcModule],
+      imports: [
+        InfrastructureModule.register(infrastructure),
+        EstateModule,
+        MigrationModule,
+        RolloutModule,
+        GrpcModule,
+        DashboardModule,
+      ],
       controllers: [OpsController],
     };
   }

@@ -5,6 +5,7 @@ import { createLogger, createMetricsRegistry, type Logger, redactUrl } from "@se
 import { AppModule } from "./app.module.js";
 import type { CoordinatorConfig } from "./config/coordinator-config.js";
 import { CoordinatorGrpcServer } from "./grpc/coordinator-grpc.server.js";
+import { SentraErrorFilter } from "./http/sentra-error.filter.js";
 import { connectToMysql, connectToNats, connectToRedis } from "./infrastructure/connections.js";
 import { migrateSchema } from "./infrastructure/schema-migrator.js";
 import { PinoNestLogger } from "./pino-nest-logger.js";
@@ -47,8 +48,11 @@ export async function startCoordinator(
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
-    await app.listen(config.http.port, config.http.host);
+    // One place maps SentraError to HTTP status and the `{ error: { code, message, field?, details? } }` body.
+    app.useGlobalFilters(new SentraErrorFilter(logger, app.getHttpAdapter()));
+    // Closed on any later failure too: a half-started app must not keep its timers alive.
     closers.push(() => app.close());
+    await app.listen(config.http.port, config.http.host);
     const address = app.getHttpServer().address() as { port: number };
     const httpUrl = `http://${config.http.host}:${address.port}`;
     const grpcPort = app.get(CoordinatorGrpcServer).port;

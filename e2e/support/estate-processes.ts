@@ -1,10 +1,14 @@
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { satelliteEventStream } from "@sentra/proto";
 import { REPO_ROOT, type RunningProcess, startProcess, type TestNamespace } from "@sentra/testkit";
 
 /** Intervals short enough for tests, in the same ratio as production (TTL > 3 heartbeats). */
 export const TEST_HEARTBEAT_INTERVAL_MS = 500;
 export const TEST_PRICE_INTERVAL_MS = 500;
 export const TEST_PRICE_TTL_MS = 2_000;
+/** Start-up normally takes ~1 s; a loaded 2-core CI machine running two test files at once can take far longer. */
+export const PROCESS_START_TIMEOUT_MS = 45_000;
 
 export interface CoordinatorProcess {
   process: RunningProcess;
@@ -29,17 +33,20 @@ export async function startCoordinatorProcess(
     SENTRA_INVENTORY_SYNC_INTERVAL_MS: "1000",
     ...env,
   });
+  // The coordinator creates the namespace's JetStream event stream; deferred first, so it is
+  // deleted after the coordinator has stopped (defers run in reverse).
+  namespace.defer(async () => {
+    const jsm = await jetstreamManager(await namespace.nats());
+    await jsm.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
+  });
   namespace.defer(() => child.stop());
-  const started = await child.waitForOutput(
-    /"grpcPort":(\d+).*"msg":"coordinator started"|"msg":"coordinator started".*"grpcPort":(\d+)/,
-  );
+  await child.waitForOutput(/"msg":"coordinator started"/, PROCESS_START_TIMEOUT_MS);
   const line =
     child
       .output()
       .split("\n")
       .find((text) => text.includes('"coordinator started"')) ?? "";
   const parsed = JSON.parse(line) as { httpUrl: string; grpcPort: number };
-  void started;
   return { process: child, grpcAddress: `127.0.0.1:${parsed.grpcPort}`, httpUrl: parsed.httpUrl };
 }
 
@@ -70,7 +77,7 @@ export async function startSatelliteProcess(
     ...env,
   });
   namespace.defer(() => child.stop());
-  await child.waitForOutput(/"msg":"satellite started"/);
+  await child.waitForOutput(/"msg":"satellite started"/, PROCESS_START_TIMEOUT_MS);
   const line =
     child
       .output()

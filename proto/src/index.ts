@@ -1,10 +1,13 @@
+export * from "./gen/sentra/v1/arbitrage_api_pb.js";
 export * from "./gen/sentra/v1/coordinator_service_pb.js";
 export * from "./gen/sentra/v1/estate_pb.js";
 export * from "./gen/sentra/v1/event_pb.js";
 export * from "./gen/sentra/v1/migration_pb.js";
+export * from "./gen/sentra/v1/rollout_api_pb.js";
 export * from "./gen/sentra/v1/rollout_pb.js";
 export * from "./gen/sentra/v1/satellite_service_pb.js";
 export * from "./gen/sentra/v1/workload_pb.js";
+export { withUnimplemented } from "./grpc/partial-implementation.js";
 export { addHealth, addReflection } from "./grpc/reflection.js";
 export {
   type CallOptions,
@@ -25,6 +28,7 @@ export {
   SATELLITE_ID_PATTERN,
   type SatelliteSubjectKind,
   SUBJECT_ROOT,
+  satelliteEventStream,
   satelliteSubject,
   satelliteWildcard,
 } from "./subjects.js";

@@ -25,3 +25,12 @@ export function parseSatelliteSubject(subject: string, prefix = ""): { satellite
   if (!satelliteId || !kind || rest.length > 0) return undefined;
   return { satelliteId, kind };
 }
+
+/**
+ * The JetStream stream holding every satellite's `event` subject (rollout transitions, decisions,
+ * incidents, migration step results). One definition for the satellites that publish to it and the
+ * coordinator that consumes it; a subject prefix (tests) gets its own stream.
+ */
+export function satelliteEventStream(prefix = ""): { name: string; subjects: string[] } {
+  return { name: prefix ? `SENTRA_EVENTS_${prefix}` : "SENTRA_EVENTS", subjects: [satelliteWildcard("event", prefix)] };
+}

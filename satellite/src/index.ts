@@ -1,3 +1,9 @@
+export {
+  SimulatedCluster,
+  type SimulatedClusterOptions,
+  type VersionedServiceOptions,
+  versionedServiceManifests,
+} from "./cluster/sim/index.js";
 export { loadSatelliteConfig, type SatelliteConfig } from "./config/satellite-config.js";
 export { type RunningSatellite, SATELLITE_VERSION, startSatellite } from "./satellite.js";
 export type { SatelliteIdentity } from "./satellite-identity.js";

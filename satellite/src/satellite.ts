@@ -6,9 +6,12 @@ import { addHealth, addReflection, addService, RegionSchema, SatelliteService } 
 import { Counter, Gauge, Histogram } from "prom-client";
 import { ClusterRegistry } from "./cluster/cluster-registry.js";
 import type { SatelliteConfig } from "./config/satellite-config.js";
+import { createRolloutHandlers } from "./grpc/rollout-handlers.js";
 import { createSatelliteServiceHandlers } from "./grpc/satellite-service-handlers.js";
 import { startOpsServer } from "./ops/ops-server.js";
+import { simulatedWorkloadMetrics, WORKLOAD_METRICS_PATH } from "./ops/simulated-workload-metrics.js";
 import { findRegion } from "./region/index.js";
+import { startReleaseGuard } from "./release-guard/index.js";
 import type { SatelliteIdentity } from "./satellite-identity.js";
 import { createPriceSource } from "./telemetry/price-source-factory.js";
 import { SatellitePublisher } from "./telemetry/satellite-publisher.js";
@@ -53,6 +56,13 @@ export async function startSatellite(
     closers.push(() => clusters.stop());
     const prices = await createPriceSource(config, startedAt);
 
+    // Before gRPC: the rollout methods need the release guard, and the guard resumes its rollouts
+    // from the JetStream event stream.
+    const nats = await connectNats(config.natsUrl, identity.satelliteId, log);
+    closers.push(() => nats.drain());
+    const releaseGuard = await startReleaseGuard(config, identity, clusters, nats, registry, log);
+    closers.push(() => releaseGuard.close());
+
     const grpcServer = new Server();
     const grpcCalls = new Histogram({
       name: "sentra_satellite_grpc_call_duration_seconds",
@@ -60,7 +70,11 @@ export async function startSatellite(
       labelNames: ["method", "code"],
       registers: [registry],
     });
-    addService(grpcServer, SatelliteService, createSatelliteServiceHandlers(identity, clusters), {
+    const handlers = {
+      ...createSatelliteServiceHandlers(identity, clusters),
+      ...createRolloutHandlers(releaseGuard.guard),
+    };
+    addService(grpcServer, SatelliteService, handlers, {
       onCallEnd: (method, code, ms) => grpcCalls.observe({ method, code }, ms / 1000),
     });
     addReflection(grpcServer, [SatelliteService]);
@@ -74,9 +88,6 @@ export async function startSatellite(
     );
     closers.push(() => new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())));
     const grpcEndpoint = config.grpc.advertisedEndpoint ?? `${config.grpc.host}:${grpcPort}`;
-
-    const nats = await connectNats(config.natsUrl, identity.satelliteId, log);
-    closers.push(() => nats.drain());
 
     const publisher = new SatellitePublisher(
       nats,
@@ -121,21 +132,30 @@ export async function startSatellite(
     publisher.start();
     closers.push(() => publisher.stop());
 
-    const ops = await startOpsServer(config.http.host, config.http.port, registry, () => {
-      const clusterStates = clusters.all().map((cluster) => ({ cluster: cluster.name, ...cluster.health() }));
-      return {
-        ok: !nats.isClosed(),
-        satelliteId: identity.satelliteId,
-        nats: nats.isClosed() ? "closed" : "open",
-        clusters: clusterStates,
-      };
-    });
+    const ops = await startOpsServer(
+      config.http.host,
+      config.http.port,
+      registry,
+      () => {
+        const clusterStates = clusters.all().map((cluster) => ({ cluster: cluster.name, ...cluster.health() }));
+        return {
+          ok: !nats.isClosed(),
+          satelliteId: identity.satelliteId,
+          nats: nats.isClosed() ? "closed" : "open",
+          clusters: clusterStates,
+        };
+      },
+      { [WORKLOAD_METRICS_PATH]: () => simulatedWorkloadMetrics(clusters) },
+    );
     closers.push(() => ops.close());
 
     log.info(
       {
         grpcEndpoint,
         opsUrl: ops.url,
+        ...(clusters.simulatedClusters().length > 0
+          ? { workloadMetricsUrl: `${ops.url}${WORKLOAD_METRICS_PATH}` }
+          : {}),
         clusters: clusters.names(),
         region: identity.region.name,
         nats: redactUrl(config.natsUrl),

@@ -68,9 +68,9 @@ export class EstateServiceHandlers {
         );
         const ids = live.map((satellite) => satellite.id);
         let workloads = await this.store.workloads(ids);
-        const reported = new Set(workloads.map((workload) => workload.ref?.satelliteId));
-        if (ids.some((id) => !reported.has(id))) {
-          // A satellite that joined since the last pull is asked now rather than shown empty.
+        // A satellite that joined since the last pull is asked now rather than shown empty; the
+        // pull in flight may predate it, hence a second one.
+        for (let attempt = 0; attempt < 2 && missingAny(ids, workloads); attempt++) {
           await this.inventory.sync();
           workloads = await this.store.workloads(ids);
         }
@@ -78,4 +78,9 @@ export class EstateServiceHandlers {
       },
     };
   }
+}
+
+function missingAny(satelliteIds: readonly string[], workloads: readonly { ref?: { satelliteId: string } }[]): boolean {
+  const reported = new Set(workloads.map((workload) => workload.ref?.satelliteId));
+  return satelliteIds.some((id) => !reported.has(id));
 }

@@ -2,6 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   type HealthSummary,
   Liveness,
+  msOf,
   type Satellite,
   SatelliteSchema,
   SatelliteServiceListWorkloadsResponseSchema,
@@ -60,6 +61,15 @@ export class EstateStore {
       satellites.push(satellite);
     }
     return satellites.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** One satellite with liveness judged at `nowMs` (one key read, however large the estate). */
+  async satellite(id: string, nowMs: number): Promise<Satellite | undefined> {
+    const value = await this.redis.getBuffer(this.key(`sat:${id}`));
+    if (!value) return undefined;
+    const satellite = fromBinary(SatelliteSchema, value);
+    satellite.liveness = livenessOf(msOf(satellite.lastSeenAt), satellite.heartbeatIntervalMs || 2_000, nowMs);
+    return satellite;
   }
 
   async liveSatellites(nowMs: number): Promise<Satellite[]> {

@@ -1,6 +1,7 @@
 import { Module } from "@nestjs/common";
 import type { Pool } from "mysql2/promise";
 import { MYSQL_POOL } from "../config/coordinator-config.js";
+import { EstateEvents } from "./estate-events.js";
 import { EstateServiceHandlers } from "./estate-service.handlers.js";
 import { LivenessMonitor } from "./liveness-monitor.service.js";
 import { SatelliteIngestService } from "./satellite-ingest.service.js";
@@ -15,11 +16,12 @@ import { WorkloadInventoryService } from "./workload-inventory.service.js";
       inject: [MYSQL_POOL],
       useFactory: (mysql: Pool) => new SatelliteRecordRepository(mysql),
     },
+    EstateEvents,
     LivenessMonitor,
     SatelliteIngestService,
     WorkloadInventoryService,
     EstateServiceHandlers,
   ],
-  exports: [EstateServiceHandlers, WorkloadInventoryService],
+  exports: [EstateServiceHandlers, WorkloadInventoryService, EstateEvents],
 })
 export class EstateModule {}

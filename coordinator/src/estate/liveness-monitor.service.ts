@@ -3,6 +3,7 @@ import type { Logger } from "@sentra/common";
 import { Liveness } from "@sentra/proto";
 import { LOGGER } from "../config/coordinator-config.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
 import { SatelliteRecordRepository } from "./satellite-record.repository.js";
 
@@ -25,6 +26,7 @@ export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly records: SatelliteRecordRepository,
     private readonly metrics: CoordinatorMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly events: EstateEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,7 +40,7 @@ export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy 
   /** A heartbeat arrived: new or returning satellites are recorded at once. */
   async onHeartbeat(satelliteId: string, firstSeen: boolean): Promise<void> {
     if (!firstSeen && this.known.get(satelliteId) === Liveness.LIVE) return;
-    const satellite = (await this.store.satellites(Date.now())).find((candidate) => candidate.id === satelliteId);
+    const satellite = await this.store.satellite(satelliteId, Date.now());
     if (!satellite) return;
     this.known.set(satelliteId, Liveness.LIVE);
     await this.records.upsert(satellite, Date.now());
@@ -59,6 +61,7 @@ export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy 
         const previous = this.known.get(satellite.id);
         if (previous === satellite.liveness) continue;
         this.known.set(satellite.id, satellite.liveness);
+        this.events.publish("livenessChanged", { satelliteId: satellite.id, liveness: satellite.liveness });
         if (previous !== undefined || satellite.liveness === Liveness.STALE) {
           this.logger.warn(
             { satelliteId: satellite.id, liveness: Liveness[satellite.liveness] },

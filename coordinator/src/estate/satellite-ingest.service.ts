@@ -4,6 +4,7 @@ import type { Logger } from "@sentra/common";
 import { parseSatelliteSubject, satelliteWildcard } from "@sentra/proto";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, NATS_CONNECTION } from "../config/coordinator-config.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
 import { LivenessMonitor } from "./liveness-monitor.service.js";
 import { decodeHealth, decodePrices } from "./satellite-message-decoder.js";
@@ -23,11 +24,12 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     private readonly store: EstateStore,
     private readonly metrics: CoordinatorMetrics,
     private readonly liveness: LivenessMonitor,
+    private readonly events: EstateEvents,
   ) {}
 
   onApplicationBootstrap(): void {
     this.subscribe("health", (payload, satelliteId, receivedAtMs) => this.onHealth(payload, satelliteId, receivedAtMs));
-    this.subscribe("price", (payload, satelliteId) => this.onPrice(payload, satelliteId));
+    this.subscribe("price", (payload, satelliteId, receivedAtMs) => this.onPrice(payload, satelliteId, receivedAtMs));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -72,10 +74,11 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     }
     this.metrics.natsMessages.inc({ kind: "health" });
     const { firstSeen } = await this.store.recordHeartbeat(result.message, receivedAtMs);
+    this.events.publish("satelliteChanged", { health: result.message, receivedAtMs });
     await this.liveness.onHeartbeat(result.message.satelliteId, firstSeen);
   }
 
-  private async onPrice(payload: Uint8Array, satelliteId: string): Promise<void> {
+  private async onPrice(payload: Uint8Array, satelliteId: string, receivedAtMs: number): Promise<void> {
     const result = decodePrices(payload, satelliteId, this.config.maxMessageBytes);
     if (!result.ok) {
       this.metrics.natsDropped.inc({ kind: "price", reason: result.reason });
@@ -85,5 +88,6 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
       this.metrics.natsDropped.inc({ kind: "price", reason: "implausible_price" }, result.rejectedPrices);
     this.metrics.natsMessages.inc({ kind: "price" });
     await this.store.recordPrices(result.message.prices, this.config.priceTtlMs);
+    this.events.publish("priceChanged", { snapshot: result.message, receivedAtMs });
   }
 }

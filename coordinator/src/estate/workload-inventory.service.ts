@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from "@sentra/common";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
 import { SatelliteClientPool } from "./satellite-client-pool.js";
 
@@ -12,7 +13,8 @@ import { SatelliteClientPool } from "./satellite-client-pool.js";
 @Injectable()
 export class WorkloadInventoryService implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
-  private syncing = false;
+  /** The pull in flight: callers that need fresh data wait for it instead of starting another. */
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly store: EstateStore,
@@ -20,6 +22,7 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
     private readonly metrics: CoordinatorMetrics,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly events: EstateEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -31,9 +34,14 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
     this.clients.close();
   }
 
-  async sync(): Promise<void> {
-    if (this.syncing) return;
-    this.syncing = true;
+  sync(): Promise<void> {
+    this.inFlight ??= this.pull().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async pull(): Promise<void> {
     try {
       const satellites = await this.store.liveSatellites(Date.now());
       await Promise.all(
@@ -47,14 +55,19 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
                 response.workloads,
                 this.config.inventorySyncIntervalMs * 3,
               );
+              this.events.publish("workloadsChanged", {
+                satelliteId: satellite.id,
+                workloads: response.workloads,
+                receivedAtMs: Date.now(),
+              });
             } catch (error) {
               this.metrics.inventorySyncErrors.inc({ satellite_id: satellite.id });
               this.logger.warn({ satelliteId: satellite.id, err: String(error) }, "workload inventory pull failed");
             }
           }),
       );
-    } finally {
-      this.syncing = false;
+    } catch (error) {
+      this.logger.warn({ err: String(error) }, "workload inventory pull failed");
     }
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from "@nestjs/common";
 import type { CoordinatorService, ServiceImplementation } from "@sentra/proto";
 import { EstateServiceHandlers } from "../estate/estate-service.handlers.js";
+import { MigrationServiceHandlers } from "../migration/migration-service.handlers.js";
+import { RolloutServiceHandlers } from "../rollout/rollout-service.handlers.js";
 
 /**
  * CoordinatorService is one gRPC service; each feature module implements its own methods and
@@ -8,11 +10,17 @@ import { EstateServiceHandlers } from "../estate/estate-service.handlers.js";
  */
 @Injectable()
 export class CoordinatorServiceHandlers {
-  constructor(private readonly estate: EstateServiceHandlers) {}
+  constructor(
+    private readonly estate: EstateServiceHandlers,
+    private readonly migrations: MigrationServiceHandlers,
+    private readonly rollouts: RolloutServiceHandlers,
+  ) {}
 
   implementation(): ServiceImplementation<typeof CoordinatorService> {
     return {
       ...this.estate.implementation(),
+      ...this.migrations.implementation(),
+      ...this.rollouts.implementation(),
     } as ServiceImplementation<typeof CoordinatorService>;
   }
 }

@@ -1,4 +1,6 @@
 import { ESTATE_SCHEMA_MIGRATIONS } from "../estate/estate-schema.js";
+import { MIGRATION_SCHEMA_MIGRATIONS } from "../migration/migration-schema.js";
+import { ROLLOUT_SCHEMA_MIGRATIONS } from "../rollout/rollout-schema.js";
 
 /**
  * The MySQL schema, as an append-only list of migrations: applied in order at start-up, each once,
@@ -11,4 +13,8 @@ export interface SchemaMigration {
   statements: string[];
 }
 
-export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [...ESTATE_SCHEMA_MIGRATIONS].sort((a, b) => a.id - b.id);
+export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
+  ...ESTATE_SCHEMA_MIGRATIONS,
+  ...MIGRATION_SCHEMA_MIGRATIONS,
+  ...ROLLOUT_SCHEMA_MIGRATIONS,
+].sort((a, b) => a.id - b.id);

@@ -101,6 +101,32 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
     }
   });
 
+  it("carries non-ASCII text in error details (the trailer is ASCII-only) without failing the call", async () => {
+    const reason = "margin −2.33 USD: aws:us-east-2 → aws:us-east-1, naïve 😀";
+    const address = await serve((server) =>
+      addService(
+        server,
+        CoordinatorService,
+        withUnimplemented(CoordinatorService, {
+          listSatellites: async () => {
+            throw new SentraError("FAILED_PRECONDITION", reason, { field: "café", details: { reason } });
+          },
+        }),
+      ),
+    );
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure());
+    try {
+      await expect(client.listSatellites({})).rejects.toMatchObject({
+        code: "FAILED_PRECONDITION",
+        message: reason,
+        field: "café",
+        details: { reason },
+      });
+    } finally {
+      client.close();
+    }
+  });
+
   it("gives every unary call a deadline, so a hung handler cannot hang the caller", async () => {
     const address = await serve((server) =>
       addService(

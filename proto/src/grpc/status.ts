@@ -10,7 +10,13 @@ export function toGrpcStatus(error: unknown): Partial<StatusObject> {
   const metadata = new Metadata();
   const json = sentraError.toJSON();
   if (json.field !== undefined || json.details !== undefined) {
-    metadata.set(ERROR_DETAILS_METADATA_KEY, JSON.stringify({ field: json.field, details: json.details }));
+    // grpc-js accepts only printable ASCII in text metadata (and throws otherwise): \u-escape the
+    // rest, which keeps the value valid JSON ("−2.33 USD", "us-east-1 → eu-west-1").
+    const text = JSON.stringify({ field: json.field, details: json.details }).replace(
+      /[^\x20-\x7e]/g,
+      (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    metadata.set(ERROR_DETAILS_METADATA_KEY, text);
   }
   return {
     code: status[sentraError.code as keyof typeof status] as number,

@@ -2,7 +2,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { type Logger, SentraError } from "@sentra/common";
 import type { SatelliteConfig } from "../config/satellite-config.js";
 import { KubeCluster } from "./kube-cluster.js";
-import { SimulatedCluster } from "./sim/index.js";
+import { DEMO_ROLLOUT_SERVICE, SimulatedCluster } from "./sim/index.js";
 
 /**
  * The clusters one satellite manages: one (federated topology) or several kube contexts (central
@@ -22,16 +22,25 @@ export class ClusterRegistry {
         for (let index = 0; index < config.simulation.clusters; index++) {
           const name =
             config.simulation.clusters === 1 ? `${config.satelliteId}-sim` : `${config.satelliteId}-sim-${index + 1}`;
+          const trafficRps = config.simulation.trafficRequestsPerSecond;
           const cluster = await SimulatedCluster.start({
             name,
             readinessDelayMs: config.simulation.readinessDelayMs,
             seed: "demo",
+            // Traffic through HTTPRoutes gives the release guard real metrics to judge (Services and
+            // HTTPRoutes are served either way, so rollouts can be started against the simulation).
+            traffic: { requestsPerSecond: trafficRps },
+            // A service ready for a canary, so a demo rollout needs no preparation.
+            services: [DEMO_ROLLOUT_SERVICE],
           });
           simulated.push(cluster);
           const kubeConfig = new KubeConfig();
           kubeConfig.loadFromString(cluster.kubeconfigYaml({ contextName: name }));
           clusters.set(name, new KubeCluster(name, kubeConfig, logger));
-          logger.info({ cluster: name, url: cluster.url }, "simulated cluster started");
+          logger.info(
+            { cluster: name, url: cluster.url, metricsUrl: trafficRps > 0 ? cluster.trafficMetricsUrl : undefined },
+            "simulated cluster started",
+          );
         }
       } else {
         const kubeConfig = new KubeConfig();

@@ -1,16 +1,27 @@
 import {
   AppsV1Api,
+  CustomObjectsApi,
   type KubeConfig,
   makeInformer,
+  NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
+  type V1Ingress,
 } from "@kubernetes/client-node";
 import { type Logger, SentraError } from "@sentra/common";
 
 /** @default 1000 — first delay before an informer that lost its watch re-lists; doubles to 30 s. */
 const INFORMER_RESTART_BASE_MS = 1_000;
 const INFORMER_RESTART_MAX_MS = 30_000;
+
+/** A namespaced resource served outside the built-in clients (Gateway API HTTPRoutes, Istio...). */
+export interface CustomResourceRef {
+  readonly group: string;
+  readonly version: string;
+  /** Lower-case plural, e.g. `httproutes`. */
+  readonly plural: string;
+}
 
 /** A cluster's connection state as the satellite last saw it. */
 export interface ClusterState {
@@ -25,6 +36,8 @@ export interface ClusterState {
  */
 export class KubeCluster {
   private readonly apps: AppsV1Api;
+  private readonly customObjects: CustomObjectsApi;
+  private readonly networking: NetworkingV1Api;
   private readonly informer;
   private state: ClusterState = { reachable: false, error: "not started" };
   private restartTimer: NodeJS.Timeout | undefined;
@@ -37,6 +50,8 @@ export class KubeCluster {
     private readonly logger: Logger,
   ) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.networking = kubeConfig.makeApiClient(NetworkingV1Api);
     this.informer = makeInformer<V1Deployment>(kubeConfig, "/apis/apps/v1/deployments", () =>
       this.apps.listDeploymentForAllNamespaces(),
     );
@@ -94,6 +109,57 @@ export class KubeCluster {
       );
     } catch (error) {
       throw kubeError(error, `${this.name}/${namespace}/${name}`);
+    }
+  }
+
+  /** Reads one namespaced custom object from the API server. */
+  async getCustomObject<T>(ref: CustomResourceRef, namespace: string, name: string): Promise<T> {
+    try {
+      return (await this.customObjects.getNamespacedCustomObject({ ...ref, namespace, name })) as T;
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/${ref.plural}/${name}`);
+    }
+  }
+
+  /**
+   * Replaces a custom object. The body's `metadata.resourceVersion` makes it a compare-and-swap:
+   * a concurrent change answers ABORTED (409), and the caller re-reads and retries.
+   */
+  async replaceCustomObject<T>(ref: CustomResourceRef, namespace: string, name: string, body: T): Promise<T> {
+    try {
+      return (await this.customObjects.replaceNamespacedCustomObject({ ...ref, namespace, name, body })) as T;
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/${ref.plural}/${name}`);
+    }
+  }
+
+  /** Reads one Ingress from the API server. */
+  async getIngress(namespace: string, name: string): Promise<V1Ingress> {
+    try {
+      return await this.networking.readNamespacedIngress({ namespace, name });
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/ingresses/${name}`);
+    }
+  }
+
+  /** Creates an Ingress; a name already taken answers ABORTED (409), like a concurrent change. */
+  async createIngress(namespace: string, body: V1Ingress): Promise<V1Ingress> {
+    try {
+      return await this.networking.createNamespacedIngress({ namespace, body });
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/ingresses/${body.metadata?.name ?? ""}`);
+    }
+  }
+
+  /**
+   * Replaces an Ingress. The body's `metadata.resourceVersion` makes it a compare-and-swap: a
+   * concurrent change answers ABORTED (409), and the caller re-reads and retries.
+   */
+  async replaceIngress(namespace: string, name: string, body: V1Ingress): Promise<V1Ingress> {
+    try {
+      return await this.networking.replaceNamespacedIngress({ namespace, name, body });
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/ingresses/${name}`);
     }
   }
 

@@ -39,3 +39,63 @@ describe("satellite configuration", () => {
     );
   });
 });
+
+describe("release guard configuration", () => {
+  it("queries Prometheus on localhost by default and takes Loki and Tempo only when given", () => {
+    const defaults = loadSatelliteConfig({ SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" });
+    expect(defaults.telemetry).toEqual({
+      prometheusUrl: "http://127.0.0.1:9090",
+      lokiUrl: undefined,
+      tempoUrl: undefined,
+      timeoutMs: 1_500,
+    });
+    expect(defaults.rollouts).toEqual({ routerTimeoutMs: 10_000, eventAckWaitMs: 1_000 });
+    expect(defaults.simulation.trafficRequestsPerSecond).toBe(20);
+
+    const given = loadSatelliteConfig({
+      SENTRA_CLOUD: "aws",
+      SENTRA_REGION: "eu-west-1",
+      SENTRA_PROMETHEUS_URL: "https://gw.example/prometheus/",
+      SENTRA_LOKI_URL: "http://loki:3100",
+      SENTRA_TEMPO_URL: "http://tempo:3200",
+    });
+    // A trailing slash is dropped; a path prefix is kept.
+    expect(given.telemetry.prometheusUrl).toBe("https://gw.example/prometheus");
+    expect(given.telemetry.lokiUrl).toBe("http://loki:3100");
+    expect(given.telemetry.tempoUrl).toBe("http://tempo:3200");
+  });
+
+  it("names each bad release guard variable", () => {
+    expect(() =>
+      loadSatelliteConfig({
+        SENTRA_CLOUD: "aws",
+        SENTRA_REGION: "eu-west-1",
+        SENTRA_PROMETHEUS_URL: "prometheus:9090",
+        SENTRA_TELEMETRY_TIMEOUT_MS: "50",
+        SENTRA_ROUTER_TIMEOUT_MS: "abc",
+      }),
+    ).toThrowError(
+      /SENTRA_PROMETHEUS_URL: must be an http\(s\) URL.*\n\s+SENTRA_TELEMETRY_TIMEOUT_MS: .*\n\s+SENTRA_ROUTER_TIMEOUT_MS: /,
+    );
+  });
+});
+
+describe("SENTRA_PRICE_OVERRIDES", () => {
+  const base = { SENTRA_CLOUD: "aws", SENTRA_REGION: "us-east-1" } as const;
+
+  it("parses instanceType=usdPerHour pairs (none by default)", () => {
+    expect(loadSatelliteConfig(base).price.overrides).toEqual([]);
+    expect(
+      loadSatelliteConfig({ ...base, SENTRA_PRICE_OVERRIDES: "m5.large=0.01, c5.large=0.2" }).price.overrides,
+    ).toEqual([
+      { instanceType: "m5.large", usdPerHour: 0.01 },
+      { instanceType: "c5.large", usdPerHour: 0.2 },
+    ]);
+  });
+
+  it("names every malformed entry", () => {
+    expect(() => loadSatelliteConfig({ ...base, SENTRA_PRICE_OVERRIDES: "m5.large=0,c5.large,=1" })).toThrowError(
+      /SENTRA_PRICE_OVERRIDES: "m5.large=0" is not instanceType=usdPerHour.*\n.*"c5.large".*\n.*"=1"/,
+    );
+  });
+});

@@ -8,9 +8,23 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
 export const DEFAULT_PRICE_INTERVAL_MS = 5_000;
 /** @default 2000 — how long simulated Deployments take to become ready after a scale-up. */
 export const DEFAULT_SIM_READINESS_DELAY_MS = 2_000;
+/** @default 20 — simulated requests per second through each HTTPRoute of a simulated cluster. */
+export const DEFAULT_SIM_TRAFFIC_RPS = 20;
+/** @default "http://127.0.0.1:9090" — the Prometheus the release guard's gates query. */
+export const DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090";
+/** @default 1500 — deadline of one telemetry query, under the 2 s minimum evaluation interval. */
+export const DEFAULT_TELEMETRY_TIMEOUT_MS = 1_500;
+/** @default 10000 — deadline of one traffic router call; a slower router counts as failed. */
+export const DEFAULT_ROUTER_TIMEOUT_MS = 10_000;
+/** @default 1000 — how long a rollout event waits for JetStream's ack before traffic moves on. */
+export const DEFAULT_EVENT_ACK_WAIT_MS = 1_000;
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().min(50).max(3_600_000);
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, "must be an http(s) URL such as http://127.0.0.1:9090")
+  .transform((value) => value.replace(/\/+$/, ""));
 const list = z
   .string()
   .transform((value) =>
@@ -35,6 +49,7 @@ const schema = z
     SENTRA_KUBE_CONTEXTS: list,
     SENTRA_SIM_CLUSTERS: z.coerce.number().int().min(1).max(16).default(1),
     SENTRA_SIM_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SIM_READINESS_DELAY_MS),
+    SENTRA_SIM_TRAFFIC_RPS: z.coerce.number().min(0).max(10_000).default(DEFAULT_SIM_TRAFFIC_RPS),
     NATS_URL: z.string().default("nats://127.0.0.1:4222"),
     SENTRA_SUBJECT_PREFIX: z
       .string()
@@ -48,6 +63,12 @@ const schema = z
       .optional(),
     SENTRA_HTTP_HOST: z.string().default("127.0.0.1"),
     SENTRA_HTTP_PORT: port.default(0),
+    SENTRA_PROMETHEUS_URL: httpUrl.default(DEFAULT_PROMETHEUS_URL),
+    SENTRA_LOKI_URL: httpUrl.optional(),
+    SENTRA_TEMPO_URL: httpUrl.optional(),
+    SENTRA_TELEMETRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(DEFAULT_TELEMETRY_TIMEOUT_MS),
+    SENTRA_ROUTER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(DEFAULT_ROUTER_TIMEOUT_MS),
+    SENTRA_EVENT_ACK_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(DEFAULT_EVENT_ACK_WAIT_MS),
     SENTRA_HEARTBEAT_INTERVAL_MS: positiveMs.default(DEFAULT_HEARTBEAT_INTERVAL_MS),
     SENTRA_PRICE_INTERVAL_MS: positiveMs.default(DEFAULT_PRICE_INTERVAL_MS),
     SENTRA_PRICE_SOURCE: z.enum(["model", "replay"]).default("model"),
@@ -55,6 +76,26 @@ const schema = z
     SENTRA_PRICE_REPLAY_CSV: z.string().optional(),
     SENTRA_PRICE_REPLAY_SPEED: z.coerce.number().positive().default(3_600),
     SENTRA_INSTANCE_TYPES: list,
+    SENTRA_PRICE_OVERRIDES: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        const overrides: { instanceType: string; usdPerHour: number }[] = [];
+        for (const entry of (value ?? "").split(",").map((item) => item.trim())) {
+          if (entry === "") continue;
+          const match = /^([A-Za-z0-9._-]+)=(\d+(?:\.\d+)?)$/.exec(entry);
+          const usdPerHour = Number(match?.[2]);
+          if (!match?.[1] || !(usdPerHour > 0)) {
+            context.addIssue({
+              code: "custom",
+              message: `"${entry}" is not instanceType=usdPerHour with a positive price, e.g. m5.large=0.01`,
+            });
+            continue;
+          }
+          overrides.push({ instanceType: match[1], usdPerHour });
+        }
+        return overrides;
+      }),
     SENTRA_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine((env, context) => {
@@ -82,12 +123,17 @@ export interface SatelliteConfig {
   coordinates: { latitude: number; longitude: number } | undefined;
   /** Real clusters from a kubeconfig; undefined means simulated mode. */
   kube: { kubeconfigPath: string | undefined; contexts: string[] } | undefined;
-  simulation: { clusters: number; readinessDelayMs: number };
+  /** `trafficRequestsPerSecond`: simulated workload traffic through each HTTPRoute (0 = none). */
+  simulation: { clusters: number; readinessDelayMs: number; trafficRequestsPerSecond: number };
   natsUrl: string;
   subjectPrefix: string;
   /** `advertisedEndpoint`: what the coordinator dials; default host:bound port. */
   grpc: { host: string; port: number; advertisedEndpoint: string | undefined };
   http: { host: string; port: number };
+  /** The telemetry backends the release guard's gates query; Loki and Tempo are optional. */
+  telemetry: { prometheusUrl: string; lokiUrl: string | undefined; tempoUrl: string | undefined; timeoutMs: number };
+  /** Release guard: router call deadline and how long an event waits for JetStream's ack. */
+  rollouts: { routerTimeoutMs: number; eventAckWaitMs: number };
   heartbeatIntervalMs: number;
   priceIntervalMs: number;
   price: {
@@ -96,6 +142,8 @@ export interface SatelliteConfig {
     replayCsv: string | undefined;
     replaySpeed: number;
     instanceTypes: string[] | undefined;
+    /** Forced prices (every zone), e.g. to stage a price drop in a demo or test. */
+    overrides: { instanceType: string; usdPerHour: number }[];
   };
   logLevel: string;
 }
@@ -116,7 +164,11 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
         ? { latitude: parsed.SENTRA_REGION_LATITUDE, longitude: parsed.SENTRA_REGION_LONGITUDE }
         : undefined,
     kube,
-    simulation: { clusters: parsed.SENTRA_SIM_CLUSTERS, readinessDelayMs: parsed.SENTRA_SIM_READINESS_DELAY_MS },
+    simulation: {
+      clusters: parsed.SENTRA_SIM_CLUSTERS,
+      readinessDelayMs: parsed.SENTRA_SIM_READINESS_DELAY_MS,
+      trafficRequestsPerSecond: parsed.SENTRA_SIM_TRAFFIC_RPS,
+    },
     natsUrl: parsed.NATS_URL,
     subjectPrefix: parsed.SENTRA_SUBJECT_PREFIX,
     grpc: {
@@ -125,6 +177,13 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
       advertisedEndpoint: parsed.SENTRA_GRPC_ADVERTISED_ENDPOINT,
     },
     http: { host: parsed.SENTRA_HTTP_HOST, port: parsed.SENTRA_HTTP_PORT },
+    telemetry: {
+      prometheusUrl: parsed.SENTRA_PROMETHEUS_URL,
+      lokiUrl: parsed.SENTRA_LOKI_URL,
+      tempoUrl: parsed.SENTRA_TEMPO_URL,
+      timeoutMs: parsed.SENTRA_TELEMETRY_TIMEOUT_MS,
+    },
+    rollouts: { routerTimeoutMs: parsed.SENTRA_ROUTER_TIMEOUT_MS, eventAckWaitMs: parsed.SENTRA_EVENT_ACK_WAIT_MS },
     heartbeatIntervalMs: parsed.SENTRA_HEARTBEAT_INTERVAL_MS,
     priceIntervalMs: parsed.SENTRA_PRICE_INTERVAL_MS,
     price: {
@@ -133,6 +192,7 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
       replayCsv: parsed.SENTRA_PRICE_REPLAY_CSV,
       replaySpeed: parsed.SENTRA_PRICE_REPLAY_SPEED,
       instanceTypes: parsed.SENTRA_INSTANCE_TYPES,
+      overrides: parsed.SENTRA_PRICE_OVERRIDES,
     },
     logLevel: parsed.SENTRA_LOG_LEVEL,
   });

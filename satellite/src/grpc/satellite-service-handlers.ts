@@ -10,6 +10,7 @@ import type { KubeCluster } from "../cluster/kube-cluster.js";
 import type { SatelliteIdentity } from "../satellite-identity.js";
 import { toWorkload } from "../workload/workload-mapper.js";
 import { IdempotencyCache } from "./idempotency-cache.js";
+import type { RolloutMethod } from "./rollout-handlers.js";
 
 /** Annotation holding the idempotency key of the last command applied to a Deployment. */
 export const LAST_COMMAND_ANNOTATION = "sentra.io/last-command";
@@ -18,11 +19,14 @@ export const LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION = "sentra.io/last-command
 /** Upper bound on replicas one command may ask for; protects clusters from typos. @default 1000 */
 export const MAX_REPLICAS = 1_000;
 
-/** The SatelliteService handlers: inventory from the informer caches, commands through client-node. */
+/**
+ * The SatelliteService handlers: inventory from the informer caches, commands through client-node.
+ * The rollout methods are the release guard's (`createRolloutHandlers`).
+ */
 export function createSatelliteServiceHandlers(
   identity: SatelliteIdentity,
   clusters: ClusterRegistry,
-): ServiceImplementation<typeof SatelliteService> {
+): Omit<ServiceImplementation<typeof SatelliteService>, RolloutMethod> {
   const scaleResults = new IdempotencyCache<ScaleWorkloadResponse>();
   const locate = (ref: WorkloadRef | undefined): { cluster: KubeCluster; namespace: string; name: string } => {
     if (!ref) throw SentraError.invalidArgument("workload", "is required");
@@ -79,13 +83,6 @@ export function createSatelliteServiceHandlers(
       return { workload: toWorkload(deployment, location(cluster.name)) };
     },
 
-    // Rollout methods are served by the release guard (satellite/src/rollout), wired in satellite.ts.
-    startRollout: notWiredYet,
-    getRollout: notWiredYet,
-    listRollouts: notWiredYet,
-    promoteRollout: notWiredYet,
-    abortRollout: notWiredYet,
-
     async scaleWorkload(request) {
       const { cluster, namespace, name } = locate(request.workload);
       if (!request.idempotencyKey)
@@ -132,8 +129,4 @@ export function createSatelliteServiceHandlers(
       );
     },
   };
-}
-
-async function notWiredYet(): Promise<never> {
-  throw new SentraError("UNIMPLEMENTED", "rollouts are not served by this satellite build");
 }

@@ -2,12 +2,19 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 
-/** Serves /metrics (Prometheus) and /healthz (liveness with a JSON body) for a process. */
+/** An extra GET endpoint of the ops server: its body, or undefined for a 404. */
+export type OpsRoute = () => Promise<{ contentType: string; body: string } | undefined>;
+
+/**
+ * Serves /metrics (Prometheus) and /healthz (liveness with a JSON body) for a process, and any
+ * `routes` by exact path (e.g. the simulated workloads' metrics on a satellite).
+ */
 export async function startOpsServer(
   host: string,
   port: number,
   registry: Registry,
   health: () => { ok: boolean; [key: string]: unknown },
+  routes: Readonly<Record<string, OpsRoute>> = {},
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
@@ -21,6 +28,14 @@ export async function startOpsServer(
     } else if (path === "/healthz") {
       const body = health();
       response.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(body));
+    } else if (path !== undefined && Object.hasOwn(routes, path)) {
+      (routes[path] as OpsRoute)().then(
+        (answer) =>
+          answer === undefined
+            ? response.writeHead(404).end()
+            : response.writeHead(200, { "content-type": answer.contentType }).end(answer.body),
+        (error: unknown) => response.writeHead(500).end(String(error)),
+      );
     } else {
       response.writeHead(404).end();
     }

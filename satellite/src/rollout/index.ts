@@ -78,6 +78,8 @@ export {
   DEFAULT_WARMUP_SECONDS,
   DEFAULT_WINDOW_SECONDS,
   defaultRolloutPolicy,
+  type FittedPolicy,
+  fitPolicyToProviders,
   MAX_INTERVAL_SECONDS,
   MIN_INTERVAL_SECONDS,
   parseRolloutPolicy,

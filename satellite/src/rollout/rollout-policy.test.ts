@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_GATES } from "./default-gates.js";
 import { PolicyError } from "./policy-error.js";
-import { defaultRolloutPolicy, parseRolloutPolicy, stepWeights } from "./rollout-policy.js";
+import { defaultRolloutPolicy, fitPolicyToProviders, parseRolloutPolicy, stepWeights } from "./rollout-policy.js";
 
 /** The problems of a policy that must fail, as `file:line:col: path: message` lines. */
 function problemsOf(yaml: string, source?: string): string[] {
@@ -210,6 +210,50 @@ describe("parseRolloutPolicy", () => {
       "log_error_ratio",
       "trace_error_ratio",
       "cart_errors",
+    ]);
+  });
+});
+
+describe("fitPolicyToProviders", () => {
+  const fit = (yaml: string, available: string[]) =>
+    fitPolicyToProviders(
+      yaml,
+      "policy.yaml",
+      parseRolloutPolicy(yaml),
+      new Set(available as ("prometheus" | "loki" | "tempo")[]),
+      { loki: "set SENTRA_LOKI_URL" },
+    );
+
+  it("leaves the default gates whose provider is missing out of a policy without gates", () => {
+    const { policy, omitted } = fit("steps: [50, 50]\n", ["prometheus"]);
+    expect(policy.gates.map((gate) => gate.name)).toEqual(["error_rate", "p95_latency_ms"]);
+    expect(omitted.map((gate) => [gate.name, gate.provider])).toEqual([["log_error_ratio", "loki"]]);
+    expect(Object.isFrozen(policy.gates)).toBe(true);
+    expect(fit("{}", ["prometheus", "loki"]).omitted).toEqual([]);
+  });
+
+  it("refuses a listed gate whose provider is missing, at that gate, and a policy left without gates", () => {
+    const refusal = (yaml: string, available: string[]) => {
+      try {
+        fit(yaml, available);
+      } catch (error) {
+        if (error instanceof PolicyError) return error.message.split("\n").slice(1);
+        throw error;
+      }
+      throw new Error("policy was accepted");
+    };
+    expect(refusal("gates:\n  - name: error_rate\n  - name: log_error_ratio\n", ["prometheus"])).toEqual([
+      'policy.yaml:3:5: gates[1]: gate "log_error_ratio": provider loki is not configured on this satellite (set SENTRA_LOKI_URL); configure it or remove the gate',
+    ]);
+    expect(
+      refusal('gates:\n  - name: errors\n    provider: tempo\n    query: "{ status = error }"\n    threshold: 1\n', [
+        "prometheus",
+      ]),
+    ).toEqual([
+      'policy.yaml:3:15: gates[0].provider: gate "errors": provider tempo is not configured on this satellite; configure it or remove the gate',
+    ]);
+    expect(refusal("{}", [])).toEqual([
+      "policy.yaml:1:1: gates: no default gate can run: provider prometheus is not configured on this satellite; provider loki is not configured on this satellite (set SENTRA_LOKI_URL)",
     ]);
   });
 });

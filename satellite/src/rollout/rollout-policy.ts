@@ -187,6 +187,68 @@ export function parseRolloutPolicy(yamlText: string, sourceName = "policy.yaml")
   return deepFreeze(buildPolicy(parsed.data));
 }
 
+/** What {@link fitPolicyToProviders} made of a policy. */
+export interface FittedPolicy {
+  readonly policy: RolloutPolicy;
+  /** Default gates left out because their provider is not configured. */
+  readonly omitted: readonly GateSpec[];
+}
+
+/**
+ * Fits a parsed policy to the telemetry providers a satellite has. A gate whose provider is missing
+ * would be unknown at every evaluation and, with `onUnknown: pause`, hold the rollout forever. So:
+ * - a policy **without** `gates` (the defaults) loses the default gates whose provider is missing,
+ *   which are returned as `omitted` for the caller to log;
+ * - a policy that **lists** its gates gets them all or is refused: each listed gate whose provider
+ *   is missing is a problem at that gate (a `PolicyError`, INVALID_ARGUMENT).
+ * `hints` completes the message per provider (e.g. `set SENTRA_LOKI_URL`).
+ * @throws PolicyError also when no gate is left
+ */
+export function fitPolicyToProviders(
+  yamlText: string,
+  sourceName: string,
+  policy: RolloutPolicy,
+  available: ReadonlySet<GateProviderKind>,
+  hints: Readonly<Partial<Record<GateProviderKind, string>>> = {},
+): FittedPolicy {
+  const missing = policy.gates.filter((gate) => !available.has(gate.provider));
+  if (missing.length === 0) return { policy, omitted: [] };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const listsGates = isMap(doc.contents) && doc.contents.has("gates");
+  const unavailable = (gate: GateSpec) =>
+    `provider ${gate.provider} is not configured on this satellite${hints[gate.provider] ? ` (${hints[gate.provider]})` : ""}`;
+  if (listsGates) {
+    throw new PolicyError(
+      policy.gates.flatMap((gate, index) => {
+        if (available.has(gate.provider)) return [];
+        const hasProvider = isMap(doc.getIn(["gates", index])) && doc.hasIn(["gates", index, "provider"]);
+        const path: Path = hasProvider ? ["gates", index, "provider"] : ["gates", index];
+        return [
+          {
+            source: sourceName,
+            ...locate(doc, lineCounter, path, false),
+            path: formatPath(path),
+            message: `gate "${gate.name}": ${unavailable(gate)}; configure it or remove the gate`,
+          },
+        ];
+      }),
+    );
+  }
+  const gates = policy.gates.filter((gate) => available.has(gate.provider));
+  if (gates.length === 0) {
+    throw new PolicyError([
+      {
+        source: sourceName,
+        ...locate(doc, lineCounter, [], false),
+        path: "gates",
+        message: `no default gate can run: ${[...new Set(missing.map(unavailable))].join("; ")}`,
+      },
+    ]);
+  }
+  return { policy: deepFreeze({ ...policy, gates: structuredClone(gates) }), omitted: missing };
+}
+
 function buildPolicy(input: PolicyInput): RolloutPolicy {
   const strategy = input.strategy ?? "canary";
   const onUnknown = input.onUnknown ?? DEFAULT_ON_UNKNOWN;

@@ -32,6 +32,8 @@ export interface AdminTarget {
   clearFailures(): void;
   failures(): FailureSnapshot;
   timeline(namespace: string, name: string): ReplicaPoint[];
+  /** The simulated workloads' metrics, if the cluster simulates traffic. */
+  metrics(): Promise<{ contentType: string; text: string } | undefined>;
 }
 
 /** Body of `POST /sentra-sim/v1/failures`: one injection, discriminated by `type`. */
@@ -69,6 +71,7 @@ const readinessDelaySchema = z.object({ readinessDelayMs: z.number().nonnegative
  *   `DELETE /failures` — clear all
  * - `GET /timeline?namespace=&name=` — `{ namespace, name, points: ReplicaPoint[] }`
  * - `PUT /readiness-delay` — `{ readinessDelayMs }`
+ * - `GET /metrics` — the simulated workloads' metrics for Prometheus (404 without simulated traffic)
  */
 export async function handleAdminRequest(
   target: AdminTarget,
@@ -112,6 +115,13 @@ export async function handleAdminRequest(
         const { readinessDelayMs } = parse(readinessDelaySchema, await readJson(req));
         target.setReadinessDelay(readinessDelayMs);
         sendJson(res, 200, { readinessDelayMs: target.readinessDelayMs });
+        return;
+      }
+      case "GET /metrics": {
+        const metrics = await target.metrics();
+        if (!metrics) throw new StatusError(404, "this simulated cluster runs no simulated traffic");
+        res.writeHead(200, { "content-type": metrics.contentType });
+        res.end(metrics.text);
         return;
       }
       default:

@@ -30,6 +30,25 @@ export {
   type RequestFailureRule,
   type UnreachableMode,
 } from "./failure-injector.js";
+export {
+  createHttpRouteKind,
+  HTTP_ROUTE_RESOURCE,
+  type HttpBackendRef,
+  type HttpRouteObject,
+  type HttpRouteRule,
+  MAX_BACKEND_WEIGHT,
+} from "./http-route-kind.js";
+export {
+  createIngressKind,
+  INGRESS_RESOURCE,
+  type IngressBackend,
+  type IngressObject,
+  type IngressPath,
+  type IngressRule,
+  NGINX_CANARY_ANNOTATION,
+  NGINX_CANARY_WEIGHT_ANNOTATION,
+  NGINX_CANARY_WEIGHT_TOTAL_ANNOTATION,
+} from "./ingress-kind.js";
 export { applyJsonPatch, type JsonPatchOperation } from "./json-patch.js";
 export type { KubeObject, ObjectMeta } from "./kube-object.js";
 export { type KubeconfigOptions, SIMULATED_CLUSTER_TOKEN, simulatedKubeconfig } from "./kubeconfig.js";
@@ -64,6 +83,7 @@ export { type PatchType, ResourceService } from "./resource-service.js";
 export {
   DEFAULT_SEED_NAMESPACE,
   DEMO_DEPLOYMENT_SEEDS,
+  DEMO_ROLLOUT_SERVICE,
   type DeploymentSeed,
   deploymentManifest,
   type SeedOptions,
@@ -71,5 +91,30 @@ export {
   STATE_GB_ANNOTATION,
   seedDeployments,
 } from "./seed-workloads.js";
+export { createServiceKind, SERVICE_RESOURCE, type ServiceObject } from "./service-kind.js";
 export { SimulatedCluster, type SimulatedClusterOptions } from "./simulated-cluster.js";
+export {
+  DEFAULT_SIM_LATENCY_MS,
+  DEFAULT_TRAFFIC_TICK_MS,
+  SIM_ERROR_RATE_ANNOTATION,
+  SIM_LATENCY_ANNOTATION,
+  SIM_REQUESTS_PER_SECOND_ANNOTATION,
+  SimulatedTraffic,
+  type SimulatedTrafficOptions,
+} from "./simulated-traffic.js";
 export { type KubeStatus, StatusError } from "./status-error.js";
+export {
+  type RouteKind,
+  type ServiceVersionSeed,
+  type VersionedServiceOptions,
+  versionedServiceManifests,
+} from "./versioned-service-manifests.js";
+export {
+  createVirtualServiceKind,
+  type IstioDestination,
+  type IstioHttpRoute,
+  type IstioRouteDestination,
+  serviceOfIstioHost,
+  VIRTUAL_SERVICE_RESOURCE,
+  type VirtualServiceObject,
+} from "./virtual-service-kind.js";

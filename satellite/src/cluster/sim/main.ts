@@ -5,8 +5,9 @@
  *   kubectl --kubeconfig /tmp/sim.kubeconfig get deployments
  *
  * Flags win over environment variables (`SENTRA_SIM_NAME`, `SENTRA_SIM_HOST`, `SENTRA_SIM_PORT`,
- * `SENTRA_SIM_READINESS_DELAY_MS`, `SENTRA_SIM_SEED`, `SENTRA_SIM_KUBECONFIG_OUT`). Stops on
- * SIGINT/SIGTERM.
+ * `SENTRA_SIM_READINESS_DELAY_MS`, `SENTRA_SIM_SEED`, `SENTRA_SIM_KUBECONFIG_OUT`,
+ * `SENTRA_SIM_TRAFFIC_RPS`: simulated requests per second through each HTTPRoute, 0 = none, with
+ * the workloads' metrics at `/sentra-sim/v1/metrics`). Stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
 import { parseConfig } from "@sentra/common";
@@ -21,6 +22,7 @@ const schema = z.object({
   SENTRA_SIM_READINESS_DELAY_MS: z.coerce.number().int().min(0).default(DEFAULT_READINESS_DELAY_MS),
   SENTRA_SIM_SEED: z.enum(["demo", "minimal", "none"]).default("demo"),
   SENTRA_SIM_KUBECONFIG_OUT: z.string().min(1).optional(),
+  SENTRA_SIM_TRAFFIC_RPS: z.coerce.number().min(0).max(10_000).default(0),
 });
 
 const { values } = parseArgs({
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     "readiness-delay-ms": { type: "string" },
     seed: { type: "string" },
     kubeconfig: { type: "string" },
+    "traffic-rps": { type: "string" },
   },
 });
 
@@ -43,6 +46,7 @@ const config = parseConfig("simulated cluster", schema, {
     SENTRA_SIM_READINESS_DELAY_MS: values["readiness-delay-ms"],
     SENTRA_SIM_SEED: values.seed,
     SENTRA_SIM_KUBECONFIG_OUT: values.kubeconfig,
+    SENTRA_SIM_TRAFFIC_RPS: values["traffic-rps"],
   }),
 });
 
@@ -52,6 +56,7 @@ const cluster = await SimulatedCluster.start({
   port: config.SENTRA_SIM_PORT,
   readinessDelayMs: config.SENTRA_SIM_READINESS_DELAY_MS,
   seed: config.SENTRA_SIM_SEED,
+  ...(config.SENTRA_SIM_TRAFFIC_RPS > 0 ? { traffic: { requestsPerSecond: config.SENTRA_SIM_TRAFFIC_RPS } } : {}),
 });
 if (config.SENTRA_SIM_KUBECONFIG_OUT) await cluster.writeKubeconfig(config.SENTRA_SIM_KUBECONFIG_OUT);
 process.stdout.write(`${cluster.url}\n`);

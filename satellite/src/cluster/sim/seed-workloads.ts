@@ -1,4 +1,5 @@
 import type { DeploymentObject } from "./deployment-kind.js";
+import type { VersionedServiceOptions } from "./versioned-service-manifests.js";
 
 /** Annotation giving the GB of state a migration of the workload has to transfer. */
 export const STATE_GB_ANNOTATION = "sentra.io/state-gb";
@@ -88,6 +89,23 @@ export const DEMO_DEPLOYMENT_SEEDS: readonly DeploymentSeed[] = Object.freeze([
     port: 3000,
   },
 ]);
+
+/**
+ * The demo's service ready for a canary: `catalog` v1 (live, behind the HTTPRoute `catalog`) and
+ * v2 (deployed, no traffic yet), a Service per version, in namespace `default`. 100 simulated
+ * requests per second go through its route, so the default policy's first step (5 %) already has
+ * 150 requests per 30 s window — over the built-in gates' minimum sample of 50.
+ * `StartRollout { service: catalog, stable_version: v1, canary_version: v2 }` works as it is.
+ */
+export const DEMO_ROLLOUT_SERVICE: VersionedServiceOptions = Object.freeze({
+  namespace: DEFAULT_SEED_NAMESPACE,
+  service: "catalog",
+  versions: Object.freeze([
+    { version: "v1", replicas: 3 },
+    { version: "v2", replicas: 3 },
+  ]),
+  requestsPerSecond: 100,
+});
 
 /** Options of `seedDeployments`. */
 export interface SeedOptions {

@@ -10,15 +10,22 @@ import {
   type RequestFailureRule,
   type UnreachableMode,
 } from "./failure-injector.js";
+import { createHttpRouteKind, HTTP_ROUTE_RESOURCE } from "./http-route-kind.js";
+import { createIngressKind, INGRESS_RESOURCE } from "./ingress-kind.js";
 import type { KubeObject } from "./kube-object.js";
 import { type KubeconfigOptions, simulatedKubeconfig } from "./kubeconfig.js";
 import { createNamespaceKind, NAMESPACE_RESOURCE } from "./namespace-kind.js";
 import { ObjectStore } from "./object-store.js";
 import { type ReadinessFailure, ReadinessSimulator } from "./readiness-simulator.js";
 import { type ReplicaPoint, ReplicaTimeline } from "./replica-timeline.js";
-import { type ResourceKind, type ResourceRef, ResourceRegistry } from "./resource-kind.js";
+import { apiVersionOf, type ResourceKind, type ResourceRef, ResourceRegistry } from "./resource-kind.js";
 import { ResourceService } from "./resource-service.js";
 import { DEFAULT_SEED_NAMESPACE, type DeploymentSeed, type SeedSet, seedDeployments } from "./seed-workloads.js";
+import { createServiceKind, SERVICE_RESOURCE } from "./service-kind.js";
+import { SimulatedTraffic, type SimulatedTrafficOptions } from "./simulated-traffic.js";
+import { StatusError } from "./status-error.js";
+import { type VersionedServiceOptions, versionedServiceManifests } from "./versioned-service-manifests.js";
+import { createVirtualServiceKind, VIRTUAL_SERVICE_RESOURCE } from "./virtual-service-kind.js";
 
 /** Options of `SimulatedCluster.start`. */
 export interface SimulatedClusterOptions {
@@ -42,6 +49,17 @@ export interface SimulatedClusterOptions {
   watchHistorySize?: number;
   /** Extra kinds to serve (Gateway API, Istio, Ingress...), next to Namespaces and Deployments. */
   kinds?: readonly ResourceKind[];
+  /**
+   * Simulated workload traffic through HTTPRoutes, VirtualServices and Ingresses, with the metrics
+   * the release guard's gates read at `GET /sentra-sim/v1/metrics`. Also serves Services, Gateway
+   * API HTTPRoutes, Istio VirtualServices and Ingresses (unless `kinds` already does). @default none
+   */
+  traffic?: SimulatedTrafficOptions;
+  /**
+   * Services under rollout to create at start, after the seeds (`versionedServiceManifests`: a
+   * Deployment and a Service per version, and their routes). They start ready. Needs `traffic`.
+   */
+  services?: readonly VersionedServiceOptions[];
 }
 
 /**
@@ -62,6 +80,7 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
   readonly #failures: FailureInjector;
   readonly #router: ApiRouter;
   readonly #stopTimeline: () => void;
+  readonly #traffic: SimulatedTraffic | undefined;
   #url = "";
   #closed: Promise<void> | undefined;
 
@@ -74,11 +93,23 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
     });
     const deployments = createDeploymentKind({ initialStatus: (d) => this.#simulator.initialStatus(d) });
     this.#registry = new ResourceRegistry([createNamespaceKind(), deployments, ...(options.kinds ?? [])]);
+    if (options.traffic) {
+      if (!this.#registry.find(SERVICE_RESOURCE.group, SERVICE_RESOURCE.version, SERVICE_RESOURCE.resource))
+        this.#registry.register(createServiceKind());
+      for (const [ref, create] of [
+        [HTTP_ROUTE_RESOURCE, createHttpRouteKind],
+        [VIRTUAL_SERVICE_RESOURCE, createVirtualServiceKind],
+        [INGRESS_RESOURCE, createIngressKind],
+      ] as const) {
+        if (!this.#registry.find(ref.group, ref.version, ref.resource)) this.#registry.register(create());
+      }
+    }
     this.#service = new ResourceService(this.#store, this.#registry);
     this.#timeline = new ReplicaTimeline();
     this.#stopTimeline = this.#timeline.follow(this.#store);
     this.#simulator.attach(this.#store, this.#service, deployments);
     this.#failures = new FailureInjector();
+    this.#traffic = options.traffic ? new SimulatedTraffic(this.#store, options.traffic) : undefined;
     this.#router = new ApiRouter({
       service: this.#service,
       registry: this.#registry,
@@ -200,6 +231,21 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
     return this.#timeline.points(namespace, name);
   }
 
+  /** The simulated workload traffic, when the cluster was started with `traffic`. */
+  get traffic(): SimulatedTraffic | undefined {
+    return this.#traffic;
+  }
+
+  /** Where Prometheus scrapes the simulated workloads' metrics; undefined without `traffic`. */
+  get trafficMetricsUrl(): string | undefined {
+    return this.#traffic ? `${this.#url}${ADMIN_PATH_PREFIX}/metrics` : undefined;
+  }
+
+  /** The workloads' metrics in the Prometheus text format (empty without `traffic`). */
+  async metrics(): Promise<{ contentType: string; text: string } | undefined> {
+    return this.#traffic ? { contentType: this.#traffic.contentType, text: await this.#traffic.metrics() } : undefined;
+  }
+
   /** Deployment status changes still pending in the readiness simulation. */
   get pendingReadinessChanges(): number {
     return this.#simulator.pendingCount();
@@ -239,6 +285,27 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
     ) as DeploymentObject;
   }
 
+  /**
+   * Creates an object of any served kind (found by `apiVersion` and `kind`) as the API would, e.g.
+   * a Service or an HTTPRoute for a test. @throws StatusError 404 for a kind not served
+   */
+  createObject(manifest: KubeObject): KubeObject {
+    const kind = this.#registry.all().find((k) => apiVersionOf(k) === manifest.apiVersion && k.kind === manifest.kind);
+    if (!kind) throw new StatusError(404, `the server does not serve ${manifest.apiVersion} ${manifest.kind}`);
+    return this.#service.create(kind, manifest.metadata.namespace ?? DEFAULT_SEED_NAMESPACE, manifest);
+  }
+
+  /** Applies a JSON merge patch to a stored object, as `kubectl patch --type merge` would. */
+  patchObject(ref: ResourceRef, namespace: string, name: string, patch: Record<string, unknown>): KubeObject {
+    return this.#service.patch(
+      this.#registry.resolve(ref.group, ref.version, ref.resource),
+      namespace,
+      name,
+      "merge",
+      patch,
+    );
+  }
+
   /** Creates a namespace unless it exists. */
   ensureNamespace(name: string): void {
     if (this.#store.get(NAMESPACE_RESOURCE, "", name)) return;
@@ -256,6 +323,7 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
       this.#simulator.close();
+      this.#traffic?.close();
       this.#stopTimeline();
       this.#router.closeWatches("destroy");
       if (!this.#server.listening) {
@@ -275,16 +343,19 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
   #seed(options: SimulatedClusterOptions): void {
     const seed = options.seed ?? "none";
     const manifests = seed === "none" ? [] : seedDeployments({ set: seed, namespace: options.seedNamespace });
+    const services = (options.services ?? []).flatMap((service) => versionedServiceManifests(service));
     const namespaces = new Set([
       "default",
       "kube-system",
       ...(options.namespaces ?? []),
       ...manifests.map((m) => m.metadata.namespace ?? DEFAULT_SEED_NAMESPACE),
+      ...(options.services ?? []).map((service) => service.namespace),
     ]);
     for (const namespace of namespaces) this.ensureNamespace(namespace);
     // Seeds stand for workloads that were already running: they start ready.
     this.#simulator.withStartReady(() => {
       for (const manifest of manifests) this.createDeployment(manifest);
+      for (const object of services) this.createObject(object);
     });
   }
 }

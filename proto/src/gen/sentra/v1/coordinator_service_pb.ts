@@ -4,8 +4,12 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GetMigrationRequestSchema, GetMigrationResponseSchema, ListMigrationsRequestSchema, ListMigrationsResponseSchema, ListOpportunitiesRequestSchema, ListOpportunitiesResponseSchema, MigrateRequestSchema, MigrateResponseSchema, PlanMigrationRequestSchema, PlanMigrationResponseSchema, WatchMigrationsRequestSchema, WatchMigrationsResponseSchema, WatchOpportunitiesRequestSchema, WatchOpportunitiesResponseSchema } from "./arbitrage_api_pb.js";
+import { file_sentra_v1_arbitrage_api } from "./arbitrage_api_pb.js";
 import type { RegionPrices, Satellite } from "./estate_pb.js";
 import { file_sentra_v1_estate } from "./estate_pb.js";
+import type { AbortRolloutRequestSchema, AbortRolloutResponseSchema, GetRolloutHistoryRequestSchema, GetRolloutHistoryResponseSchema, GetRolloutRequestSchema, GetRolloutResponseSchema, ListRolloutsRequestSchema, ListRolloutsResponseSchema, PromoteRolloutRequestSchema, PromoteRolloutResponseSchema, StartRolloutRequestSchema, StartRolloutResponseSchema, WatchRolloutsRequestSchema, WatchRolloutsResponseSchema } from "./rollout_api_pb.js";
+import { file_sentra_v1_rollout_api } from "./rollout_api_pb.js";
 import type { Workload } from "./workload_pb.js";
 import { file_sentra_v1_workload } from "./workload_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/coordinator_service.proto.
  */
 export const file_sentra_v1_coordinator_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzZW50cmEvdjEvY29vcmRpbmF0b3Jfc2VydmljZS5wcm90bxIJc2VudHJhLnYxIioKFUxpc3RTYXRlbGxpdGVzUmVxdWVzdBIRCglsaXZlX29ubHkYASABKAgiQgoWTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRIoCgpzYXRlbGxpdGVzGAEgAygLMhQuc2VudHJhLnYxLlNhdGVsbGl0ZSIjChJMaXN0UmVnaW9uc1JlcXVlc3QSDQoFY2xvdWQYASABKAkiPwoTTGlzdFJlZ2lvbnNSZXNwb25zZRIoCgdyZWdpb25zGAEgAygLMhcuc2VudHJhLnYxLlJlZ2lvblByaWNlcyI8ChRMaXN0V29ya2xvYWRzUmVxdWVzdBIUCgxzYXRlbGxpdGVfaWQYASABKAkSDgoGcmVnaW9uGAIgASgJIj8KFUxpc3RXb3JrbG9hZHNSZXNwb25zZRImCgl3b3JrbG9hZHMYASADKAsyEy5zZW50cmEudjEuV29ya2xvYWQyjQIKEkNvb3JkaW5hdG9yU2VydmljZRJVCg5MaXN0U2F0ZWxsaXRlcxIgLnNlbnRyYS52MS5MaXN0U2F0ZWxsaXRlc1JlcXVlc3QaIS5zZW50cmEudjEuTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRJMCgtMaXN0UmVnaW9ucxIdLnNlbnRyYS52MS5MaXN0UmVnaW9uc1JlcXVlc3QaHi5zZW50cmEudjEuTGlzdFJlZ2lvbnNSZXNwb25zZRJSCg1MaXN0V29ya2xvYWRzEh8uc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXF1ZXN0GiAuc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXNwb25zZWIGcHJvdG8z", [file_sentra_v1_estate, file_sentra_v1_workload]);
+  fileDesc("CiNzZW50cmEvdjEvY29vcmRpbmF0b3Jfc2VydmljZS5wcm90bxIJc2VudHJhLnYxIioKFUxpc3RTYXRlbGxpdGVzUmVxdWVzdBIRCglsaXZlX29ubHkYASABKAgiQgoWTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRIoCgpzYXRlbGxpdGVzGAEgAygLMhQuc2VudHJhLnYxLlNhdGVsbGl0ZSIjChJMaXN0UmVnaW9uc1JlcXVlc3QSDQoFY2xvdWQYASABKAkiPwoTTGlzdFJlZ2lvbnNSZXNwb25zZRIoCgdyZWdpb25zGAEgAygLMhcuc2VudHJhLnYxLlJlZ2lvblByaWNlcyI8ChRMaXN0V29ya2xvYWRzUmVxdWVzdBIUCgxzYXRlbGxpdGVfaWQYASABKAkSDgoGcmVnaW9uGAIgASgJIj8KFUxpc3RXb3JrbG9hZHNSZXNwb25zZRImCgl3b3JrbG9hZHMYASADKAsyEy5zZW50cmEudjEuV29ya2xvYWQytwsKEkNvb3JkaW5hdG9yU2VydmljZRJVCg5MaXN0U2F0ZWxsaXRlcxIgLnNlbnRyYS52MS5MaXN0U2F0ZWxsaXRlc1JlcXVlc3QaIS5zZW50cmEudjEuTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRJMCgtMaXN0UmVnaW9ucxIdLnNlbnRyYS52MS5MaXN0UmVnaW9uc1JlcXVlc3QaHi5zZW50cmEudjEuTGlzdFJlZ2lvbnNSZXNwb25zZRJSCg1MaXN0V29ya2xvYWRzEh8uc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXF1ZXN0GiAuc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXNwb25zZRJeChFMaXN0T3Bwb3J0dW5pdGllcxIjLnNlbnRyYS52MS5MaXN0T3Bwb3J0dW5pdGllc1JlcXVlc3QaJC5zZW50cmEudjEuTGlzdE9wcG9ydHVuaXRpZXNSZXNwb25zZRJjChJXYXRjaE9wcG9ydHVuaXRpZXMSJC5zZW50cmEudjEuV2F0Y2hPcHBvcnR1bml0aWVzUmVxdWVzdBolLnNlbnRyYS52MS5XYXRjaE9wcG9ydHVuaXRpZXNSZXNwb25zZTABElIKDVBsYW5NaWdyYXRpb24SHy5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlcXVlc3QaIC5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlc3BvbnNlEkAKB01pZ3JhdGUSGS5zZW50cmEudjEuTWlncmF0ZVJlcXVlc3QaGi5zZW50cmEudjEuTWlncmF0ZVJlc3BvbnNlEk8KDEdldE1pZ3JhdGlvbhIeLnNlbnRyYS52MS5HZXRNaWdyYXRpb25SZXF1ZXN0Gh8uc2VudHJhLnYxLkdldE1pZ3JhdGlvblJlc3BvbnNlElUKDkxpc3RNaWdyYXRpb25zEiAuc2VudHJhLnYxLkxpc3RNaWdyYXRpb25zUmVxdWVzdBohLnNlbnRyYS52MS5MaXN0TWlncmF0aW9uc1Jlc3BvbnNlEloKD1dhdGNoTWlncmF0aW9ucxIhLnNlbnRyYS52MS5XYXRjaE1pZ3JhdGlvbnNSZXF1ZXN0GiIuc2VudHJhLnYxLldhdGNoTWlncmF0aW9uc1Jlc3BvbnNlMAESTwoMU3RhcnRSb2xsb3V0Eh4uc2VudHJhLnYxLlN0YXJ0Um9sbG91dFJlcXVlc3QaHy5zZW50cmEudjEuU3RhcnRSb2xsb3V0UmVzcG9uc2USSQoKR2V0Um9sbG91dBIcLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVxdWVzdBodLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVzcG9uc2USTwoMTGlzdFJvbGxvdXRzEh4uc2VudHJhLnYxLkxpc3RSb2xsb3V0c1JlcXVlc3QaHy5zZW50cmEudjEuTGlzdFJvbGxvdXRzUmVzcG9uc2USVAoNV2F0Y2hSb2xsb3V0cxIfLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVxdWVzdBogLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVzcG9uc2UwARJVCg5Qcm9tb3RlUm9sbG91dBIgLnNlbnRyYS52MS5Qcm9tb3RlUm9sbG91dFJlcXVlc3QaIS5zZW50cmEudjEuUHJvbW90ZVJvbGxvdXRSZXNwb25zZRJPCgxBYm9ydFJvbGxvdXQSHi5zZW50cmEudjEuQWJvcnRSb2xsb3V0UmVxdWVzdBofLnNlbnRyYS52MS5BYm9ydFJvbGxvdXRSZXNwb25zZRJeChFHZXRSb2xsb3V0SGlzdG9yeRIjLnNlbnRyYS52MS5HZXRSb2xsb3V0SGlzdG9yeVJlcXVlc3QaJC5zZW50cmEudjEuR2V0Um9sbG91dEhpc3RvcnlSZXNwb25zZWIGcHJvdG8z", [file_sentra_v1_arbitrage_api, file_sentra_v1_estate, file_sentra_v1_rollout_api, file_sentra_v1_workload]);
 
 /**
  * @generated from message sentra.v1.ListSatellitesRequest
@@ -166,6 +170,148 @@ export const CoordinatorService: GenService<{
     methodKind: "unary";
     input: typeof ListWorkloadsRequestSchema;
     output: typeof ListWorkloadsResponseSchema;
+  },
+  /**
+   * --- arbitrage and migrations (request/response messages in arbitrage_api.proto) ---
+   * Per workload, the best accepted move (full arithmetic), best margin first.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.ListOpportunities
+   */
+  listOpportunities: {
+    methodKind: "unary";
+    input: typeof ListOpportunitiesRequestSchema;
+    output: typeof ListOpportunitiesResponseSchema;
+  },
+  /**
+   * The ranking now, then again each time it is recomputed and has changed.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.WatchOpportunities
+   */
+  watchOpportunities: {
+    methodKind: "server_streaming";
+    input: typeof WatchOpportunitiesRequestSchema;
+    output: typeof WatchOpportunitiesResponseSchema;
+  },
+  /**
+   * Dry run. A margin that does not pay is FAILED_PRECONDITION with the plan in the error details.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.PlanMigration
+   */
+  planMigration: {
+    methodKind: "unary";
+    input: typeof PlanMigrationRequestSchema;
+    output: typeof PlanMigrationResponseSchema;
+  },
+  /**
+   * Starts the make-before-break saga (dry run again, lock, journal); idempotent per key.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.Migrate
+   */
+  migrate: {
+    methodKind: "unary";
+    input: typeof MigrateRequestSchema;
+    output: typeof MigrateResponseSchema;
+  },
+  /**
+   * One migration with its journalled steps.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.GetMigration
+   */
+  getMigration: {
+    methodKind: "unary";
+    input: typeof GetMigrationRequestSchema;
+    output: typeof GetMigrationResponseSchema;
+  },
+  /**
+   * Migrations, newest first.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.ListMigrations
+   */
+  listMigrations: {
+    methodKind: "unary";
+    input: typeof ListMigrationsRequestSchema;
+    output: typeof ListMigrationsResponseSchema;
+  },
+  /**
+   * Migration progress, step by step.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.WatchMigrations
+   */
+  watchMigrations: {
+    methodKind: "server_streaming";
+    input: typeof WatchMigrationsRequestSchema;
+    output: typeof WatchMigrationsResponseSchema;
+  },
+  /**
+   * --- rollouts (request/response messages in rollout_api.proto) ---
+   * Starts a rollout across one or more satellites, wave after wave; idempotent per key.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.StartRollout
+   */
+  startRollout: {
+    methodKind: "unary";
+    input: typeof StartRolloutRequestSchema;
+    output: typeof StartRolloutResponseSchema;
+  },
+  /**
+   * One rollout with its waves, as recorded from the satellites' events.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.GetRollout
+   */
+  getRollout: {
+    methodKind: "unary";
+    input: typeof GetRolloutRequestSchema;
+    output: typeof GetRolloutResponseSchema;
+  },
+  /**
+   * Rollouts, newest first.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.ListRollouts
+   */
+  listRollouts: {
+    methodKind: "unary";
+    input: typeof ListRolloutsRequestSchema;
+    output: typeof ListRolloutsResponseSchema;
+  },
+  /**
+   * The rollouts now, then each one again every time it changes.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.WatchRollouts
+   */
+  watchRollouts: {
+    methodKind: "server_streaming";
+    input: typeof WatchRolloutsRequestSchema;
+    output: typeof WatchRolloutsResponseSchema;
+  },
+  /**
+   * Manual promotion of the wave in flight (the rest of its step, or straight to 100 % with full).
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.PromoteRollout
+   */
+  promoteRollout: {
+    methodKind: "unary";
+    input: typeof PromoteRolloutRequestSchema;
+    output: typeof PromoteRolloutResponseSchema;
+  },
+  /**
+   * Aborts the wave in flight (traffic back to stable), halts later waves, optionally reverts earlier ones.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.AbortRollout
+   */
+  abortRollout: {
+    methodKind: "unary";
+    input: typeof AbortRolloutRequestSchema;
+    output: typeof AbortRolloutResponseSchema;
+  },
+  /**
+   * Every recorded decision (with its gate values) and incident of a rollout.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.GetRolloutHistory
+   */
+  getRolloutHistory: {
+    methodKind: "unary";
+    input: typeof GetRolloutHistoryRequestSchema;
+    output: typeof GetRolloutHistoryResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sentra_v1_coordinator_service, 0);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/migration.proto.
  */
 export const file_sentra_v1_migration: GenFile = /*@__PURE__*/
-  fileDesc("ChlzZW50cmEvdjEvbWlncmF0aW9uLnByb3RvEglzZW50cmEudjEipgUKDU1pZ3JhdGlvblBsYW4SKAoId29ya2xvYWQYASABKAsyFi5zZW50cmEudjEuV29ya2xvYWRSZWYSFQoNc291cmNlX3JlZ2lvbhgCIAEoCRIVCg10YXJnZXRfcmVnaW9uGAMgASgJEhsKE3RhcmdldF9zYXRlbGxpdGVfaWQYBCABKAkSFgoOdGFyZ2V0X2NsdXN0ZXIYBSABKAkSHQoVY29zdF9ub3dfdXNkX3Blcl9ob3VyGAYgASgBEiAKGGNvc3RfdGFyZ2V0X3VzZF9wZXJfaG91chgHIAEoARIXCg9zYXZpbmdzXzI0aF91c2QYCCABKAESEgoKZWdyZXNzX3VzZBgJIAEoARITCgtvdmVybGFwX3VzZBgKIAEoARISCgptYXJnaW5fdXNkGAsgASgBEhYKDm1pbl9tYXJnaW5fdXNkGAwgASgBEhAKCHN0YXRlX2diGA0gASgBEhkKEWVncmVzc191c2RfcGVyX2diGA4gASgBEhwKFHNvdXJjZV9pbnN0YW5jZV90eXBlGA8gASgJEhwKFHRhcmdldF9pbnN0YW5jZV90eXBlGBAgASgJEiEKGXNvdXJjZV9wcmljZV91c2RfcGVyX2hvdXIYESABKAESIQoZdGFyZ2V0X3ByaWNlX3VzZF9wZXJfaG91chgSIAEoARIgChhzb3VyY2VfcHJpY2VfYWdlX3NlY29uZHMYEyABKAESIAoYdGFyZ2V0X3ByaWNlX2FnZV9zZWNvbmRzGBQgASgBEhAKCGFjY2VwdGVkGBUgASgIEhYKDnJlZnVzYWxfcmVhc29uGBYgASgJEhQKDHNvdXJjZV9jbG91ZBgXIAEoCRIUCgx0YXJnZXRfY2xvdWQYGCABKAkSEAoIcmVwbGljYXMYGSABKA0igwEKDU1pZ3JhdGlvblN0ZXASEAoIc2VxdWVuY2UYASABKA0SKAoFc3RhdGUYAiABKA4yGS5zZW50cmEudjEuTWlncmF0aW9uU3RhdGUSJgoCYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRldGFpbBgEIAEoCSKwAgoJTWlncmF0aW9uEgoKAmlkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRImCgRwbGFuGAMgASgLMhguc2VudHJhLnYxLk1pZ3JhdGlvblBsYW4SKAoFc3RhdGUYBCABKA4yGS5zZW50cmEudjEuTWlncmF0aW9uU3RhdGUSJwoFc3RlcHMYBSADKAsyGC5zZW50cmEudjEuTWlncmF0aW9uU3RlcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgIIAEoCRIUCgxyZXF1ZXN0ZWRfYnkYCSABKAkq1QIKDk1pZ3JhdGlvblN0YXRlEh8KG01JR1JBVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF01JR1JBVElPTl9TVEFURV9QTEFOTkVEEAESGgoWTUlHUkFUSU9OX1NUQVRFX0xPQ0tFRBACEiUKIU1JR1JBVElPTl9TVEFURV9TQ0FMSU5HX1VQX1RBUkdFVBADEiAKHE1JR1JBVElPTl9TVEFURV9UQVJHRVRfUkVBRFkQBBInCiNNSUdSQVRJT05fU1RBVEVfU0NBTElOR19ET1dOX1NPVVJDRRAFEhgKFE1JR1JBVElPTl9TVEFURV9ET05FEAYSIAocTUlHUkFUSU9OX1NUQVRFX0NPTVBFTlNBVElORxAHEh8KG01JR1JBVElPTl9TVEFURV9DT01QRU5TQVRFRBAIEhoKFk1JR1JBVElPTl9TVEFURV9GQUlMRUQQCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_sentra_v1_workload]);
+  fileDesc("ChlzZW50cmEvdjEvbWlncmF0aW9uLnByb3RvEglzZW50cmEudjEikgkKDU1pZ3JhdGlvblBsYW4SKAoId29ya2xvYWQYASABKAsyFi5zZW50cmEudjEuV29ya2xvYWRSZWYSFQoNc291cmNlX3JlZ2lvbhgCIAEoCRIVCg10YXJnZXRfcmVnaW9uGAMgASgJEhsKE3RhcmdldF9zYXRlbGxpdGVfaWQYBCABKAkSFgoOdGFyZ2V0X2NsdXN0ZXIYBSABKAkSHQoVY29zdF9ub3dfdXNkX3Blcl9ob3VyGAYgASgBEiAKGGNvc3RfdGFyZ2V0X3VzZF9wZXJfaG91chgHIAEoARIXCg9zYXZpbmdzXzI0aF91c2QYCCABKAESEgoKZWdyZXNzX3VzZBgJIAEoARITCgtvdmVybGFwX3VzZBgKIAEoARISCgptYXJnaW5fdXNkGAsgASgBEhYKDm1pbl9tYXJnaW5fdXNkGAwgASgBEhAKCHN0YXRlX2diGA0gASgBEhkKEWVncmVzc191c2RfcGVyX2diGA4gASgBEhwKFHNvdXJjZV9pbnN0YW5jZV90eXBlGA8gASgJEhwKFHRhcmdldF9pbnN0YW5jZV90eXBlGBAgASgJEiEKGXNvdXJjZV9wcmljZV91c2RfcGVyX2hvdXIYESABKAESIQoZdGFyZ2V0X3ByaWNlX3VzZF9wZXJfaG91chgSIAEoARIgChhzb3VyY2VfcHJpY2VfYWdlX3NlY29uZHMYEyABKAESIAoYdGFyZ2V0X3ByaWNlX2FnZV9zZWNvbmRzGBQgASgBEhAKCGFjY2VwdGVkGBUgASgIEhYKDnJlZnVzYWxfcmVhc29uGBYgASgJEhQKDHNvdXJjZV9jbG91ZBgXIAEoCRIUCgx0YXJnZXRfY2xvdWQYGCABKAkSEAoIcmVwbGljYXMYGSABKA0SGwoTc291cmNlX3NhdGVsbGl0ZV9pZBgaIAEoCRIWCg5zb3VyY2VfY2x1c3RlchgbIAEoCRIVCg1ob3Jpem9uX2hvdXJzGBwgASgBEiIKGnJlYWRpbmVzc19lc3RpbWF0ZV9zZWNvbmRzGB0gASgBEhoKEmVncmVzc19wcmljZV9tYXRjaBgeIAEoCRIbChNlZ3Jlc3NfcHJpY2Vfc291cmNlGB8gASgJEhUKDXN0YXRlX2diX2Zyb20YICABKAkSPAoYc291cmNlX3ByaWNlX29ic2VydmVkX2F0GCEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI8Chh0YXJnZXRfcHJpY2Vfb2JzZXJ2ZWRfYXQYIiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHJlZnVzYWxfY29kZRgjIAEoCRIwCgxldmFsdWF0ZWRfYXQYJCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnByaWNlZBglIAEoCBIdChVzb3VyY2VfaW5zdGFuY2Vfc2hhcmUYJiABKAESHQoVdGFyZ2V0X2luc3RhbmNlX3NoYXJlGCcgASgBEhgKEHJlcXVlc3RlZF90YXJnZXQYKCABKAkigwEKDU1pZ3JhdGlvblN0ZXASEAoIc2VxdWVuY2UYASABKA0SKAoFc3RhdGUYAiABKA4yGS5zZW50cmEudjEuTWlncmF0aW9uU3RhdGUSJgoCYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRldGFpbBgEIAEoCSKDBAoJTWlncmF0aW9uEgoKAmlkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRImCgRwbGFuGAMgASgLMhguc2VudHJhLnYxLk1pZ3JhdGlvblBsYW4SKAoFc3RhdGUYBCABKA4yGS5zZW50cmEudjEuTWlncmF0aW9uU3RhdGUSJwoFc3RlcHMYBSADKAsyGC5zZW50cmEudjEuTWlncmF0aW9uU3RlcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgIIAEoCRIUCgxyZXF1ZXN0ZWRfYnkYCSABKAkSFwoPc291cmNlX3JlcGxpY2FzGAogASgNEh4KFnRhcmdldF9yZXBsaWNhc19iZWZvcmUYCyABKA0SHAoUdGFyZ2V0X3JlcGxpY2FzX2dvYWwYDCABKA0SMgoOcmVhZHlfZGVhZGxpbmUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWZlbmNpbmdfdG9rZW4YDiABKAQSLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKtUCCg5NaWdyYXRpb25TdGF0ZRIfChtNSUdSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIbChdNSUdSQVRJT05fU1RBVEVfUExBTk5FRBABEhoKFk1JR1JBVElPTl9TVEFURV9MT0NLRUQQAhIlCiFNSUdSQVRJT05fU1RBVEVfU0NBTElOR19VUF9UQVJHRVQQAxIgChxNSUdSQVRJT05fU1RBVEVfVEFSR0VUX1JFQURZEAQSJwojTUlHUkFUSU9OX1NUQVRFX1NDQUxJTkdfRE9XTl9TT1VSQ0UQBRIYChRNSUdSQVRJT05fU1RBVEVfRE9ORRAGEiAKHE1JR1JBVElPTl9TVEFURV9DT01QRU5TQVRJTkcQBxIfChtNSUdSQVRJT05fU1RBVEVfQ09NUEVOU0FURUQQCBIaChZNSUdSQVRJT05fU1RBVEVfRkFJTEVEEAliBnByb3RvMw", [file_google_protobuf_timestamp, file_sentra_v1_workload]);
 
 /**
  * The arithmetic behind a migration decision, in USD.
@@ -148,6 +148,99 @@ export type MigrationPlan = Message<"sentra.v1.MigrationPlan"> & {
    * @generated from field: uint32 replicas = 25;
    */
   replicas: number;
+
+  /**
+   * @generated from field: string source_satellite_id = 26;
+   */
+  sourceSatelliteId: string;
+
+  /**
+   * @generated from field: string source_cluster = 27;
+   */
+  sourceCluster: string;
+
+  /**
+   * The savings horizon; savings_24h_usd is the saving over this many hours (24 by default).
+   *
+   * @generated from field: double horizon_hours = 28;
+   */
+  horizonHours: number;
+
+  /**
+   * How long both copies are assumed to run during the move (the overlap cost), seconds.
+   *
+   * @generated from field: double readiness_estimate_seconds = 29;
+   */
+  readinessEstimateSeconds: number;
+
+  /**
+   * Which egress rule priced the pair: "same-region", "override" or "default".
+   *
+   * @generated from field: string egress_price_match = 30;
+   */
+  egressPriceMatch: string;
+
+  /**
+   * Id of the egress price source (see docs/arbitrage.md); empty for same-region moves.
+   *
+   * @generated from field: string egress_price_source = 31;
+   */
+  egressPriceSource: string;
+
+  /**
+   * "workload" (sentra.io/state-gb) or "default" (the configured default).
+   *
+   * @generated from field: string state_gb_from = 32;
+   */
+  stateGbFrom: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp source_price_observed_at = 33;
+   */
+  sourcePriceObservedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp target_price_observed_at = 34;
+   */
+  targetPriceObservedAt?: Timestamp | undefined;
+
+  /**
+   * Machine-readable refusal (e.g. "MARGIN_NOT_POSITIVE"); empty when accepted.
+   *
+   * @generated from field: string refusal_code = 35;
+   */
+  refusalCode: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp evaluated_at = 36;
+   */
+  evaluatedAt?: Timestamp | undefined;
+
+  /**
+   * False when a needed price was stale, missing or its satellite not live: the numbers are absent.
+   *
+   * @generated from field: bool priced = 37;
+   */
+  priced: boolean;
+
+  /**
+   * Fraction of one instance a replica occupies.
+   *
+   * @generated from field: double source_instance_share = 38;
+   */
+  sourceInstanceShare: number;
+
+  /**
+   * @generated from field: double target_instance_share = 39;
+   */
+  targetInstanceShare: number;
+
+  /**
+   * The target the caller asked for ("region" or "cloud:region"); empty = best target.
+   *
+   * @generated from field: string requested_target = 40;
+   */
+  requestedTarget: string;
 };
 
 /**
@@ -241,6 +334,49 @@ export type Migration = Message<"sentra.v1.Migration"> & {
    * @generated from field: string requested_by = 9;
    */
   requestedBy: string;
+
+  /**
+   * Desired replicas of the source when the saga started (what moves).
+   *
+   * @generated from field: uint32 source_replicas = 10;
+   */
+  sourceReplicas: number;
+
+  /**
+   * Desired replicas of the target copy before the saga scaled it (restored by compensation).
+   *
+   * @generated from field: uint32 target_replicas_before = 11;
+   */
+  targetReplicasBefore: number;
+
+  /**
+   * target_replicas_before + source_replicas: the target must be ready at this count before the
+   * source is scaled down.
+   *
+   * @generated from field: uint32 target_replicas_goal = 12;
+   */
+  targetReplicasGoal: number;
+
+  /**
+   * The target must be ready by then, or the saga compensates.
+   *
+   * @generated from field: google.protobuf.Timestamp ready_deadline = 13;
+   */
+  readyDeadline?: Timestamp | undefined;
+
+  /**
+   * Fencing token of the workload lock held by the coordinator that runs the saga.
+   *
+   * @generated from field: uint64 fencing_token = 14;
+   */
+  fencingToken: bigint;
+
+  /**
+   * When the saga reached DONE, COMPENSATED or FAILED.
+   *
+   * @generated from field: google.protobuf.Timestamp finished_at = 15;
+   */
+  finishedAt?: Timestamp | undefined;
 };
 
 /**

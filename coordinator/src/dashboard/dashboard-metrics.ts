@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** The dashboard gateway's metrics, registered once on the coordinator's registry. */
+export class DashboardMetrics {
+  readonly clients: Gauge;
+  readonly authFailures: Counter<"reason">;
+  readonly deltas: Counter;
+  readonly deltaChanges: Histogram;
+  readonly emitDuration: Histogram<"event">;
+
+  constructor(registry: Registry) {
+    this.clients = new Gauge({
+      name: "sentra_coordinator_dashboard_clients",
+      help: "Signed-in dashboard sockets connected to this coordinator",
+      registers: [registry],
+    });
+    this.authFailures = new Counter({
+      name: "sentra_coordinator_dashboard_auth_failures_total",
+      help: "Dashboard socket handshakes refused, by reason (missing or invalid token)",
+      labelNames: ["reason"],
+      registers: [registry],
+    });
+    this.deltas = new Counter({
+      name: "sentra_coordinator_dashboard_deltas_total",
+      help: "Delta batches broadcast to dashboard sockets",
+      registers: [registry],
+    });
+    this.deltaChanges = new Histogram({
+      name: "sentra_coordinator_dashboard_delta_changes",
+      help: "Changed entities (upserts and removals) per delta batch",
+      buckets: [1, 5, 20, 100, 500, 2_000, 10_000],
+      registers: [registry],
+    });
+    this.emitDuration = new Histogram({
+      name: "sentra_coordinator_dashboard_emit_duration_seconds",
+      help: "Event-loop time spent emitting a snapshot or a delta to dashboard sockets",
+      labelNames: ["event"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import type { Logger } from "@sentra/common";
+import type { Redis } from "ioredis";
+import type { MigrationStarter } from "../arbitrage/arbitrage-ports.js";
+import { type AutoMigrationPolicy, createAutoMigrationPolicy } from "../arbitrage/auto-migration-policy.js";
+import { runAutoMigrationTick } from "../arbitrage/auto-migration-tick.js";
+import type { MigrationPlan } from "../arbitrage/migration-plan.js";
+import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, REDIS_CLIENT } from "../config/coordinator-config.js";
+import { LeaderLease } from "../infrastructure/leader-lease.js";
+import { RedisAutoMigrationStateStore } from "./auto-migration-state-store.js";
+import { MigrationService } from "./migration.service.js";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./migration-input.js";
+import { MigrationJournal } from "./migration-journal.js";
+import { MigrationMetrics } from "./migration-metrics.js";
+import { OpportunityMonitor, type OpportunityRanking } from "./opportunity-monitor.service.js";
+
+/**
+ * Automatic mode (`SENTRA_AUTO_MIGRATE=true`; off by default): after each opportunity ranking, the
+ * replica holding the Redis leader lease runs one `runAutoMigrationTick` — hysteresis, cool-down and
+ * the concurrency cap are the policy's (docs/arbitrage.md). Disabled, the leader still tracks the
+ * sustain clocks (so switching it on does not restart them) but starts nothing.
+ */
+@Injectable()
+export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly policy: AutoMigrationPolicy;
+  private readonly lease: LeaderLease;
+  private readonly store: RedisAutoMigrationStateStore;
+  private unsubscribe: (() => void) | undefined;
+  private ticking: Promise<void> | undefined;
+
+  constructor(
+    private readonly monitor: OpportunityMonitor,
+    private readonly migrations: MigrationService,
+    journal: MigrationJournal,
+    private readonly metrics: MigrationMetrics,
+    @Inject(REDIS_CLIENT) redis: Redis,
+    @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    const auto = config.autoMigration;
+    this.policy = createAutoMigrationPolicy({
+      enabled: auto.enabled,
+      marginThresholdUsd: auto.marginThresholdUsd,
+      sustainSeconds: auto.sustainSeconds,
+      cooldownSeconds: auto.cooldownSeconds,
+      maxConcurrentMigrations: auto.maxConcurrentMigrations,
+    });
+    this.lease = new LeaderLease(redis, `${config.redisPrefix}auto-migration:leader`, auto.leaderLeaseMs);
+    this.store = new RedisAutoMigrationStateStore(
+      redis,
+      `${config.redisPrefix}auto-migration:state`,
+      journal,
+      this.policy,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.policy.options.enabled) this.logger.info({ ...this.policy.options }, "automatic migration mode is on");
+    this.unsubscribe = this.monitor.subscribe((ranking) => {
+      if (this.ticking !== undefined) return; // a slow tick skips rankings rather than queueing them
+      this.ticking = this.tick(ranking).finally(() => {
+        this.ticking = undefined;
+      });
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.unsubscribe?.();
+    await this.ticking;
+    await this.lease.release().catch(() => undefined);
+  }
+
+  private async tick(ranking: OpportunityRanking): Promise<void> {
+    try {
+      const leader = await this.lease.hold();
+      this.metrics.autoLeader.set(leader ? 1 : 0);
+      if (!leader) return;
+      const result = await runAutoMigrationTick({
+        clock: { nowMs: () => ranking.computedAtMs },
+        estate: { listWorkloads: async () => ranking.view.workloads, listMarkets: async () => ranking.view.markets },
+        store: this.store,
+        starter: this.starter(ranking.computedAtMs),
+        // The ranking is already computed (best move per workload): decide on exactly that.
+        finder: { options: this.monitor.finderOptions, find: () => [...ranking.opportunities] },
+        policy: this.policy,
+      });
+      const held = new Map<string, number>();
+      for (const hold of result.held) held.set(hold.reason, (held.get(hold.reason) ?? 0) + 1);
+      for (const reason of ["disabled", "sustaining", "cooldown", "in-flight", "concurrency-cap"]) {
+        this.metrics.autoHeld.set({ reason }, held.get(reason) ?? 0);
+      }
+      for (const failure of result.failedStarts) {
+        this.logger.warn(
+          { workload: failure.workloadId, code: failure.error.code, err: failure.error.message },
+          "automatic migration refused at start; its cool-down begins",
+        );
+      }
+    } catch (error) {
+      this.logger.warn({ err: String(error) }, "automatic migration tick failed");
+    }
+  }
+
+  private starter(nowMs: number): MigrationStarter {
+    return {
+      start: async (plan: MigrationPlan, trigger) => {
+        const { record } = await this.migrations.migrate({
+          workload: {
+            satelliteId: plan.source.satelliteId,
+            cluster: plan.source.cluster,
+            namespace: plan.namespace,
+            name: plan.name,
+          },
+          targetRegion: `${plan.target.cloud}:${plan.target.region}`,
+          idempotencyKey: autoIdempotencyKey(plan.workloadId, nowMs),
+          requestedBy: "auto",
+          trigger,
+        });
+        this.logger.info(
+          { migrationId: record.id, workload: plan.workloadId, marginUsd: plan.marginUsd },
+          "automatic migration started",
+        );
+      },
+    };
+  }
+}
+
+/** `auto:<decision ms>:<workload>`, hashed when a long workload name would exceed the key limit. */
+function autoIdempotencyKey(workloadId: string, nowMs: number): string {
+  const key = `auto:${nowMs}:${workloadId}`;
+  return key.length <= MAX_IDEMPOTENCY_KEY_LENGTH
+    ? key
+    : `auto:${nowMs}:${createHash("sha256").update(workloadId).digest("hex").slice(0, 32)}`;
+}

@@ -1,0 +1,257 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import {
+  GateOutcome,
+  type GateResult,
+  msOf,
+  type Rollout,
+  type RolloutDecision,
+  type SatelliteEvent,
+  SatelliteEventSchema,
+} from "@sentra/proto";
+import type { ReportVersion } from "./report-version.js";
+import { type PhaseName, phaseName } from "./rollout-phases.js";
+
+/** Longest event, rollout and incident id accepted (the key columns' width). */
+export const MAX_EVENT_ID_LENGTH = 128;
+
+export type SatelliteEventKind = "rollout_transition" | "rollout_decision" | "incident" | "migration_step";
+
+/** Why an event was dropped before reaching MySQL (the `reason` label of the dropped counter). */
+export type EventDropReason = "oversized" | "malformed" | "invalid" | "subject_mismatch";
+
+/** A gate result as stored in the `gates` JSON columns; NaN and infinities become null. */
+export interface StoredGate {
+  gate: string;
+  outcome: "PASS" | "BREACH" | "UNKNOWN" | "UNSPECIFIED";
+  value: number | null;
+  threshold: number | null;
+  severeThreshold: number | null;
+  sampleSize: number | null;
+  reason: string;
+}
+
+/** A `rollout_steps` row. */
+export interface StepRow {
+  rolloutId: string;
+  sequence: number;
+  satelliteId: string;
+  stepIndex: number;
+  canaryWeight: number;
+  decision: string;
+  phase: PhaseName;
+  reason: string;
+  router: string;
+  gates: StoredGate[];
+  at: Date;
+  eventId: string;
+}
+
+/** An `incidents` row. */
+export interface IncidentRow {
+  id: string;
+  rolloutId: string;
+  satelliteId: string;
+  severity: string;
+  summary: string;
+  gates: StoredGate[];
+  at: Date;
+  eventId: string;
+}
+
+/**
+ * What an event says about the state of one satellite-level rollout: the whole rollout (a
+ * transition), or the fields a decision changes.
+ */
+export interface WaveReport {
+  rolloutId: string;
+  rollout: Rollout | null;
+  decision: RolloutDecision | null;
+  version: ReportVersion;
+}
+
+/** One event, decoded, checked and mapped to the rows it writes. */
+export interface SatelliteEventRecord {
+  eventId: string;
+  satelliteId: string;
+  kind: SatelliteEventKind;
+  at: Date;
+  streamSeq: number;
+  rolloutId: string | null;
+  /** The engine's state after the event (JSON), kept with the rollout it belongs to. */
+  stateJson: string | null;
+  report: WaveReport | null;
+  step: StepRow | null;
+  incident: IncidentRow | null;
+}
+
+export type SatelliteEventDecoding =
+  | { ok: true; record: SatelliteEventRecord }
+  | { ok: false; reason: EventDropReason };
+
+/** Where the message came from: its subject's satellite id, stream sequence and stream timestamp. */
+export interface EventEnvelope {
+  subjectSatelliteId: string;
+  streamSeq: number;
+  /** When JetStream stored the message; stands in for an event without `at`. */
+  storedAtMs: number;
+  maxBytes: number;
+}
+
+/**
+ * Decodes a `SatelliteEvent` from the event stream and maps it to rows. Anything a satellite
+ * could get wrong is a drop reason, never an exception: the consumer terminates such messages.
+ */
+export function toSatelliteEventRecord(payload: Uint8Array, envelope: EventEnvelope): SatelliteEventDecoding {
+  if (payload.byteLength > envelope.maxBytes) return { ok: false, reason: "oversized" };
+  let event: SatelliteEvent;
+  try {
+    event = fromBinary(SatelliteEventSchema, payload);
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  if (!validId(event.eventId) || !event.satelliteId) return { ok: false, reason: "invalid" };
+  if (event.satelliteId !== envelope.subjectSatelliteId) return { ok: false, reason: "subject_mismatch" };
+  const atMs = msOf(event.at) || envelope.storedAtMs;
+  const base = {
+    eventId: event.eventId,
+    satelliteId: event.satelliteId,
+    at: new Date(atMs),
+    streamSeq: envelope.streamSeq,
+    stateJson: event.rolloutStateJson || null,
+    step: null,
+    incident: null,
+  };
+  const body = event.body;
+  switch (body.case) {
+    case "rolloutTransition": {
+      const rollout = body.value;
+      if (!validId(rollout.id)) return { ok: false, reason: "invalid" };
+      if (rollout.satelliteId && rollout.satelliteId !== event.satelliteId) {
+        return { ok: false, reason: "subject_mismatch" };
+      }
+      if (!rollout.satelliteId) rollout.satelliteId = event.satelliteId;
+      return {
+        ok: true,
+        record: {
+          ...base,
+          kind: "rollout_transition",
+          rolloutId: rollout.id,
+          report: {
+            rolloutId: rollout.id,
+            rollout,
+            decision: null,
+            version: {
+              atMs: msOf(rollout.updatedAt) || atMs,
+              sequence: rollout.lastDecision?.sequence ?? 0,
+              streamSeq: envelope.streamSeq,
+            },
+          },
+        },
+      };
+    }
+    case "rolloutDecision": {
+      const decision = body.value;
+      // Sequences start at 1: an unset sequence would make every decision a "duplicate" of the first.
+      if (!validId(decision.rolloutId) || decision.sequence < 1) return { ok: false, reason: "invalid" };
+      const decidedAtMs = msOf(decision.at) || atMs;
+      return {
+        ok: true,
+        record: {
+          ...base,
+          kind: "rollout_decision",
+          rolloutId: decision.rolloutId,
+          report: {
+            rolloutId: decision.rolloutId,
+            rollout: null,
+            decision,
+            version: { atMs: decidedAtMs, sequence: decision.sequence, streamSeq: envelope.streamSeq },
+          },
+          step: {
+            rolloutId: decision.rolloutId,
+            sequence: decision.sequence,
+            satelliteId: event.satelliteId,
+            stepIndex: decision.stepIndex,
+            canaryWeight: decision.canaryWeight,
+            decision: clip(decision.decision, 32),
+            phase: phaseName(decision.phase),
+            reason: clip(decision.reason, 2048),
+            router: clip(decision.router, 128),
+            gates: decision.gates.map(storedGate),
+            at: new Date(decidedAtMs),
+            eventId: event.eventId,
+          },
+        },
+      };
+    }
+    case "incident": {
+      const incident = body.value;
+      if (!validId(incident.id) || incident.rolloutId.length > MAX_EVENT_ID_LENGTH) {
+        return { ok: false, reason: "invalid" };
+      }
+      return {
+        ok: true,
+        record: {
+          ...base,
+          kind: "incident",
+          rolloutId: incident.rolloutId || null,
+          report: null,
+          incident: {
+            id: incident.id,
+            rolloutId: incident.rolloutId,
+            satelliteId: event.satelliteId,
+            severity: clip(incident.severity || "info", 16),
+            summary: clip(incident.summary, 2048),
+            gates: incident.gates.map(storedGate),
+            at: new Date(msOf(incident.at) || atMs),
+            eventId: event.eventId,
+          },
+        },
+      };
+    }
+    case "migrationStep":
+      // Recorded (de-duplicated) only: the migration saga learns step results from its gRPC calls.
+      return { ok: true, record: { ...base, kind: "migration_step", rolloutId: null, report: null } };
+    default:
+      return { ok: false, reason: "invalid" };
+  }
+}
+
+/** A gate result as plain JSON (NaN is not JSON). */
+export function storedGate(gate: GateResult): StoredGate {
+  return {
+    gate: clip(gate.gate, 128),
+    outcome: (GateOutcome[gate.outcome] ?? "UNSPECIFIED") as StoredGate["outcome"],
+    value: finiteOrNull(gate.value),
+    threshold: finiteOrNull(gate.threshold),
+    severeThreshold: finiteOrNull(gate.severeThreshold),
+    sampleSize: finiteOrNull(gate.sampleSize),
+    reason: clip(gate.reason, 1024),
+  };
+}
+
+/** The protobuf gate result of a stored one (null value back to NaN, as the contract says). */
+export function gateOfStored(stored: StoredGate): Partial<GateResult> {
+  const outcome = (GateOutcome as unknown as Record<string, number | undefined>)[stored.outcome];
+  return {
+    gate: stored.gate,
+    outcome: (outcome ?? GateOutcome.UNSPECIFIED) as GateOutcome,
+    value: stored.value ?? Number.NaN,
+    threshold: stored.threshold ?? 0,
+    severeThreshold: stored.severeThreshold ?? 0,
+    sampleSize: stored.sampleSize ?? 0,
+    reason: stored.reason,
+  };
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+function validId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_EVENT_ID_LENGTH;
+}
+
+/** Cuts a satellite-supplied string to its column's width, so a long reason never fails a write. */
+export function clip(text: string, maxLength: number): string {
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
+}

@@ -1,0 +1,112 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** The release guard's Prometheus metrics (registered on the satellite's registry). */
+export interface ReleaseGuardMetrics {
+  readonly transitions: Counter<"to">;
+  readonly decisions: Counter<"kind">;
+  readonly gateEvaluations: Counter<"gate" | "outcome">;
+  readonly incidents: Counter<"severity" | "kind">;
+  readonly telemetryQueries: Counter<"provider" | "result">;
+  readonly telemetryQueryDuration: Histogram<"provider">;
+  readonly routerCalls: Counter<"router" | "role" | "outcome">;
+  readonly routerCallDuration: Histogram<"router" | "role">;
+  /** Routes put back to 0 % by the primary router after a rollback through the fallback. */
+  readonly routeRepairs: Counter<"router" | "outcome">;
+  /** Rollouts by phase and canary weight per active rollout, read from the engine at scrape time. */
+  readonly rollouts: Gauge<"phase">;
+  readonly canaryWeight: Gauge<"rollout" | "namespace" | "service">;
+}
+
+/**
+ * Creates the metrics. `sample` is called at scrape time for the gauges, so they always show the
+ * engine's current rollouts and forget finished ones without bookkeeping.
+ */
+export function createReleaseGuardMetrics(
+  registry: Registry,
+  sample: () => {
+    phases: Record<string, number>;
+    weights: { rollout: string; namespace: string; service: string; weight: number }[];
+  },
+): ReleaseGuardMetrics {
+  const registers = [registry];
+  const rollouts = new Gauge({
+    name: "sentra_satellite_rollouts",
+    help: "Rollouts held by the release guard, by phase",
+    labelNames: ["phase"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [phase, count] of Object.entries(sample().phases)) this.set({ phase }, count);
+    },
+  });
+  const canaryWeight = new Gauge({
+    name: "sentra_satellite_rollout_canary_weight_percent",
+    help: "Canary weight of each active rollout, in percent",
+    labelNames: ["rollout", "namespace", "service"],
+    registers,
+    collect() {
+      this.reset();
+      for (const { weight, ...labels } of sample().weights) this.set(labels, weight);
+    },
+  });
+  return {
+    rollouts,
+    canaryWeight,
+    transitions: new Counter({
+      name: "sentra_satellite_rollout_transitions_total",
+      help: "Rollout phase changes, by the phase entered",
+      labelNames: ["to"],
+      registers,
+    }),
+    decisions: new Counter({
+      name: "sentra_satellite_rollout_decisions_total",
+      help: "Release guard decisions, by kind",
+      labelNames: ["kind"],
+      registers,
+    }),
+    gateEvaluations: new Counter({
+      name: "sentra_satellite_rollout_gate_evaluations_total",
+      help: "Gate evaluations, by gate and outcome (pass, breach, unknown)",
+      labelNames: ["gate", "outcome"],
+      registers,
+    }),
+    incidents: new Counter({
+      name: "sentra_satellite_rollout_incidents_total",
+      help: "Rollout incidents, by severity and kind",
+      labelNames: ["severity", "kind"],
+      registers,
+    }),
+    telemetryQueries: new Counter({
+      name: "sentra_satellite_telemetry_queries_total",
+      help: "Gate queries sent to telemetry backends, by provider and result (value, empty, error)",
+      labelNames: ["provider", "result"],
+      registers,
+    }),
+    telemetryQueryDuration: new Histogram({
+      name: "sentra_satellite_telemetry_query_duration_seconds",
+      help: "Duration of gate queries, by provider",
+      labelNames: ["provider"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5],
+      registers,
+    }),
+    routerCalls: new Counter({
+      name: "sentra_satellite_traffic_router_calls_total",
+      help: "Traffic router calls, by router, role (primary, fallback, repair) and outcome (ok, error)",
+      labelNames: ["router", "role", "outcome"],
+      registers,
+    }),
+    routerCallDuration: new Histogram({
+      name: "sentra_satellite_traffic_router_call_duration_seconds",
+      help: "Duration of traffic router calls",
+      labelNames: ["router", "role"],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    routeRepairs: new Counter({
+      name: "sentra_satellite_traffic_route_repairs_total",
+      help: "Routes set back to 0 % canary by the primary router after a rollback through the fallback, by outcome (repaired, abandoned)",
+      labelNames: ["router", "outcome"],
+      registers,
+    }),
+  };
+}

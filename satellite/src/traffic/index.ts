@@ -1,0 +1,35 @@
+export {
+  CANARY_WEIGHT_ANNOTATION,
+  GatewayApiRouter,
+  type GatewayApiRouterOptions,
+  HTTP_ROUTE,
+  ROLLOUT_ANNOTATION,
+} from "./gateway-api-router.js";
+export { IstioRouter, type IstioRouterOptions, VIRTUAL_SERVICE } from "./istio-router.js";
+export {
+  CANARY_OF_ANNOTATION,
+  canaryIngressName,
+  NGINX_CANARY_ANNOTATION,
+  NGINX_CANARY_WEIGHT_ANNOTATION,
+  NGINX_CANARY_WEIGHT_TOTAL_ANNOTATION,
+  NginxIngressRouter,
+  type NginxIngressRouterOptions,
+} from "./nginx-ingress-router.js";
+export {
+  canaryReplicasFor,
+  DEFAULT_MAX_CANARY_RATIO,
+  DEFAULT_REPLICA_READINESS_TIMEOUT_MS,
+  EFFECTIVE_WEIGHT_ANNOTATION,
+  ReplicaRatioRouter,
+  type ReplicaRatioRouterOptions,
+  STABLE_REPLICAS_ANNOTATION,
+} from "./replica-ratio-router.js";
+export {
+  TRAFFIC_ROUTER_NAMES,
+  type TrafficBinding,
+  type TrafficBindingResolver,
+  type TrafficRouterName,
+  versionedName,
+} from "./traffic-binding.js";
+export { type CheckedTrafficRouter, type RouterCallObserver, TrafficRouterSwitch } from "./traffic-router-switch.js";
+export { DEFAULT_MAX_CONFLICT_RETRIES, type OptimisticUpdate, updateWithRetry } from "./update-with-retry.js";

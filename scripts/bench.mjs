@@ -1,0 +1,29 @@
+// `npm run bench` (after `npm run build`): the opportunity computation benchmark (pure, in process),
+// then the migration end-to-end benchmark (real coordinator and satellite processes, zero readiness
+// delay; needs NATS, Redis and MySQL from the environment, localhost by default), then the release
+// guard's rollback time (a satellite and a real Prometheus scraping every second).
+// `npm run bench -- --json` prints JSON; run a bench's own script for its other options (--help).
+import { spawnSync } from "node:child_process";
+
+const unknown = process.argv.slice(2).filter((arg) => arg !== "--json");
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown argument(s) ${unknown.join(" ")}; only --json is understood\n`);
+  process.exit(2);
+}
+const args = process.argv.includes("--json") ? ["--json"] : [];
+const benches = [
+  ["opportunity computation", "coordinator/dist/arbitrage/bench-opportunities-main.js"],
+  ["migration end to end", "coordinator/dist/migration/bench-migration-main.js"],
+  // Needs NATS with JetStream and Prometheus (PROMETHEUS_BIN or `prometheus` on PATH).
+  ["release guard rollback time", "satellite/dist/release-guard/bench-rollback-main.js"],
+];
+let failed = 0;
+for (const [name, script] of benches) {
+  process.stdout.write(`\n== ${name} (node ${script}) ==\n`);
+  const run = spawnSync(process.execPath, [script, ...args], { stdio: "inherit" });
+  if (run.status !== 0) {
+    failed++;
+    process.stderr.write(`${name}: exited with ${run.status ?? run.signal}\n`);
+  }
+}
+process.exit(failed > 0 ? 1 : 0);
