@@ -1,7 +1,10 @@
 // `npm run demo`: the demo estate on this machine — the coordinator plus one simulated satellite
 // per real cloud region — against NATS, Redis and MySQL from the environment (localhost defaults).
 import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const env = {
   NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
@@ -60,8 +63,10 @@ const COLORS = [36, 33, 35, 32, 34, 91, 92, 93, 94, 95];
 const children = [];
 const raw = process.env.SENTRA_DEMO_LOG === "json";
 
-function start(name, script, extraEnv, color) {
-  const child = spawn(process.execPath, [script], {
+/** Starts a Node script, or (with `args`) any executable, and prefixes its output lines. */
+function start(name, script, extraEnv, color, args) {
+  const [command, commandArgs] = args ? [script, args] : [process.execPath, [script]];
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, ...env, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -75,6 +80,11 @@ function start(name, script, extraEnv, color) {
       buffer = buffer.slice(index + 1);
       if (raw) {
         console.log(`${prefix} ${line}`);
+        continue;
+      }
+      // Prometheus logs in logfmt and a lot at start; only its warnings and errors matter here.
+      if (name === "prometheus") {
+        if (/level=(warn|error)/i.test(line)) console.log(`${prefix} ${line}`);
         continue;
       }
       try {
@@ -116,6 +126,41 @@ async function stopAll() {
 process.on("SIGINT", stopAll);
 process.on("SIGTERM", stopAll);
 
+/**
+ * The release guard needs a Prometheus scraping the satellites' simulated workloads. The demo
+ * starts one (Debian package `prometheus`) when it is installed and nothing else holds :9090.
+ */
+const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
+const prometheusUrl = process.env.SENTRA_PROMETHEUS_URL ?? "http://127.0.0.1:9090";
+let prometheusNote = `Prometheus: ${prometheusUrl} (yours)`;
+if (!process.env.SENTRA_PROMETHEUS_URL) {
+  if (await reachable(prometheusUrl, 9090)) {
+    prometheusNote = `Prometheus: ${prometheusUrl} (already running: it should scrape 127.0.0.1:9461-${9460 + SATELLITES.length}/metrics/workloads)`;
+  } else if (existsSync(PROMETHEUS_BIN)) {
+    const dir = mkdtempSync(join(tmpdir(), "sentra-demo-prometheus-"));
+    const targets = SATELLITES.map((_, i) => `"127.0.0.1:${9461 + i}"`).join(", ");
+    writeFileSync(
+      join(dir, "prometheus.yml"),
+      `global: { scrape_interval: 2s, evaluation_interval: 2s }
+scrape_configs:
+  - job_name: sentra-workloads
+    metrics_path: /metrics/workloads
+    static_configs: [{ targets: [${targets}] }]
+  - job_name: sentra-satellites
+    static_configs: [{ targets: [${targets}] }]
+`,
+    );
+    start("prometheus", PROMETHEUS_BIN, {}, 90, [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      "--web.listen-address=127.0.0.1:9090",
+    ]);
+    prometheusNote = "Prometheus: http://127.0.0.1:9090 (started by the demo, scraping every satellite)";
+  } else {
+    prometheusNote = "Prometheus: not installed (apt-get install prometheus): rollouts will pause on missing telemetry";
+  }
+}
+
 const httpPort = process.env.SENTRA_HTTP_PORT ?? "3000";
 const grpcPort = process.env.SENTRA_GRPC_PORT ?? "50051";
 start("coordinator", "coordinator/dist/main.js", { SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort }, 97);
@@ -129,6 +174,7 @@ SATELLITES.forEach(({ cloud, region }, index) => {
       SENTRA_REGION: region,
       SENTRA_GRPC_PORT: String(50061 + index),
       SENTRA_HTTP_PORT: String(9461 + index),
+      SENTRA_PROMETHEUS_URL: prometheusUrl,
     },
     COLORS[index % COLORS.length],
   );
@@ -140,6 +186,9 @@ setTimeout(() => {
   coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
   coordinator gRPC   127.0.0.1:${grpcPort}           (reflection on: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
   satellites         ${SATELLITES.map(({ cloud, region }, i) => `${cloud}-${region} gRPC :${50061 + i} metrics :${9461 + i}`).join("\n                     ")}
-  try:  grpcurl -plaintext 127.0.0.1:${grpcPort} sentra.v1.CoordinatorService/ListRegions
+  dashboard          http://127.0.0.1:${httpPort}   (token: SENTRA_DASHBOARD_TOKEN or cat .sentra/dashboard-token)
+  ${prometheusNote}
+  try:  node cli/dist/main.js regions
+        a canary of the demo service "catalog": see docs/release-guard.md ("Running it")
 `);
 }, 4000).unref();
