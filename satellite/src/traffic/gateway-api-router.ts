@@ -1,8 +1,8 @@
-import { type Logger, SentraError } from "@sentra/common";
+import { SentraError } from "@sentra/common";
 import type { CustomResourceRef } from "../cluster/kube-cluster.js";
-import type { RolloutTarget, TrafficRouter } from "../rollout/index.js";
-import { type TrafficBindingResolver, versionedName } from "./traffic-binding.js";
-import { updateWithRetry } from "./update-with-retry.js";
+import type { RolloutTarget } from "../rollout/index.js";
+import { CustomObjectWeightRouter, type CustomObjectWeightRouterOptions } from "./custom-object-weight-router.js";
+import { versionedName } from "./traffic-binding.js";
 
 /** The Gateway API resource the router edits. */
 export const HTTP_ROUTE: CustomResourceRef = Object.freeze({
@@ -33,11 +33,7 @@ interface HttpRoute {
 }
 
 /** Options of {@link GatewayApiRouter}. */
-export interface GatewayApiRouterOptions {
-  /** @default DEFAULT_MAX_CONFLICT_RETRIES (5) */
-  readonly maxConflictRetries?: number;
-  readonly logger?: Logger;
-}
+export type GatewayApiRouterOptions = CustomObjectWeightRouterOptions;
 
 /**
  * Moves traffic by the backend weights of a Gateway API HTTPRoute (the primary router). Every rule
@@ -47,41 +43,12 @@ export interface GatewayApiRouterOptions {
  * overwritten: the router re-reads and retries (`updateWithRetry`). Setting the weight the route already has writes
  * nothing, which makes repeated calls (restore, rollback retries) idempotent.
  */
-export class GatewayApiRouter implements TrafficRouter {
-  constructor(
-    private readonly resolve: TrafficBindingResolver,
-    private readonly options: GatewayApiRouterOptions = {},
-  ) {}
-
-  /**
-   * Checks before a rollout starts that its route exists and that every rule the router would
-   * edit routes only to the stable and canary backends.
-   * @throws SentraError NOT_FOUND (no route), FAILED_PRECONDITION (nothing routes to the stable version)
-   */
-  async check(target: RolloutTarget): Promise<void> {
-    const { binding, cluster } = this.resolve(target.id);
-    const route = await cluster.getCustomObject<HttpRoute>(HTTP_ROUTE, target.namespace, binding.routeName);
-    this.edit(route, target, 0);
-  }
-
-  async setCanaryWeight(target: RolloutTarget, weight: number): Promise<void> {
-    const { binding, cluster } = this.resolve(target.id);
-    const { routeName } = binding;
-    await updateWithRetry<HttpRoute>({
-      read: () => cluster.getCustomObject<HttpRoute>(HTTP_ROUTE, target.namespace, routeName),
-      edit: (route) => this.edit(route, target, weight),
-      write: (route) => cluster.replaceCustomObject(HTTP_ROUTE, target.namespace, routeName, route),
-      ...(this.options.maxConflictRetries === undefined ? {} : { maxRetries: this.options.maxConflictRetries }),
-      onConflict: (attempt) =>
-        this.options.logger?.debug(
-          { rollout: target.id, route: routeName, attempt },
-          "HTTPRoute changed concurrently; retrying",
-        ),
-    });
-  }
+export class GatewayApiRouter extends CustomObjectWeightRouter<HttpRoute> {
+  protected readonly resource = HTTP_ROUTE;
+  protected readonly kind = "HTTPRoute";
 
   /** Sets the weights on `route` in place; returns whether anything changed. */
-  private edit(route: HttpRoute, target: RolloutTarget, weight: number): boolean {
+  protected edit(route: HttpRoute, target: RolloutTarget, weight: number): boolean {
     if (target.stableVersion === undefined) {
       throw SentraError.invalidArgument("stable_version", "the Gateway API router needs the stable version");
     }

@@ -1,9 +1,9 @@
-import { type Logger, SentraError } from "@sentra/common";
+import { SentraError } from "@sentra/common";
 import type { CustomResourceRef } from "../cluster/kube-cluster.js";
-import type { RolloutTarget, TrafficRouter } from "../rollout/index.js";
+import type { RolloutTarget } from "../rollout/index.js";
+import { CustomObjectWeightRouter, type CustomObjectWeightRouterOptions } from "./custom-object-weight-router.js";
 import { CANARY_WEIGHT_ANNOTATION, ROLLOUT_ANNOTATION } from "./gateway-api-router.js";
-import { type TrafficBindingResolver, versionedName } from "./traffic-binding.js";
-import { updateWithRetry } from "./update-with-retry.js";
+import { versionedName } from "./traffic-binding.js";
 
 /** The Istio resource the router edits (`networking.istio.io/v1`, Istio 1.22+). */
 export const VIRTUAL_SERVICE: CustomResourceRef = Object.freeze({
@@ -25,11 +25,7 @@ interface VirtualService {
 }
 
 /** Options of {@link IstioRouter}. */
-export interface IstioRouterOptions {
-  /** @default DEFAULT_MAX_CONFLICT_RETRIES (5) */
-  readonly maxConflictRetries?: number;
-  readonly logger?: Logger;
-}
+export type IstioRouterOptions = CustomObjectWeightRouterOptions;
 
 /**
  * Moves traffic by the destination weights of an Istio VirtualService (`route_name`, default the
@@ -41,41 +37,12 @@ export interface IstioRouterOptions {
  * compare-and-swap on the resourceVersion, re-read and retried on a conflict (409); setting the
  * weight the VirtualService already has writes nothing.
  */
-export class IstioRouter implements TrafficRouter {
-  constructor(
-    private readonly resolve: TrafficBindingResolver,
-    private readonly options: IstioRouterOptions = {},
-  ) {}
-
-  /**
-   * Checks before a rollout starts that its VirtualService exists and that every HTTP route the
-   * router would edit sends traffic only to the stable and canary hosts.
-   * @throws SentraError NOT_FOUND (no VirtualService), FAILED_PRECONDITION (nothing routes to the stable version)
-   */
-  async check(target: RolloutTarget): Promise<void> {
-    const { binding, cluster } = this.resolve(target.id);
-    const service = await cluster.getCustomObject<VirtualService>(VIRTUAL_SERVICE, target.namespace, binding.routeName);
-    this.edit(service, target, 0);
-  }
-
-  async setCanaryWeight(target: RolloutTarget, weight: number): Promise<void> {
-    const { binding, cluster } = this.resolve(target.id);
-    const { routeName } = binding;
-    await updateWithRetry<VirtualService>({
-      read: () => cluster.getCustomObject<VirtualService>(VIRTUAL_SERVICE, target.namespace, routeName),
-      edit: (service) => this.edit(service, target, weight),
-      write: (service) => cluster.replaceCustomObject(VIRTUAL_SERVICE, target.namespace, routeName, service),
-      ...(this.options.maxConflictRetries === undefined ? {} : { maxRetries: this.options.maxConflictRetries }),
-      onConflict: (attempt) =>
-        this.options.logger?.debug(
-          { rollout: target.id, virtualService: routeName, attempt },
-          "VirtualService changed concurrently; retrying",
-        ),
-    });
-  }
+export class IstioRouter extends CustomObjectWeightRouter<VirtualService> {
+  protected readonly resource = VIRTUAL_SERVICE;
+  protected readonly kind = "VirtualService";
 
   /** Sets the weights on `service` in place; returns whether anything changed. */
-  private edit(service: VirtualService, target: RolloutTarget, weight: number): boolean {
+  protected edit(service: VirtualService, target: RolloutTarget, weight: number): boolean {
     if (target.stableVersion === undefined) {
       throw SentraError.invalidArgument("stable_version", "the Istio router needs the stable version");
     }
