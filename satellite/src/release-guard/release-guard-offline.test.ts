@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { credentials } from "@grpc/grpc-js";
@@ -17,10 +16,9 @@ import {
 } from "@sentra/proto";
 import {
   eventually,
-  freePort,
-  type RunningProcess,
+  type RunningNatsServer,
   type RunningPrometheus,
-  startProcess,
+  startNatsServer,
   startPrometheus,
 } from "@sentra/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,16 +34,6 @@ import { loadSatelliteConfig } from "../config/satellite-config.js";
 import { type RunningSatellite, startSatellite } from "../satellite.js";
 import { parseRolloutRecord } from "./rollout-record.js";
 
-/** Debian's nats-server (`apt-get install nats-server`); `NATS_SERVER_BIN` points elsewhere. */
-const NATS_SERVER = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
-
-/** A private nats-server with JetStream, so the test can cut the satellite off and restore it. */
-async function startNatsServer(port: number, storeDir: string): Promise<RunningProcess> {
-  const server = startProcess(NATS_SERVER, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir], {});
-  await server.waitForOutput(/Server is ready/, 15_000);
-  return server;
-}
-
 /** Sum of the samples of `name` on the satellite's /metrics. */
 async function metricValue(opsUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${opsUrl}/metrics`)).text();
@@ -58,19 +46,16 @@ async function metricValue(opsUrl: string, name: string): Promise<number> {
 describe("a satellite cut off from NATS, against real Prometheus, a private nats-server and a simulated cluster", () => {
   const prefix = `offline${process.pid}`;
   const satelliteId = `aws-eu-west-1-${prefix}`;
-  let storeDir: string;
   let kubeconfigPath: string;
-  let natsPort: number;
-  let nats: RunningProcess | undefined;
+  /** A private nats-server with JetStream, so the test can cut the satellite off and restore it. */
+  let nats: RunningNatsServer | undefined;
   let sim: SimulatedCluster;
   let prometheus: RunningPrometheus;
   let satellite: RunningSatellite | undefined;
   let observer: NatsConnection | undefined;
 
   beforeAll(async () => {
-    storeDir = mkdtempSync(join(tmpdir(), "sentra-offline-nats-"));
-    natsPort = await freePort();
-    nats = await startNatsServer(natsPort, storeDir);
+    nats = await startNatsServer();
     sim = await SimulatedCluster.start({ name: "prod-eu", readinessDelayMs: 100, traffic: { requestsPerSecond: 200 } });
     sim.ensureNamespace("shop");
     for (const object of versionedServiceManifests({
@@ -83,7 +68,7 @@ describe("a satellite cut off from NATS, against real Prometheus, a private nats
     })) {
       sim.createObject(object);
     }
-    kubeconfigPath = join(storeDir, "kubeconfig");
+    kubeconfigPath = join(nats.storeDir, "kubeconfig");
     writeFileSync(kubeconfigPath, sim.kubeconfigYaml({ contextName: "prod-eu" }));
     prometheus = await startPrometheus({ targets: [sim.trafficMetricsUrl ?? ""], scrapeIntervalMs: 1_000 });
     await prometheus.waitForValue('sum(http_requests_total{service="cart",version="v1"})');
@@ -95,15 +80,14 @@ describe("a satellite cut off from NATS, against real Prometheus, a private nats
       await manager.streams.delete(satelliteEventStream(prefix).name).catch(() => false);
       await observer.close();
     }
-    await nats?.stop();
     await prometheus?.dispose();
     await sim?.close();
-    rmSync(storeDir, { recursive: true, force: true });
+    await nats?.dispose();
   });
 
   /** Every message on the satellite's event subject, with the message id JetStream de-duplicated by. */
   async function storedEvents(): Promise<{ msgId: string; event: SatelliteEvent }[]> {
-    observer ??= await connect({ servers: `nats://127.0.0.1:${natsPort}`, name: "offline-test-observer" });
+    observer ??= await connect({ servers: nats?.url, name: "offline-test-observer" });
     const { name } = satelliteEventStream(prefix);
     const subject = satelliteSubject(satelliteId, "event", prefix);
     const messages = await (await jetstream(observer).consumers.get(name, { filter_subjects: subject })).consume();
@@ -125,7 +109,7 @@ describe("a satellite cut off from NATS, against real Prometheus, a private nats
       SENTRA_REGION: "eu-west-1",
       SENTRA_SATELLITE_ID: satelliteId,
       KUBECONFIG: kubeconfigPath,
-      NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      NATS_URL: nats?.url,
       SENTRA_SUBJECT_PREFIX: prefix,
       SENTRA_PROMETHEUS_URL: prometheus.url,
       SENTRA_ROUTER_TIMEOUT_MS: "4000",
@@ -160,7 +144,6 @@ describe("a satellite cut off from NATS, against real Prometheus, a private nats
 
       // NATS goes away; then the canary goes bad.
       await nats?.stop();
-      nats = undefined;
       sim.patchObject(DEPLOYMENT_RESOURCE, "shop", "cart-v2", {
         metadata: { annotations: { [SIM_ERROR_RATE_ANNOTATION]: "0.5" } },
       });
@@ -181,7 +164,7 @@ describe("a satellite cut off from NATS, against real Prometheus, a private nats
       expect(held).toBeGreaterThan(0);
 
       // NATS is back (same port, same JetStream store): the outbox drains by itself.
-      nats = await startNatsServer(natsPort, storeDir);
+      await nats?.restart();
       const opsUrl = satellite.opsUrl;
       await eventually(
         async () => expect(await metricValue(opsUrl, "sentra_satellite_event_outbox_size")).toBe(0),
