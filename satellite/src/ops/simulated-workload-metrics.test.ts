@@ -18,6 +18,9 @@ describe("the simulated workloads' metrics on the satellite's ops server", () =>
     );
     for (const cluster of clusters) {
       closers.push(() => cluster.close());
+      // The simulated clock starts before the route exists, so exactly 2 s of traffic go through it.
+      const now = performance.now();
+      await cluster.traffic?.tick(now);
       for (const object of versionedServiceManifests({
         namespace: "default",
         service: "catalog",
@@ -25,9 +28,7 @@ describe("the simulated workloads' metrics on the satellite's ops server", () =>
       })) {
         cluster.createObject(object);
       }
-      const now = performance.now();
-      cluster.traffic?.tick(now);
-      cluster.traffic?.tick(now + 2_000);
+      await cluster.traffic?.tick(now + 2_000);
     }
     const ops = await startOpsServer("127.0.0.1", 0, new Registry(), () => ({ ok: true }), {
       [WORKLOAD_METRICS_PATH]: () => simulatedWorkloadMetrics({ simulatedClusters: () => clusters }),

@@ -159,7 +159,7 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
   /** Requests a version's pods have served so far, from the simulated workloads' own counters. */
   async function simulatedRequests(service: string, version: string): Promise<number> {
     let total = 0;
-    for (const metric of (await sim.traffic?.registry.getMetricsAsJSON()) ?? []) {
+    for (const metric of (await sim.traffic?.metricsAsJSON()) ?? []) {
       if (metric.name !== "http_requests_total") continue;
       for (const { labels, value } of metric.values) {
         if (labels.service === service && labels.version === version) total += value;
@@ -383,6 +383,8 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
     expect(backendWeights("search")).toEqual({ "search-v1": 50, "search-v2": 50 });
     // No pod of the canary serves a request any more (the gateway answers its share itself).
     await eventually(() => expect(sim.pendingReadinessChanges).toBe(0));
+    // Requests already sent to its pods are answered (real HTTP: they finish after the scale-down).
+    await sim.traffic?.settled();
     const canaryServed = await simulatedRequests("search", "v2");
     await sleep(1_000);
     expect(await simulatedRequests("search", "v2")).toBe(canaryServed);

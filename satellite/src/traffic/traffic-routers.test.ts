@@ -141,7 +141,7 @@ describe("traffic routers through @kubernetes/client-node against the simulated 
       "replica-ratio": new ReplicaRatioRouter(resolve),
     };
     now = performance.now();
-    sim.traffic?.tick(now);
+    await sim.traffic?.tick(now);
   });
   afterAll(async () => {
     await sim?.close();
@@ -150,7 +150,7 @@ describe("traffic routers through @kubernetes/client-node against the simulated 
   /** Requests each version of `service` served, from the simulated workloads' own counters. */
   async function served(service: string): Promise<{ v1: number; v2: number }> {
     const counts = { v1: 0, v2: 0 };
-    for (const metric of (await sim.traffic?.registry.getMetricsAsJSON()) ?? []) {
+    for (const metric of (await sim.traffic?.metricsAsJSON()) ?? []) {
       if (metric.name !== "http_requests_total") continue;
       for (const { labels, value } of metric.values) {
         if (labels.service === service && (labels.version === "v1" || labels.version === "v2")) {
@@ -215,7 +215,7 @@ describe("traffic routers through @kubernetes/client-node against the simulated 
         // 10 s of simulated traffic: the split the gateway (or the pods' ready replicas) makes.
         const before = await served(service);
         now += 10_000;
-        sim.traffic?.tick(now);
+        await sim.traffic?.tick(now);
         const after = await served(service);
         const v2 = after.v2 - before.v2;
         const total = v2 + after.v1 - before.v1;

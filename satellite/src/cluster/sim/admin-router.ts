@@ -5,6 +5,7 @@ import { readBody, sendJson } from "./http-json.js";
 import type { ReadinessFailure } from "./readiness-simulator.js";
 import type { ReplicaPoint } from "./replica-timeline.js";
 import { badRequest, failureStatus, StatusError } from "./status-error.js";
+import type { WorkloadServerInfo } from "./workload-servers.js";
 
 /** Prefix of the simulation's own endpoints, beside the Kubernetes API. */
 export const ADMIN_PATH_PREFIX = "/sentra-sim/v1";
@@ -34,6 +35,8 @@ export interface AdminTarget {
   timeline(namespace: string, name: string): ReplicaPoint[];
   /** The simulated workloads' metrics, if the cluster simulates traffic. */
   metrics(): Promise<{ contentType: string; text: string } | undefined>;
+  /** The versions' real HTTP servers, if the cluster simulates traffic. */
+  workloadServers(): WorkloadServerInfo[] | undefined;
 }
 
 /** Body of `POST /sentra-sim/v1/failures`: one injection, discriminated by `type`. */
@@ -72,6 +75,8 @@ const readinessDelaySchema = z.object({ readinessDelayMs: z.number().nonnegative
  * - `GET /timeline?namespace=&name=` — `{ namespace, name, points: ReplicaPoint[] }`
  * - `PUT /readiness-delay` — `{ readinessDelayMs }`
  * - `GET /metrics` — the simulated workloads' metrics for Prometheus (404 without simulated traffic)
+ * - `GET /workloads` — `{ workloads: WorkloadServerInfo[] }`, the versions' real HTTP servers (404
+ *   without simulated traffic)
  */
 export async function handleAdminRequest(
   target: AdminTarget,
@@ -115,6 +120,12 @@ export async function handleAdminRequest(
         const { readinessDelayMs } = parse(readinessDelaySchema, await readJson(req));
         target.setReadinessDelay(readinessDelayMs);
         sendJson(res, 200, { readinessDelayMs: target.readinessDelayMs });
+        return;
+      }
+      case "GET /workloads": {
+        const workloads = target.workloadServers();
+        if (!workloads) throw new StatusError(404, "this simulated cluster runs no simulated traffic");
+        sendJson(res, 200, { workloads });
         return;
       }
       case "GET /metrics": {

@@ -94,10 +94,9 @@ export {
 export { createServiceKind, SERVICE_RESOURCE, type ServiceObject } from "./service-kind.js";
 export { SimulatedCluster, type SimulatedClusterOptions } from "./simulated-cluster.js";
 export {
-  DEFAULT_SIM_LATENCY_MS,
   DEFAULT_TRAFFIC_TICK_MS,
-  SIM_ERROR_RATE_ANNOTATION,
-  SIM_LATENCY_ANNOTATION,
+  GATEWAY_IDLE_SOCKET_TIMEOUT_MS,
+  GATEWAY_MAX_SOCKETS_PER_VERSION,
   SIM_REQUESTS_PER_SECOND_ANNOTATION,
   SimulatedTraffic,
   type SimulatedTrafficOptions,
@@ -118,3 +117,14 @@ export {
   VIRTUAL_SERVICE_RESOURCE,
   type VirtualServiceObject,
 } from "./virtual-service-kind.js";
+export {
+  DEFAULT_SIM_LATENCY_MS,
+  SIM_ERROR_RATE_ANNOTATION,
+  SIM_LATENCY_ANNOTATION,
+  WORKLOAD_SERVER_KEEP_ALIVE_MS,
+  WORKLOAD_SERVER_METRICS_PATH,
+  type WorkloadBehaviour,
+  WorkloadServer,
+  workloadBehaviour,
+} from "./workload-server.js";
+export { type WorkloadServerInfo, WorkloadServers } from "./workload-servers.js";

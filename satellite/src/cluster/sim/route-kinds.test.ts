@@ -6,7 +6,7 @@ import { versionedServiceManifests } from "./versioned-service-manifests.js";
 /** Requests each version of `service` served, from the cluster's own metrics. */
 async function served(cluster: SimulatedCluster, service: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const metric of (await cluster.traffic?.registry.getMetricsAsJSON()) ?? []) {
+  for (const metric of (await cluster.traffic?.metricsAsJSON()) ?? []) {
     if (metric.name !== "http_requests_total") continue;
     for (const { labels, value } of metric.values) {
       if (labels.service === service) counts[String(labels.version)] = (counts[String(labels.version)] ?? 0) + value;
@@ -21,7 +21,11 @@ describe("Istio VirtualServices and Ingresses in the simulated cluster", () => {
     await cluster?.close();
   });
 
-  async function start(): Promise<{ sim: SimulatedCluster; objects: KubernetesObjectApi; advance(s: number): void }> {
+  async function start(): Promise<{
+    sim: SimulatedCluster;
+    objects: KubernetesObjectApi;
+    advance(s: number): Promise<void>;
+  }> {
     const sim = await SimulatedCluster.start({
       name: "kinds",
       readinessDelayMs: 0,
@@ -32,13 +36,14 @@ describe("Istio VirtualServices and Ingresses in the simulated cluster", () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(sim.kubeconfigYaml());
     let now = performance.now();
-    sim.traffic?.tick(now);
+    await sim.traffic?.tick(now);
     return {
       sim,
       objects: KubernetesObjectApi.makeApiClient(kubeConfig),
-      advance: (seconds) => {
+      // Resolves once every request sent has been answered by its version's server.
+      advance: async (seconds) => {
         now += seconds * 1000;
-        sim.traffic?.tick(now);
+        await sim.traffic?.tick(now);
       },
     };
   }
@@ -160,7 +165,7 @@ describe("Istio VirtualServices and Ingresses in the simulated cluster", () => {
         ],
       },
     });
-    advance(10);
+    await advance(10);
     expect(await served(sim, "mesh")).toEqual({ v1: 700, v2: 300 });
     expect(await served(sim, "edge")).toEqual({ v1: 1000 });
 
@@ -179,7 +184,7 @@ describe("Istio VirtualServices and Ingresses in the simulated cluster", () => {
         ],
       },
     });
-    advance(10);
+    await advance(10);
     expect(await served(sim, "edge")).toEqual({ v1: 1750, v2: 250 });
   });
 });

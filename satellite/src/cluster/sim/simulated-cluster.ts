@@ -26,6 +26,7 @@ import { SimulatedTraffic, type SimulatedTrafficOptions } from "./simulated-traf
 import { StatusError } from "./status-error.js";
 import { type VersionedServiceOptions, versionedServiceManifests } from "./versioned-service-manifests.js";
 import { createVirtualServiceKind, VIRTUAL_SERVICE_RESOURCE } from "./virtual-service-kind.js";
+import type { WorkloadServerInfo } from "./workload-servers.js";
 
 /** Options of `SimulatedCluster.start`. */
 export interface SimulatedClusterOptions {
@@ -241,7 +242,18 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
     return this.#traffic ? `${this.#url}${ADMIN_PATH_PREFIX}/metrics` : undefined;
   }
 
-  /** The workloads' metrics in the Prometheus text format (empty without `traffic`). */
+  /**
+   * The real HTTP servers of the versions that have received traffic (one per Deployment, on
+   * 127.0.0.1); undefined without `traffic`.
+   */
+  workloadServers(): WorkloadServerInfo[] | undefined {
+    return this.#traffic?.workloadServers();
+  }
+
+  /**
+   * The workloads' metrics in the Prometheus text format, gathered from every workload server's
+   * registry and the gateway's (undefined without `traffic`).
+   */
   async metrics(): Promise<{ contentType: string; text: string } | undefined> {
     return this.#traffic ? { contentType: this.#traffic.contentType, text: await this.#traffic.metrics() } : undefined;
   }
@@ -306,6 +318,11 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
     );
   }
 
+  /** Deletes a stored object as the API would (`kubectl delete`). @throws StatusError 404 when absent */
+  deleteObject(ref: ResourceRef, namespace: string, name: string): KubeObject {
+    return this.#service.delete(this.#registry.resolve(ref.group, ref.version, ref.resource), namespace, name);
+  }
+
   /** Creates a namespace unless it exists. */
   ensureNamespace(name: string): void {
     if (this.#store.get(NAMESPACE_RESOURCE, "", name)) return;
@@ -319,20 +336,26 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
 
   // --- lifecycle -------------------------------------------------------------------------------
 
-  /** Stops serving: ends watches, closes every connection, cancels timers. Idempotent. */
+  /**
+   * Stops serving: ends watches, closes every connection and every workload server, cancels
+   * timers. Idempotent.
+   */
   close(): Promise<void> {
-    this.#closed ??= new Promise<void>((resolve) => {
+    this.#closed ??= (async () => {
       this.#simulator.close();
-      this.#traffic?.close();
       this.#stopTimeline();
       this.#router.closeWatches("destroy");
-      if (!this.#server.listening) {
-        resolve();
-        return;
-      }
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+      const traffic = this.#traffic?.close();
+      await new Promise<void>((resolve) => {
+        if (!this.#server.listening) {
+          resolve();
+          return;
+        }
+        this.#server.close(() => resolve());
+        this.#server.closeAllConnections();
+      });
+      await traffic;
+    })();
     return this.#closed;
   }
 

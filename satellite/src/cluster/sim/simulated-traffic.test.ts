@@ -6,7 +6,7 @@ import { versionedServiceManifests } from "./versioned-service-manifests.js";
 
 /** Requests per (service, version, code), from the cluster's own metrics. */
 async function requestCounts(cluster: SimulatedCluster): Promise<Map<string, number>> {
-  const metrics = await cluster.traffic?.registry.getMetricsAsJSON();
+  const metrics = await cluster.traffic?.metricsAsJSON();
   const counts = new Map<string, number>();
   for (const metric of metrics ?? []) {
     for (const value of metric.values) {
@@ -30,7 +30,9 @@ describe("simulated traffic through HTTPRoutes", () => {
   });
 
   /** A cluster whose traffic only moves when the test ticks it (the timer is an hour away). */
-  async function start(rps: number): Promise<{ cluster: SimulatedCluster; advance: (seconds: number) => void }> {
+  async function start(
+    rps: number,
+  ): Promise<{ cluster: SimulatedCluster; advance: (seconds: number) => Promise<void> }> {
     const started = await SimulatedCluster.start({
       name: "traffic",
       readinessDelayMs: 0,
@@ -39,12 +41,13 @@ describe("simulated traffic through HTTPRoutes", () => {
     cluster = started;
     started.ensureNamespace("shop");
     let now = performance.now();
-    started.traffic?.tick(now);
+    await started.traffic?.tick(now);
     return {
       cluster: started,
-      advance: (seconds) => {
+      // Resolves once every request sent has been answered by its version's server.
+      advance: async (seconds) => {
         now += seconds * 1000;
-        started.traffic?.tick(now);
+        await started.traffic?.tick(now);
       },
     };
   }
@@ -61,7 +64,7 @@ describe("simulated traffic through HTTPRoutes", () => {
     })) {
       cluster.createObject(object);
     }
-    advance(10);
+    await advance(10);
     expect(Object.fromEntries(await requestCounts(cluster))).toEqual({
       "checkout@v1:200": 1000,
       "gateway checkout-v1:200": 1000,
@@ -79,7 +82,7 @@ describe("simulated traffic through HTTPRoutes", () => {
         ],
       },
     });
-    advance(10);
+    await advance(10);
     const counts = await requestCounts(cluster);
     expect(counts.get("checkout@v1:200")).toBe(1800);
     // 20 % of 1000 requests, of which exactly every tenth failed.
@@ -115,7 +118,7 @@ describe("simulated traffic through HTTPRoutes", () => {
         ],
       },
     });
-    advance(4);
+    await advance(4);
     expect(Object.fromEntries(await requestCounts(cluster))).toEqual({
       "cart@v1:200": 100,
       "gateway cart-v1:200": 100,
@@ -136,14 +139,14 @@ describe("simulated traffic through HTTPRoutes", () => {
     })) {
       cluster.createObject(object);
     }
-    advance(10);
+    await advance(10);
     let counts = await requestCounts(cluster);
     expect(counts.get("search@v1:200")).toBe(750);
     expect(counts.get("search@v2:200")).toBe(250);
 
     cluster.patchObject(DEPLOYMENT_RESOURCE, "shop", "search-v2", { spec: { replicas: 0 } });
     await new Promise((resolve) => setTimeout(resolve, 50)); // readiness catches up (delay 0)
-    advance(10);
+    await advance(10);
     counts = await requestCounts(cluster);
     expect(counts.get("search@v1:200")).toBe(1750);
     expect(counts.get("search@v2:200")).toBe(250);

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry } from "prom-client";
+import { Agent, type ClientRequest, request as httpRequest } from "node:http";
+import { Counter, type MetricObjectWithValues, type MetricValue, Registry } from "prom-client";
 import { DEPLOYMENT_RESOURCE, type DeploymentObject, readyReplicas } from "./deployment-kind.js";
 import { HTTP_ROUTE_RESOURCE, type HttpRouteObject } from "./http-route-kind.js";
 import {
@@ -13,23 +14,22 @@ import type { KubeObject } from "./kube-object.js";
 import type { ObjectStore } from "./object-store.js";
 import { SERVICE_RESOURCE, type ServiceObject } from "./service-kind.js";
 import { serviceOfIstioHost, VIRTUAL_SERVICE_RESOURCE, type VirtualServiceObject } from "./virtual-service-kind.js";
+import type { WorkloadServer } from "./workload-server.js";
+import { type WorkloadServerInfo, WorkloadServers } from "./workload-servers.js";
 
-/** Deployment annotation: share of the requests its pods answer with a 500, 0–1. @default 0 */
-export const SIM_ERROR_RATE_ANNOTATION = "sentra.io/sim-error-rate";
-/** Deployment annotation: median request duration of its pods, in ms. @default DEFAULT_SIM_LATENCY_MS */
-export const SIM_LATENCY_ANNOTATION = "sentra.io/sim-latency-ms";
 /** HTTPRoute, VirtualService or Ingress annotation: requests per second sent through it. @default the cluster's rate */
 export const SIM_REQUESTS_PER_SECOND_ANNOTATION = "sentra.io/sim-requests-per-second";
 
-/** @default 40 — median duration of a simulated request, in ms. */
-export const DEFAULT_SIM_LATENCY_MS = 40;
-/** @default 100 — how often simulated requests are generated, in ms. */
+/** @default 100 — how often the requests due are sent, in ms. */
 export const DEFAULT_TRAFFIC_TICK_MS = 100;
-
-/** Histogram buckets of `http_request_duration_seconds`, in seconds (fine around the 400 ms gate). */
-const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5];
-/** Fractional part of the golden ratio: spreads request durations evenly without randomness. */
-const GOLDEN_FRACTION = 0.618_033_988_749_895;
+/**
+ * @default 64 — keep-alive connections the gateway opens at most to one version's server. A tick's
+ * requests (10 at 100 requests/s) need a handful; a burst after a stalled event loop waits in the
+ * agent's queue rather than opening hundreds of sockets.
+ */
+export const GATEWAY_MAX_SOCKETS_PER_VERSION = 64;
+/** @default 30000 — an idle gateway connection is closed after this long, in ms (before the server's 65 s). */
+export const GATEWAY_IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
 /** Options of the simulated traffic. */
 export interface SimulatedTrafficOptions {
@@ -40,84 +40,93 @@ export interface SimulatedTrafficOptions {
 }
 
 /**
- * The workloads' own traffic, so that a real Prometheus has something to judge a rollout by. Every
- * tick it sends the requests of each entry point — every Gateway API HTTPRoute, Istio
- * VirtualService and (non-canary) Ingress — to its backends in proportion to their weights (smooth
- * weighted round-robin, so the split is exact over time, as a gateway's is): HTTPRoute
- * `backendRefs` weights; VirtualService `http[].route[]` weights (a destination `host` is a Service:
- * `name` or `name.<ns>.svc.cluster.local`); for an Ingress path, the NGINX canary split — a canary
- * Ingress (`nginx.ingress.kubernetes.io/canary: "true"`) with the same host and path takes
- * `canary-weight` of `canary-weight-total` (100). Rules of one entry point take turns. A backend
- * Service resolves to the ready pods of the Deployments its selector matches, shared by ready
- * replicas — which is what the replica-ratio router relies on. The serving Deployment records the
- * request in the metrics the built-in gates read (docs/release-guard.md): `http_requests_total
- * {service, version, code}` and `http_request_duration_seconds{service, version}`, with `service`
- * and `version` from its `app.kubernetes.io/name` and `app.kubernetes.io/version` labels. Errors and
- * latency come from the Deployment's `sentra.io/sim-error-rate` and `sentra.io/sim-latency-ms`
- * annotations, deterministically (an error rate of 0.1 fails exactly every tenth request).
- * A backend without ready pods gets its share as gateway 503s (`sentra_sim_gateway_requests_total`),
- * as Envoy-based gateways answer "no healthy upstream"; the application never sees those.
+ * The workloads' own traffic, so that a real Prometheus has something to judge a rollout by: a
+ * simulated gateway that sends real HTTP requests to the versions' real servers. Every tick it
+ * sends the requests due on each entry point — every Gateway API HTTPRoute, Istio VirtualService
+ * and (non-canary) Ingress — to its backends in proportion to their weights (smooth weighted
+ * round-robin, so the split is exact over time, as a gateway's is): HTTPRoute `backendRefs` weights;
+ * VirtualService `http[].route[]` weights (a destination `host` is a Service: `name` or
+ * `name.<ns>.svc.cluster.local`); for an Ingress path, the NGINX canary split — a canary Ingress
+ * (`nginx.ingress.kubernetes.io/canary: "true"`) with the same host and path takes `canary-weight`
+ * of `canary-weight-total` (100). Rules of one entry point take turns. A backend Service resolves to
+ * the ready pods of the Deployments its selector matches, shared by ready replicas — which is what
+ * the replica-ratio router relies on. The chosen Deployment's `WorkloadServer` (started on its
+ * first request) answers over a keep-alive connection and records the request in the metrics the
+ * built-in gates read (docs/release-guard.md): `http_requests_total{service, version, code}` and
+ * `http_request_duration_seconds{service, version}`, with its error rate and latency from the
+ * Deployment's `sentra.io/sim-error-rate` and `sentra.io/sim-latency-ms` annotations.
+ * A backend without ready pods gets its share as gateway 503s (`sentra_sim_gateway_requests_total`
+ * counts every request by the code the client saw), as Envoy-based gateways answer "no healthy
+ * upstream"; the application never sees those.
  */
 export class SimulatedTraffic {
-  readonly registry = new Registry();
   readonly #store: ObjectStore;
   readonly #requestsPerSecond: number;
   readonly #tickMs: number;
   readonly #timer: NodeJS.Timeout;
-  readonly #requests: Counter<"service" | "version" | "code">;
-  readonly #durations: Histogram<"service" | "version">;
+  readonly #gatewayRegistry = new Registry();
   readonly #gateway: Counter<"namespace" | "route" | "backend" | "code">;
+  readonly #servers: WorkloadServers;
+  readonly #agent = new Agent({
+    keepAlive: true,
+    maxSockets: GATEWAY_MAX_SOCKETS_PER_VERSION,
+    timeout: GATEWAY_IDLE_SOCKET_TIMEOUT_MS,
+  });
+  /** Requests on the wire and their answers: aborted by `close`, awaited by `settled`. */
+  readonly #inFlight = new Map<ClientRequest, Promise<string>>();
   /** Fractional requests carried to the next tick, per route. */
   readonly #carry = new Map<string, number>();
   readonly #pickers = new Map<string, SmoothWeightedPicker>();
-  /** Per Deployment: requests served (spreads durations) and the error accumulator. */
-  readonly #served = new Map<string, { count: number; errorDebt: number }>();
   #lastTickMs = performance.now();
   /** Per tick: the ready Deployments behind each Service. */
   readonly #tickEndpoints = new Map<string, DeploymentObject[]>();
+  #closed: Promise<void> | undefined;
 
   constructor(store: ObjectStore, options: SimulatedTrafficOptions) {
     this.#store = store;
     this.#requestsPerSecond = options.requestsPerSecond;
     this.#tickMs = options.tickMs ?? DEFAULT_TRAFFIC_TICK_MS;
-    this.#requests = new Counter({
-      name: "http_requests_total",
-      help: "Requests served by the simulated workloads",
-      labelNames: ["service", "version", "code"],
-      registers: [this.registry],
-    });
-    this.#durations = new Histogram({
-      name: "http_request_duration_seconds",
-      help: "Duration of the requests served by the simulated workloads",
-      labelNames: ["service", "version"],
-      buckets: DURATION_BUCKETS_SECONDS,
-      registers: [this.registry],
-    });
+    this.#servers = new WorkloadServers(store);
     this.#gateway = new Counter({
       name: "sentra_sim_gateway_requests_total",
       help: "Requests the simulated gateway sent to each backend, by the code the client saw",
       labelNames: ["namespace", "route", "backend", "code"],
-      registers: [this.registry],
+      registers: [this.#gatewayRegistry],
     });
-    this.#timer = setInterval(() => this.tick(), this.#tickMs);
+    this.#timer = setInterval(() => void this.tick(), this.#tickMs);
     this.#timer.unref();
   }
 
-  /** Metrics in the Prometheus text format. */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /** Every workload server's metrics and the gateway's, in the Prometheus text format. */
+  async metrics(): Promise<string> {
+    return (await this.#servers.gather([this.#gatewayRegistry])).metrics();
+  }
+
+  /** The same metrics as `metrics()`, as prom-client's JSON (for tests and tools). */
+  async metricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    return (await this.#servers.gather([this.#gatewayRegistry])).getMetricsAsJSON();
   }
 
   get contentType(): string {
-    return this.registry.contentType;
+    return this.#gatewayRegistry.contentType;
   }
 
-  /** Sends the requests due since the last tick (called by the timer; tests may call it). */
-  tick(nowMs = performance.now()): void {
+  /** The versions' servers running now. */
+  workloadServers(): WorkloadServerInfo[] {
+    return this.#servers.list();
+  }
+
+  /**
+   * Sends the requests due since the last tick (called by the timer; tests may call it). Resolves
+   * once every one of them has been answered (or has failed); never rejects.
+   */
+  tick(nowMs = performance.now()): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     const elapsedSeconds = Math.max(0, nowMs - this.#lastTickMs) / 1000;
     this.#lastTickMs = nowMs;
     // Objects are read once per tick, not per request: the store hands out copies.
     this.#tickEndpoints.clear();
+    const sent: Promise<void>[] = [];
     for (const entry of this.#entries()) {
       const rate = Number(
         entry.object.metadata.annotations?.[SIM_REQUESTS_PER_SECOND_ANNOTATION] ?? this.#requestsPerSecond,
@@ -126,12 +135,32 @@ export class SimulatedTraffic {
       // The epsilon keeps float error (999.9999…) from losing a whole request.
       const count = Math.floor(due + 1e-9);
       this.#carry.set(entry.key, Math.max(0, due - count));
-      for (let index = 0; index < count; index++) this.#send(entry, index);
+      for (let index = 0; index < count; index++) {
+        const answered = this.#send(entry, index);
+        if (answered !== undefined) sent.push(answered);
+      }
     }
+    return Promise.all(sent).then(() => undefined);
   }
 
-  close(): void {
-    clearInterval(this.#timer);
+  /**
+   * Resolves once the requests on the wire now have been answered (not those sent later): after
+   * a version leaves the rotation, what it still serves is what it had already been sent.
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.#inFlight.values());
+  }
+
+  /** Stops sending, aborts the requests on the wire and closes every workload server. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      clearInterval(this.#timer);
+      for (const request of this.#inFlight.keys()) request.destroy();
+      this.#inFlight.clear();
+      this.#agent.destroy();
+      await this.#servers.close();
+    })();
+    return this.#closed;
   }
 
   /** Every entry point of traffic, with its rules resolved to weighted Service backends. */
@@ -203,24 +232,51 @@ export class SimulatedTraffic {
     return entries;
   }
 
-  #send(entry: TrafficEntry, index: number): void {
+  /** Picks the backend of one request and sends it; undefined when nothing was sent over HTTP. */
+  #send(entry: TrafficEntry, index: number): Promise<void> | undefined {
     const rules = entry.rules.filter((rule) => rule.length > 0);
-    if (rules.length === 0) return;
+    if (rules.length === 0) return undefined;
     const ruleIndex = index % rules.length;
     const namespace = entry.object.metadata.namespace ?? "default";
     const backend = this.#picker(`${entry.key}#${ruleIndex}`).pick(
       (rules[ruleIndex] ?? []).map((ref) => ({ key: `${ref.namespace}/${ref.service}`, weight: ref.weight })),
     );
-    if (backend === undefined) return;
+    if (backend === undefined) return undefined;
     const [backendNamespace = namespace, serviceName = ""] = backend.split("/");
     const deployment = this.#endpoint(backendNamespace, serviceName);
     const gatewayLabels = { namespace, route: entry.object.metadata.name ?? "", backend: serviceName };
-    if (deployment === undefined) {
+    const server = deployment && this.#servers.serverFor(deployment);
+    if (server === undefined) {
       this.#gateway.inc({ ...gatewayLabels, code: "503" });
-      return;
+      return undefined;
     }
-    const code = this.#serve(deployment);
-    this.#gateway.inc({ ...gatewayLabels, code });
+    return this.#request(server).then((code) => this.#gateway.inc({ ...gatewayLabels, code }));
+  }
+
+  /**
+   * One GET to a workload server over the gateway's keep-alive agent; resolves with the status
+   * code, or "502" when the connection failed (as a gateway answers a broken upstream).
+   */
+  async #request(server: WorkloadServer): Promise<string> {
+    const port = server.port || (await server.listening().catch(() => 0));
+    if (port === 0 || this.#closed) return "502";
+    const request = httpRequest({ agent: this.#agent, host: "127.0.0.1", port, path: "/", method: "GET" });
+    const answered = new Promise<string>((resolve) => {
+      const done = (code: string): void => {
+        this.#inFlight.delete(request);
+        resolve(code);
+      };
+      request.once("response", (response) => {
+        response.once("end", () => done(String(response.statusCode ?? 502)));
+        // Closed before its end: the connection broke mid-answer.
+        response.once("close", () => done("502"));
+        response.resume();
+      });
+      request.once("error", () => done("502"));
+    });
+    this.#inFlight.set(request, answered);
+    request.end();
+    return answered;
   }
 
   /** The Deployment whose pod answers a request to a Service, chosen by ready replicas. */
@@ -246,29 +302,6 @@ export class SimulatedTraffic {
       const labels = deployment.spec.template?.metadata?.labels ?? {};
       return Object.entries(selector).every(([key, value]) => labels[key] === value) && readyReplicas(deployment) > 0;
     });
-  }
-
-  /** Records one request served by a Deployment's pod; returns the status code. */
-  #serve(deployment: DeploymentObject): string {
-    const key = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
-    const state = this.#served.get(key) ?? { count: 0, errorDebt: 0 };
-    this.#served.set(key, state);
-    const annotations = deployment.metadata.annotations ?? {};
-    const errorRate = clamp(Number(annotations[SIM_ERROR_RATE_ANNOTATION] ?? 0), 0, 1);
-    const latencyMs = Math.max(0, Number(annotations[SIM_LATENCY_ANNOTATION] ?? DEFAULT_SIM_LATENCY_MS)) || 0;
-    state.count += 1;
-    state.errorDebt += errorRate;
-    const failed = state.errorDebt >= 1 - 1e-9;
-    if (failed) state.errorDebt -= 1;
-    const code = failed ? "500" : "200";
-    const labels = deployment.spec.template?.metadata?.labels ?? deployment.metadata.labels ?? {};
-    const service = labels["app.kubernetes.io/name"] ?? labels.app ?? deployment.metadata.name ?? "";
-    const version = labels["app.kubernetes.io/version"] ?? "";
-    // Durations spread evenly over [0.5, 1.5) × the median: a realistic histogram, no randomness.
-    const spread = 0.5 + ((state.count * GOLDEN_FRACTION) % 1);
-    this.#requests.inc({ service, version, code });
-    this.#durations.observe({ service, version }, (latencyMs * spread) / 1000);
-    return code;
   }
 
   #picker(key: string): SmoothWeightedPicker {
@@ -345,8 +378,4 @@ class SmoothWeightedPicker {
     if (best !== undefined) this.#current.set(best, bestValue - total);
     return best;
   }
-}
-
-function clamp(value: number, min: number, max: number): number {
-  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
 }

@@ -3,12 +3,9 @@ import type { HttpRouteObject } from "./http-route-kind.js";
 import type { IngressObject } from "./ingress-kind.js";
 import type { KubeObject } from "./kube-object.js";
 import type { ServiceObject } from "./service-kind.js";
-import {
-  SIM_ERROR_RATE_ANNOTATION,
-  SIM_LATENCY_ANNOTATION,
-  SIM_REQUESTS_PER_SECOND_ANNOTATION,
-} from "./simulated-traffic.js";
+import { SIM_REQUESTS_PER_SECOND_ANNOTATION } from "./simulated-traffic.js";
 import type { VirtualServiceObject } from "./virtual-service-kind.js";
+import { SIM_ERROR_RATE_ANNOTATION, SIM_LATENCY_ANNOTATION } from "./workload-server.js";
 
 /** The kinds of route object a service can be reached through, one per traffic router. */
 export type RouteKind = "HTTPRoute" | "VirtualService" | "Ingress";
