@@ -1,5 +1,4 @@
 import { credentials } from "@grpc/grpc-js";
-import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import {
   CoordinatorService,
   createServiceClient,
@@ -7,18 +6,11 @@ import {
   RolloutPhase,
   RolloutWaveStatus,
 } from "@sentra/proto";
-import { versionedServiceManifests } from "@sentra/satellite";
-import {
-  createTestNamespace,
-  eventually,
-  freePort,
-  type RunningPrometheus,
-  startPrometheus,
-  type TestNamespace,
-} from "@sentra/testkit";
+import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startCoordinatorProcess, startSatelliteProcess } from "./support/estate-processes.js";
+import { startGuardedSatellite } from "./support/guarded-satellite.js";
 import { recordPool } from "./support/rollout-record.js";
 
 /** Fast enough for a test, slow enough for Prometheus' 1 s scrapes to see each step. */
@@ -35,70 +27,6 @@ gates:
     minSampleSize: 20
 `;
 
-interface Region {
-  satelliteId: string;
-  objects: KubernetesObjectApi;
-}
-
-/**
- * A real satellite (simulated cluster with traffic) with its own Prometheus, and checkout v1 (live)
- * and v2 (the release; `v2ErrorRate` of its requests fail) deployed in namespace shop.
- */
-async function startRegion(
-  namespace: TestNamespace,
-  cloud: string,
-  region: string,
-  v2ErrorRate: number,
-): Promise<Region> {
-  // The satellite must know its Prometheus URL before Prometheus knows the cluster's metrics URL.
-  const prometheusPort = await freePort();
-  const satellite = await startSatelliteProcess(namespace, cloud, region, {
-    SENTRA_PROMETHEUS_URL: `http://127.0.0.1:${prometheusPort}`,
-    SENTRA_SIM_TRAFFIC_RPS: "200",
-    SENTRA_SIM_READINESS_DELAY_MS: "100",
-  });
-  const started = JSON.parse(
-    satellite.process
-      .output()
-      .split("\n")
-      .find((line) => line.includes('"simulated cluster started"')) ?? "{}",
-  ) as { url: string; metricsUrl: string };
-  const prometheus: RunningPrometheus = await startPrometheus({ targets: [started.metricsUrl], port: prometheusPort });
-  namespace.defer(() => prometheus.dispose());
-
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "sim", server: started.url, skipTLSVerify: true }],
-    users: [{ name: "test", token: "test" }],
-    contexts: [{ name: "sim", cluster: "sim", user: "test" }],
-    currentContext: "sim",
-  });
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  await objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
-  for (const manifest of versionedServiceManifests({
-    namespace: "shop",
-    service: "checkout",
-    versions: [
-      { version: "v1", replicas: 3 },
-      { version: "v2", replicas: 3, errorRate: v2ErrorRate },
-    ],
-  })) {
-    await objects.create(manifest as KubernetesObject);
-  }
-  await prometheus.waitForValue('sum(http_requests_total{service="checkout",version="v1"})', 30_000);
-  return { satelliteId: satellite.satelliteId, objects };
-}
-
-/** The checkout HTTPRoute's backend weights in one cluster, by backend. */
-async function routeWeights(region: Region): Promise<Record<string, number>> {
-  const route = (await region.objects.read({
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "HTTPRoute",
-    metadata: { name: "checkout", namespace: "shop" },
-  })) as KubernetesObject & { spec: { rules: { backendRefs: { name: string; weight: number }[] }[] } };
-  return Object.fromEntries(route.spec.rules[0]?.backendRefs.map((ref) => [ref.name, ref.weight]) ?? []);
-}
-
 describe("multi-cluster rollout against real satellites (simulated clusters with traffic, Prometheus)", () => {
   let namespace: TestNamespace;
   beforeEach(async () => {
@@ -114,8 +42,8 @@ describe("multi-cluster rollout against real satellites (simulated clusters with
       SENTRA_ROLLOUT_POLL_INTERVAL_MS: "2000",
     });
     const [healthy, faulty, untouched] = await Promise.all([
-      startRegion(namespace, "aws", "us-east-1", 0),
-      startRegion(namespace, "aws", "eu-west-1", 0.5),
+      startGuardedSatellite(namespace, "aws", "us-east-1"),
+      startGuardedSatellite(namespace, "aws", "eu-west-1", { v2ErrorRate: 0.5 }),
       startSatelliteProcess(namespace, "gcp", "europe-west1"),
     ]);
     const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure());
@@ -160,10 +88,10 @@ describe("multi-cluster rollout against real satellites (simulated clusters with
     // Wave 2 rolled back on its own gates: the error rate of v2 is in its last decision.
     const wave2 = final?.waves[1]?.rollout;
     expect(wave2?.phase).toBe(RolloutPhase.ROLLED_BACK);
-    expect(await routeWeights(faulty)).toEqual({ "checkout-v1": 100, "checkout-v2": 0 });
+    expect(await faulty.routeWeights()).toEqual({ "checkout-v1": 100, "checkout-v2": 0 });
     // Wave 1 had been promoted (100 % v2); its reverse rollout put all traffic back on v1.
     await eventually(async () => {
-      expect(await routeWeights(healthy)).toEqual({ "checkout-v1": 100, "checkout-v2": 0 });
+      expect(await healthy.routeWeights()).toEqual({ "checkout-v1": 100, "checkout-v2": 0 });
     }, 10_000);
     const history = await client.getRolloutHistory({ rolloutId: id });
     const byRollout = (rolloutId: string) => history.decisions.filter((decision) => decision.rolloutId === rolloutId);

@@ -1,18 +1,15 @@
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromBinary } from "@bufbuild/protobuf";
 import { credentials } from "@grpc/grpc-js";
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import {
   createServiceClient,
   RolloutPhase,
   type SatelliteEvent,
-  SatelliteEventSchema,
   SatelliteService,
   satelliteEventStream,
-  satelliteSubject,
 } from "@sentra/proto";
 import { versionedServiceManifests } from "@sentra/satellite";
 import {
@@ -26,6 +23,7 @@ import {
 } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSatelliteProcess } from "./support/estate-processes.js";
+import { eventSequence, readSatelliteEvents } from "./support/satellite-events.js";
 
 const POLICY = `
 steps: [20, 30, 50]
@@ -145,7 +143,7 @@ describe("release guard across a satellite crash (real processes: simulated clus
 
     // One event stream across both processes: consecutive sequence numbers, each step entered once.
     const events = await readEvents(namespace, first.satelliteId);
-    const sequences = events.map((event) => Number(event.eventId.split(".").at(-1)));
+    const sequences = events.map((event) => eventSequence(event.eventId));
     expect(sequences).toEqual(sequences.map((_, index) => index + 1));
     const decisions = events.flatMap((event) => (event.body.case === "rolloutDecision" ? [event.body.value] : []));
     const recovered = decisions.filter((decision) => decision.decision === "recovered");
@@ -161,15 +159,6 @@ describe("release guard across a satellite crash (real processes: simulated clus
 
 /** Every event of one satellite on the stream, in order. */
 async function readEvents(namespace: TestNamespace, satelliteId: string): Promise<SatelliteEvent[]> {
-  const nats = await namespace.nats();
-  const { name } = satelliteEventStream(namespace.subjectPrefix);
-  const subject = satelliteSubject(satelliteId, "event", namespace.subjectPrefix);
-  const messages = await (await jetstream(nats).consumers.get(name, { filter_subjects: subject })).consume();
-  const events: SatelliteEvent[] = [];
-  for await (const message of messages) {
-    events.push(fromBinary(SatelliteEventSchema, message.data));
-    if (message.info.pending === 0) break;
-  }
-  await messages.close();
-  return events;
+  const stored = await readSatelliteEvents(await namespace.nats(), namespace.subjectPrefix, satelliteId);
+  return stored.map(({ event }) => event);
 }

@@ -1,4 +1,6 @@
 export {
+  SIM_ERROR_RATE_ANNOTATION,
+  SIM_LATENCY_ANNOTATION,
   SimulatedCluster,
   type SimulatedClusterOptions,
   type VersionedServiceOptions,
