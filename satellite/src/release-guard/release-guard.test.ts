@@ -373,6 +373,9 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
     await eventually(async () => {
       rollout = (await client.getRollout({ rolloutId: "search-v2" })).rollout;
       expect(rollout?.phase).toBe(RolloutPhase.ROLLED_BACK);
+      // The engine's phase is live; the record's last decision follows once the events before it
+      // are on JetStream (each waits up to SENTRA_EVENT_ACK_WAIT_MS for its ack on a busy machine).
+      expect(rollout?.lastDecision?.decision).toBe("rollbackComplete");
     }, 30_000);
     expect(rollout?.trafficRouter).toBe("replica-ratio (fallback)");
     expect(rollout?.lastDecision?.router).toBe("replica-ratio");
