@@ -2,15 +2,12 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
-import { credentials } from "@grpc/grpc-js";
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
-  createServiceClient,
   RolloutPhase,
   type SatelliteEvent,
   SatelliteEventSchema,
-  SatelliteService,
   satelliteEventStream,
   satelliteSubject,
 } from "@sentra/proto";
@@ -25,7 +22,7 @@ import {
   type TestNamespace,
 } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startSatelliteProcess } from "./support/estate-processes.js";
+import { connectToSatellite, startSatelliteProcess } from "./support/estate-processes.js";
 
 const POLICY = `
 steps: [20, 30, 50]
@@ -88,8 +85,7 @@ describe("release guard across a satellite crash (real processes: simulated clus
 
     const env = { KUBECONFIG: kubeconfigPath, SENTRA_PROMETHEUS_URL: prometheus.url, SENTRA_LOG_LEVEL: "info" };
     const first = await startSatelliteProcess(namespace, "aws", "eu-west-1", env);
-    const firstClient = createServiceClient(SatelliteService, first.grpcEndpoint, credentials.createInsecure());
-    namespace.defer(() => firstClient.close());
+    const firstClient = await connectToSatellite(namespace, first);
     await firstClient.startRollout({
       rolloutId: "checkout-v2",
       namespace: "shop",
@@ -128,8 +124,7 @@ describe("release guard across a satellite crash (real processes: simulated clus
 
     const second = await startSatelliteProcess(namespace, "aws", "eu-west-1", env);
     expect(second.process.output()).toMatch(/"msg":"rollouts resumed from the event stream"/);
-    const secondClient = createServiceClient(SatelliteService, second.grpcEndpoint, credentials.createInsecure());
-    namespace.defer(() => secondClient.close());
+    const secondClient = await connectToSatellite(namespace, second);
     const resumed = (await secondClient.getRollout({ rolloutId: "checkout-v2" })).rollout;
     // Resumed at 50 % (or, on a slow machine, already promoted by its next evaluations).
     expect([50, 100]).toContain(resumed?.canaryWeight);

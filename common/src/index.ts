@@ -40,6 +40,7 @@ export {
   type IssuedCertificate,
   openDevelopmentCa,
   satelliteCertificateStem,
+  tlsEnvironmentOf,
 } from "./pki/development-pki.js";
 export { type Closable, runMain } from "./run-main.js";
 export { ErrorCode, type ErrorCodeName, type ErrorDetails, errorCodeName, SentraError } from "./sentra-error.js";

@@ -11,6 +11,7 @@ import {
   loadGrpcTransportSecurity,
   satelliteCertificateStem,
   satelliteCommonName,
+  tlsEnvironmentOf,
 } from "@sentra/common";
 
 /** The `SENTRA_TLS_*` environment of one process (and `SENTRA_GRPC_INSECURE=false`). */
@@ -64,12 +65,7 @@ function testPkiOf(dir: string, ca: DevelopmentCa): TestPki {
     }
     return certificate;
   };
-  const envOf = (certificate: IssuedCertificate): TlsEnvironment => ({
-    SENTRA_TLS_CA_FILE: ca.certificatePath,
-    SENTRA_TLS_CERT_FILE: certificate.certificatePath,
-    SENTRA_TLS_KEY_FILE: certificate.privateKeyPath,
-    SENTRA_GRPC_INSECURE: "false",
-  });
+  const envOf = (certificate: IssuedCertificate): TlsEnvironment => tlsEnvironmentOf(ca.certificatePath, certificate);
   const securityOf = (certificate: IssuedCertificate): GrpcTransportSecurity =>
     loadGrpcTransportSecurity(
       {

@@ -102,6 +102,19 @@ export async function createDevelopmentPki(options: DevelopmentPkiOptions): Prom
   };
 }
 
+/**
+ * The `SENTRA_TLS_*` environment that makes a process present `certificate` and trust the CA at
+ * `caCertificatePath` (with `SENTRA_GRPC_INSECURE=false`, so an inherited flag cannot clash).
+ */
+export function tlsEnvironmentOf(caCertificatePath: string, certificate: IssuedCertificate): Record<string, string> {
+  return {
+    SENTRA_TLS_CA_FILE: caCertificatePath,
+    SENTRA_TLS_CERT_FILE: certificate.certificatePath,
+    SENTRA_TLS_KEY_FILE: certificate.privateKeyPath,
+    SENTRA_GRPC_INSECURE: "false",
+  };
+}
+
 /** The file stem (`satellite-<id>`) of a satellite's certificate and key in a development PKI. */
 export function satelliteCertificateStem(satelliteId: string): string {
   return `satellite-${satelliteId}`;
