@@ -17,7 +17,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
-# The coordinator writes a generated dashboard token under .sentra/ when none is configured.
-RUN mkdir -p /app/.sentra && chown node:node /app/.sentra
+# The coordinator writes a generated dashboard token under .sentra/ when none is configured;
+# docker-compose's development PKI volume mounts at .sentra/pki (owned by node, keys 0600).
+RUN mkdir -p /app/.sentra/pki && chown -R node:node /app/.sentra
 USER node
 CMD ["node", "coordinator/dist/main.js"]

@@ -1,14 +1,11 @@
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials } from "@grpc/grpc-js";
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import {
-  createServiceClient,
   RolloutPhase,
   type SatelliteEvent,
-  SatelliteService,
   satelliteEventStream,
 } from "@sentra/proto";
 import { versionedServiceManifests } from "@sentra/satellite";
@@ -22,7 +19,7 @@ import {
   type TestNamespace,
 } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startSatelliteProcess } from "./support/estate-processes.js";
+import { connectToSatellite, startSatelliteProcess } from "./support/estate-processes.js";
 import { eventSequence, readSatelliteEvents } from "./support/satellite-events.js";
 
 const POLICY = `
@@ -86,8 +83,7 @@ describe("release guard across a satellite crash (real processes: simulated clus
 
     const env = { KUBECONFIG: kubeconfigPath, SENTRA_PROMETHEUS_URL: prometheus.url, SENTRA_LOG_LEVEL: "info" };
     const first = await startSatelliteProcess(namespace, "aws", "eu-west-1", env);
-    const firstClient = createServiceClient(SatelliteService, first.grpcEndpoint, credentials.createInsecure());
-    namespace.defer(() => firstClient.close());
+    const firstClient = await connectToSatellite(namespace, first);
     await firstClient.startRollout({
       rolloutId: "checkout-v2",
       namespace: "shop",
@@ -126,8 +122,7 @@ describe("release guard across a satellite crash (real processes: simulated clus
 
     const second = await startSatelliteProcess(namespace, "aws", "eu-west-1", env);
     expect(second.process.output()).toMatch(/"msg":"rollouts resumed from the event stream"/);
-    const secondClient = createServiceClient(SatelliteService, second.grpcEndpoint, credentials.createInsecure());
-    namespace.defer(() => secondClient.close());
+    const secondClient = await connectToSatellite(namespace, second);
     const resumed = (await secondClient.getRollout({ rolloutId: "checkout-v2" })).rollout;
     // Resumed at 50 % (or, on a slow machine, already promoted by its next evaluations).
     expect([50, 100]).toContain(resumed?.canaryWeight);

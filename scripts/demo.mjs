@@ -1,6 +1,6 @@
 // `npm run demo`: the demo estate on this machine — the coordinator plus one simulated satellite
 // per real cloud region — against NATS, Redis and MySQL from the environment (localhost defaults).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -161,15 +161,50 @@ scrape_configs:
   }
 }
 
+/**
+ * mTLS between the coordinator and the satellites, as in production: a development PKI under
+ * .sentra/pki, made by `sentra certs init` on the first run and reused after (the command keeps
+ * the CA and the certificates already there). SENTRA_GRPC_INSECURE=true runs plaintext instead.
+ */
+const PKI_DIR = join(".sentra", "pki");
+const insecure = process.env.SENTRA_GRPC_INSECURE === "true";
+const satelliteIds = SATELLITES.map(({ cloud, region }) => `${cloud}-${region}`);
+if (!insecure) {
+  const certs = spawnSync(
+    process.execPath,
+    ["cli/dist/main.js", "certs", "init", "--dir", PKI_DIR, "--satellite", ...satelliteIds],
+    { encoding: "utf8" },
+  );
+  if (certs.status !== 0) {
+    console.error(`sentra certs init failed:\n${certs.stderr || certs.stdout}`);
+    process.exit(1);
+  }
+}
+/** The SENTRA_TLS_* variables of one process, `coordinator` or `satellite-<id>`. */
+function tlsEnv(stem) {
+  if (insecure) return {};
+  return {
+    SENTRA_TLS_CA_FILE: join(PKI_DIR, "ca.crt"),
+    SENTRA_TLS_CERT_FILE: join(PKI_DIR, `${stem}.crt`),
+    SENTRA_TLS_KEY_FILE: join(PKI_DIR, `${stem}.key`),
+  };
+}
+
 const httpPort = process.env.SENTRA_HTTP_PORT ?? "3000";
 const grpcPort = process.env.SENTRA_GRPC_PORT ?? "50051";
-start("coordinator", "coordinator/dist/main.js", { SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort }, 97);
+start(
+  "coordinator",
+  "coordinator/dist/main.js",
+  { ...tlsEnv("coordinator"), SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort },
+  97,
+);
 await new Promise((resolve) => setTimeout(resolve, 1500));
 SATELLITES.forEach(({ cloud, region }, index) => {
   start(
     `${cloud}-${region}`,
     "satellite/dist/main.js",
     {
+      ...tlsEnv(`satellite-${cloud}-${region}`),
       SENTRA_CLOUD: cloud,
       SENTRA_REGION: region,
       SENTRA_GRPC_PORT: String(50061 + index),
@@ -186,6 +221,7 @@ setTimeout(() => {
   coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
   coordinator gRPC   127.0.0.1:${grpcPort}           (reflection on: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
   satellites         ${SATELLITES.map(({ cloud, region }, i) => `${cloud}-${region} gRPC :${50061 + i} metrics :${9461 + i}`).join("\n                     ")}
+  satellite gRPC     ${insecure ? "PLAINTEXT (SENTRA_GRPC_INSECURE=true)" : `mTLS, certificates in ${PKI_DIR}/ (only the coordinator's may call: grpcurl -cacert ${PKI_DIR}/ca.crt -cert ${PKI_DIR}/coordinator.crt -key ${PKI_DIR}/coordinator.key 127.0.0.1:50061 list)`}
   dashboard          http://127.0.0.1:${httpPort}   (token: SENTRA_DASHBOARD_TOKEN or cat .sentra/dashboard-token)
   ${prometheusNote}
   try:  node cli/dist/main.js regions

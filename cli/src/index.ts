@@ -4,4 +4,3 @@ export {
   type NatsAuthConfig,
   type NatsIdentity,
 } from "./nats/nats-auth-config.js";
-export { createDevelopmentPki, type DevelopmentPki, type IssuedCertificate } from "./pki/development-pki.js";

@@ -1,9 +1,19 @@
 import "reflect-metadata";
 import type { INestApplication } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
-import { createLogger, createMetricsRegistry, type Logger, redactUrl } from "@sentra/common";
+import {
+  COORDINATOR_COMMON_NAME,
+  createLogger,
+  createMetricsRegistry,
+  type GrpcTransportSecurity,
+  type Logger,
+  loadGrpcTransportSecurity,
+  redactUrl,
+} from "@sentra/common";
+import { Counter, Gauge, type Registry } from "prom-client";
 import { AppModule } from "./app.module.js";
 import type { CoordinatorConfig } from "./config/coordinator-config.js";
+import type { SatelliteTransport } from "./estate/satellite-client-pool.js";
 import { CoordinatorGrpcServer } from "./grpc/coordinator-grpc.server.js";
 import { SentraErrorFilter } from "./http/sentra-error.filter.js";
 import { connectToMysql, connectToNats, connectToRedis } from "./infrastructure/connections.js";
@@ -23,6 +33,8 @@ export async function startCoordinator(
   config: CoordinatorConfig,
   logger: Logger = createLogger("coordinator", config.logLevel),
 ): Promise<RunningCoordinator> {
+  // Read first: a wrong TLS file fails the start before any connection is opened.
+  const satelliteSecurity = loadGrpcTransportSecurity(config.satelliteTls, COORDINATOR_COMMON_NAME, logger);
   const closers: Array<() => Promise<unknown> | undefined> = [];
   const close = async (): Promise<void> => {
     for (const closer of closers.reverse()) {
@@ -44,10 +56,11 @@ export async function startCoordinator(
     await migrateSchema(mysql, logger);
 
     const registry = createMetricsRegistry("coordinator");
-    const app = await NestFactory.create(AppModule.register({ config, logger, registry, nats, redis, mysql }), {
-      logger: new PinoNestLogger(logger),
-      abortOnError: false,
-    });
+    const satelliteTransport = createSatelliteTransport(satelliteSecurity, registry, logger);
+    const app = await NestFactory.create(
+      AppModule.register({ config, logger, registry, nats, redis, mysql, satelliteTransport }),
+      { logger: new PinoNestLogger(logger), abortOnError: false },
+    );
     // One place maps SentraError to HTTP status and the `{ error: { code, message, field?, details? } }` body.
     app.useGlobalFilters(new SentraErrorFilter(logger, app.getHttpAdapter()));
     // Closed on any later failure too: a half-started app must not keep its timers alive.
@@ -71,4 +84,34 @@ export async function startCoordinator(
     await close();
     throw error;
   }
+}
+
+/**
+ * How the coordinator reaches satellites: its transport security, plus the metrics and log line of
+ * a satellite whose certificate names another satellite (an impostor, or a misrouted endpoint).
+ */
+function createSatelliteTransport(
+  security: GrpcTransportSecurity,
+  registry: Registry,
+  logger: Logger,
+): SatelliteTransport {
+  if (security.mode === "insecure") return { security };
+  new Gauge({
+    name: "sentra_coordinator_tls_certificate_expiry_seconds",
+    help: "When the coordinator's gRPC client certificate expires (Unix time): alert well before it",
+    registers: [registry],
+  }).set(security.notAfter.getTime() / 1000);
+  const refusals = new Counter({
+    name: "sentra_coordinator_satellite_identity_refusals_total",
+    help: "Satellite connections refused because the certificate named another satellite",
+    labelNames: ["satellite_id"],
+    registers: [registry],
+  });
+  return {
+    security,
+    onIdentityRefused: (satelliteId, refusal) => {
+      refusals.inc({ satellite_id: satelliteId });
+      logger.warn({ satelliteId, refusal }, "satellite refused: its certificate names another party");
+    },
+  };
 }

@@ -1,7 +1,14 @@
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { satelliteEventStream } from "@sentra/proto";
-import { REPO_ROOT, type RunningProcess, startProcess, type TestNamespace } from "@sentra/testkit";
+import { satelliteCommonName } from "@sentra/common";
+import {
+  createPeerChannelCredentials,
+  createServiceClient,
+  SatelliteService,
+  type ServiceClient,
+  satelliteEventStream,
+} from "@sentra/proto";
+import { getTestPki, REPO_ROOT, type RunningProcess, startProcess, type TestNamespace } from "@sentra/testkit";
 
 /** Intervals short enough for tests, in the same ratio as production (TTL > 3 heartbeats). */
 export const TEST_HEARTBEAT_INTERVAL_MS = 500;
@@ -16,12 +23,17 @@ export interface CoordinatorProcess {
   httpUrl: string;
 }
 
-/** Starts the built coordinator (`coordinator/dist/main.js`) in the test's namespace. */
+/**
+ * Starts the built coordinator (`coordinator/dist/main.js`) in the test's namespace. It dials
+ * satellites over mTLS with the test PKI's `coordinator` certificate unless `env` says otherwise
+ * (`SENTRA_GRPC_INSECURE=true` with the three `SENTRA_TLS_*` set to "" runs it plaintext).
+ */
 export async function startCoordinatorProcess(
   namespace: TestNamespace,
   env: Record<string, string> = {},
 ): Promise<CoordinatorProcess> {
   const child = startProcess(process.execPath, [join(REPO_ROOT, "coordinator/dist/main.js")], {
+    ...(await (await getTestPki()).coordinatorEnv()),
     NATS_URL: namespace.urls.natsUrl,
     REDIS_URL: namespace.urls.redisUrl,
     MYSQL_URL: namespace.mysqlUrl,
@@ -57,15 +69,20 @@ export interface SatelliteProcess {
   opsUrl: string;
 }
 
-/** Starts the built satellite (`satellite/dist/main.js`) in simulated mode in the test's namespace. */
+/**
+ * Starts the built satellite (`satellite/dist/main.js`) in simulated mode in the test's namespace,
+ * serving SatelliteService over mTLS with the test PKI's `satellite:<id>` certificate (only the
+ * coordinator's certificate may call it) unless `env` says otherwise.
+ */
 export async function startSatelliteProcess(
   namespace: TestNamespace,
   cloud: string,
   region: string,
   env: Record<string, string> = {},
 ): Promise<SatelliteProcess> {
-  const satelliteId = `${cloud}-${region}`;
+  const satelliteId = env.SENTRA_SATELLITE_ID ?? `${cloud}-${region}`;
   const child = startProcess(process.execPath, [join(REPO_ROOT, "satellite/dist/main.js")], {
+    ...(await (await getTestPki()).satelliteEnv(satelliteId)),
     NATS_URL: namespace.urls.natsUrl,
     SENTRA_CLOUD: cloud,
     SENTRA_REGION: region,
@@ -85,6 +102,26 @@ export async function startSatelliteProcess(
       .find((text) => text.includes('"satellite started"')) ?? "";
   const parsed = JSON.parse(line) as { grpcEndpoint: string; opsUrl: string };
   return { process: child, satelliteId, grpcEndpoint: parsed.grpcEndpoint, opsUrl: parsed.opsUrl };
+}
+
+/**
+ * A SatelliteService client that dials a satellite process as the coordinator does (mTLS with the
+ * test PKI's `coordinator` certificate, expecting `satellite:<id>`); closed with the namespace.
+ */
+export async function connectToSatellite(
+  namespace: TestNamespace,
+  satellite: SatelliteProcess,
+): Promise<ServiceClient<typeof SatelliteService>> {
+  const client = createServiceClient(
+    SatelliteService,
+    satellite.grpcEndpoint,
+    createPeerChannelCredentials(
+      await (await getTestPki()).coordinatorSecurity(),
+      satelliteCommonName(satellite.satelliteId),
+    ),
+  );
+  namespace.defer(() => client.close());
+  return client;
 }
 
 /** Reads one sample of a Prometheus text exposition (sum over the series matching all labels). */

@@ -1,9 +1,9 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { jetstream } from "@nats-io/jetstream";
-import { SentraError } from "@sentra/common";
+import { COORDINATOR_COMMON_NAME, SentraError } from "@sentra/common";
 import {
   addService,
+  createSecuredServer,
   HealthSummarySchema,
   IncidentSchema,
   type Rollout,
@@ -17,7 +17,7 @@ import {
   satelliteSubject,
   timestampFromMs,
 } from "@sentra/proto";
-import type { TestNamespace } from "@sentra/testkit";
+import { getTestPki, type TestNamespace } from "@sentra/testkit";
 import { TEST_HEARTBEAT_INTERVAL_MS } from "./estate-processes.js";
 
 /** How a fake satellite's rollout ends: promoted, rolled back by its gates, or held until told. */
@@ -182,7 +182,11 @@ export async function startFakeRolloutSatellite(
     return rollout;
   };
 
-  const server = new Server();
+  // As a real satellite: mTLS with its own certificate, only the coordinator may call.
+  const { server, listen } = createSecuredServer({
+    security: await (await getTestPki()).satelliteSecurity(satelliteId),
+    allowedClientCommonNames: [COORDINATOR_COMMON_NAME],
+  });
   addService(server, SatelliteService, {
     getSatelliteInfo: async () => ({ satelliteId, region: { cloud: options.cloud, name: options.region } }),
     listWorkloads: async () => ({ workloads: [] }),
@@ -239,11 +243,7 @@ export async function startFakeRolloutSatellite(
       return { rollout: create(RolloutSchema, rollout) };
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  const port = await listen("127.0.0.1:0");
   const grpcEndpoint = `127.0.0.1:${port}`;
 
   let sequence = 0;

@@ -8,7 +8,15 @@ export * from "./gen/sentra/v1/rollout_pb.js";
 export * from "./gen/sentra/v1/satellite_service_pb.js";
 export * from "./gen/sentra/v1/workload_pb.js";
 export { withUnimplemented } from "./grpc/partial-implementation.js";
+export { createPeerChannelCredentials, type ServerIdentityRefusal } from "./grpc/peer-channel-credentials.js";
 export { addHealth, addReflection } from "./grpc/reflection.js";
+export {
+  createSecuredServer,
+  type SecuredServer,
+  type SecuredServerOptions,
+  type TransportRefusal,
+  type TransportRefusalReason,
+} from "./grpc/secured-server.js";
 export {
   type CallOptions,
   createServiceClient,

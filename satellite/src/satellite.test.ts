@@ -2,10 +2,15 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
-import { credentials } from "@grpc/grpc-js";
-import { createLogger } from "@sentra/common";
-import { createServiceClient, HealthSummarySchema, SatelliteService, satelliteSubject } from "@sentra/proto";
-import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
+import { createLogger, satelliteCommonName } from "@sentra/common";
+import {
+  createPeerChannelCredentials,
+  createServiceClient,
+  HealthSummarySchema,
+  SatelliteService,
+  satelliteSubject,
+} from "@sentra/proto";
+import { createTestNamespace, eventually, getTestPki, type TestNamespace } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { SimulatedCluster } from "./cluster/sim/index.js";
@@ -41,7 +46,9 @@ describe("satellite against real NATS and clusters reached through @kubernetes/c
     for (const cluster of clusters) namespace.defer(() => cluster.close());
     const kubeconfigPath = join(tmpdir(), `sentra-${namespace.id}.kubeconfig`);
     writeFileSync(kubeconfigPath, mergedKubeconfig(clusters));
+    const pki = await getTestPki();
     const config = loadSatelliteConfig({
+      ...(await pki.satelliteEnv("aws-eu-west-1")),
       SENTRA_CLOUD: "aws",
       SENTRA_REGION: "eu-west-1",
       KUBECONFIG: kubeconfigPath,
@@ -52,7 +59,11 @@ describe("satellite against real NATS and clusters reached through @kubernetes/c
     });
     const satellite = await startSatellite(config, createLogger("satellite", "silent"));
     namespace.defer(() => satellite.close());
-    const client = createServiceClient(SatelliteService, satellite.grpcEndpoint, credentials.createInsecure());
+    const client = createServiceClient(
+      SatelliteService,
+      satellite.grpcEndpoint,
+      createPeerChannelCredentials(await pki.coordinatorSecurity(), satelliteCommonName("aws-eu-west-1")),
+    );
     namespace.defer(() => client.close());
     return { clusters, satellite, client };
   }

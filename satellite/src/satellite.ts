@@ -1,8 +1,24 @@
 import { create } from "@bufbuild/protobuf";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { createLogger, createMetricsRegistry, type Logger, redactUrl, SentraError } from "@sentra/common";
-import { addHealth, addReflection, addService, RegionSchema, SatelliteService } from "@sentra/proto";
+import {
+  COORDINATOR_COMMON_NAME,
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+  loadGrpcTransportSecurity,
+  redactUrl,
+  SentraError,
+  satelliteCommonName,
+} from "@sentra/common";
+import {
+  addHealth,
+  addReflection,
+  addService,
+  createSecuredServer,
+  RegionSchema,
+  SatelliteService,
+  type TransportRefusal,
+} from "@sentra/proto";
 import { Counter, Gauge, Histogram } from "prom-client";
 import { ClusterRegistry } from "./cluster/cluster-registry.js";
 import type { SatelliteConfig } from "./config/satellite-config.js";
@@ -39,6 +55,8 @@ export async function startSatellite(
   const identity = resolveIdentity(config);
   const log = logger.child({ satelliteId: identity.satelliteId });
   const registry = createMetricsRegistry("satellite");
+  // Read first: a wrong TLS file fails the start before anything is opened.
+  const transportSecurity = loadGrpcTransportSecurity(config.grpc.tls, satelliteCommonName(identity.satelliteId), log);
   const closers: Array<() => Promise<void> | void> = [];
   const close = async (): Promise<void> => {
     for (const closer of closers.reverse()) {
@@ -63,7 +81,28 @@ export async function startSatellite(
     const releaseGuard = await startReleaseGuard(config, identity, clusters, nats, registry, log);
     closers.push(() => releaseGuard.close());
 
-    const grpcServer = new Server();
+    const refusals = new Counter({
+      name: "sentra_satellite_grpc_refusals_total",
+      help: "gRPC connections refused at the TLS handshake and calls refused because the certificate may not call",
+      labelNames: ["stage", "reason"],
+      registers: [registry],
+    });
+    if (transportSecurity.mode === "mtls") {
+      new Gauge({
+        name: "sentra_satellite_tls_certificate_expiry_seconds",
+        help: "When the satellite's gRPC certificate expires (Unix time): alert well before it",
+        registers: [registry],
+      }).set(transportSecurity.notAfter.getTime() / 1000);
+    }
+    // Only the coordinator may call: any service, health and reflection included (docs/security.md).
+    const { server: grpcServer, listen } = createSecuredServer({
+      security: transportSecurity,
+      allowedClientCommonNames: [COORDINATOR_COMMON_NAME],
+      onRefused: (refusal: TransportRefusal) => {
+        refusals.inc({ stage: refusal.stage, reason: refusal.reason });
+        log.warn({ refusal }, "gRPC caller refused");
+      },
+    });
     const grpcCalls = new Histogram({
       name: "sentra_satellite_grpc_call_duration_seconds",
       help: "SatelliteService call duration by method and status code",
@@ -79,13 +118,7 @@ export async function startSatellite(
     });
     addReflection(grpcServer, [SatelliteService]);
     addHealth(grpcServer, [SatelliteService]);
-    const grpcPort = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync(
-        `${config.grpc.host}:${config.grpc.port}`,
-        ServerCredentials.createInsecure(),
-        (error, port) => (error ? reject(error) : resolve(port)),
-      ),
-    );
+    const grpcPort = await listen(`${config.grpc.host}:${config.grpc.port}`);
     closers.push(() => new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())));
     const grpcEndpoint = config.grpc.advertisedEndpoint ?? `${config.grpc.host}:${grpcPort}`;
 
@@ -152,6 +185,7 @@ export async function startSatellite(
     log.info(
       {
         grpcEndpoint,
+        grpcTransport: transportSecurity.mode,
         opsUrl: ops.url,
         ...(clusters.simulatedClusters().length > 0
           ? { workloadMetricsUrl: `${ops.url}${WORKLOAD_METRICS_PATH}` }

@@ -7,3 +7,4 @@ export { REPO_ROOT, sharedDataDir } from "./repo-paths.js";
 export { provisionServices } from "./service-provisioner.js";
 export { type ServiceUrls, serviceUrlsFromEnv } from "./service-urls.js";
 export { createTestNamespace, type TestNamespace } from "./test-namespace.js";
+export { createTestPki, getTestPki, type TestPki, type TlsEnvironment } from "./test-pki.js";

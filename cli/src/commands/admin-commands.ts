@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createDevelopmentPki, SentraError } from "@sentra/common";
+import { SATELLITE_ID_PATTERN } from "@sentra/proto";
 import type { Command } from "commander";
 import { createNatsAuthConfig } from "../nats/nats-auth-config.js";
-import { createDevelopmentPki } from "../pki/development-pki.js";
 
 /** `sentra certs init` and `sentra nats-config`: credentials for a development estate. */
 export function registerAdminCommands(program: Command): void {
@@ -10,20 +11,35 @@ export function registerAdminCommands(program: Command): void {
     .command("certs")
     .description("certificates for mTLS between the coordinator and satellites")
     .command("init")
-    .description("create a development CA, a coordinator certificate and one per satellite")
+    .description(
+      "create a development CA and certificates for the coordinator and each satellite; a CA already in --dir is " +
+        "reused and existing certificates are kept, so running it again only adds what is missing",
+    )
     .requiredOption("--dir <dir>", "folder to write ca.crt, coordinator.{crt,key}, satellite-<id>.{crt,key}")
     .requiredOption("--satellite <id...>", "satellite ids")
-    .option("--host <name...>", "extra DNS names for every certificate")
-    .action(async (options: { dir: string; satellite: string[]; host?: string[] }) => {
+    .option("--host <name...>", "extra DNS names for new certificates (each satellite's advertised gRPC host)")
+    .option("--renew", "re-issue the coordinator's and satellites' certificates from the same CA (rotation)")
+    .action(async (options: { dir: string; satellite: string[]; host?: string[]; renew?: boolean }) => {
+      for (const id of options.satellite) {
+        if (!SATELLITE_ID_PATTERN.test(id)) {
+          throw SentraError.invalidArgument(
+            "--satellite",
+            `${JSON.stringify(id)} is not a satellite id (${SATELLITE_ID_PATTERN})`,
+          );
+        }
+      }
       const pki = await createDevelopmentPki({
         dir: options.dir,
         satelliteIds: options.satellite,
         hosts: options.host ?? [],
+        renew: options.renew === true,
       });
+      const issued = [pki.coordinator, ...pki.satellites.values()];
       process.stdout.write(
-        `CA: ${pki.caCertificatePath}\ncoordinator: ${pki.coordinator.certificatePath}\n${[...pki.satellites.values()]
-          .map((issued) => `${issued.name}: ${issued.certificatePath}`)
-          .join("\n")}\nPrivate keys are 0600 beside each certificate.\n`,
+        `CA: ${pki.caCertificatePath}${pki.caReused ? " (existing CA reused)" : ""}\n${issued
+          .map((certificate) => `${certificate.name}: ${certificate.certificatePath}`)
+          .join("\n")}\nPrivate keys are 0600 beside each certificate. Give each process SENTRA_TLS_CA_FILE, ` +
+          "SENTRA_TLS_CERT_FILE and SENTRA_TLS_KEY_FILE (docs/security.md).\n",
       );
     });
 

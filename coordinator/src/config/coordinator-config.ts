@@ -1,5 +1,11 @@
 import { resolve } from "node:path";
-import { parseConfig } from "@sentra/common";
+import {
+  checkGrpcTlsEnvironment,
+  GRPC_TLS_ENVIRONMENT,
+  type GrpcTlsSettings,
+  grpcTlsSettingsOf,
+  parseConfig,
+} from "@sentra/common";
 import { z } from "zod";
 import type { EgressPriceRule } from "../arbitrage/egress-price-table.js";
 import {
@@ -85,6 +91,8 @@ const schema = z.object({
   SENTRA_REDIS_PREFIX: z.string().default("sentra:"),
   SENTRA_GRPC_HOST: z.string().default("127.0.0.1"),
   SENTRA_GRPC_PORT: port.default(50051),
+  // --- mTLS to the satellites (docs/security.md) ---
+  ...GRPC_TLS_ENVIRONMENT,
   SENTRA_HTTP_HOST: z.string().default("127.0.0.1"),
   SENTRA_HTTP_PORT: port.default(3000),
   SENTRA_PRICE_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_PRICE_TTL_MS),
@@ -163,6 +171,11 @@ export interface CoordinatorConfig {
   subjectPrefix: string;
   redisPrefix: string;
   grpc: { host: string; port: number };
+  /**
+   * How the coordinator dials SatelliteService: mTLS with its `coordinator` certificate, checking
+   * each satellite's certificate names the satellite it expects; or plaintext (docs/security.md).
+   */
+  satelliteTls: GrpcTlsSettings;
   http: { host: string; port: number };
   priceTtlMs: number;
   inventorySyncIntervalMs: number;
@@ -221,7 +234,7 @@ export interface CoordinatorConfig {
 }
 
 export function loadCoordinatorConfig(env: Record<string, string | undefined>): CoordinatorConfig {
-  const parsed = parseConfig("coordinator", schema, env);
+  const parsed = parseConfig("coordinator", schema.superRefine(checkGrpcTlsEnvironment), env);
   return Object.freeze({
     natsUrl: parsed.NATS_URL,
     redisUrl: parsed.REDIS_URL,
@@ -229,6 +242,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
     subjectPrefix: parsed.SENTRA_SUBJECT_PREFIX,
     redisPrefix: parsed.SENTRA_REDIS_PREFIX,
     grpc: { host: parsed.SENTRA_GRPC_HOST, port: parsed.SENTRA_GRPC_PORT },
+    satelliteTls: grpcTlsSettingsOf(parsed),
     http: { host: parsed.SENTRA_HTTP_HOST, port: parsed.SENTRA_HTTP_PORT },
     priceTtlMs: parsed.SENTRA_PRICE_TTL_MS,
     inventorySyncIntervalMs: parsed.SENTRA_INVENTORY_SYNC_INTERVAL_MS,
@@ -283,3 +297,5 @@ export const METRICS_REGISTRY = Symbol("MetricsRegistry");
 export const NATS_CONNECTION = Symbol("NatsConnection");
 export const REDIS_CLIENT = Symbol("Redis");
 export const MYSQL_POOL = Symbol("MysqlPool");
+/** The `SatelliteTransport` every SatelliteClientPool is built with. */
+export const SATELLITE_TRANSPORT = Symbol("SatelliteTransport");

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -8,10 +9,12 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import {
+  createDevelopmentPki,
   DASHBOARD_SOCKET_NAMESPACE,
   type DashboardDelta,
   type DashboardServerEvents,
   type DashboardSnapshot,
+  tlsEnvironmentOf,
 } from "@sentra/common";
 import {
   HealthSummarySchema,
@@ -126,12 +129,17 @@ function satellite(i: number, n: number) {
 
 const children: ChildProcess[] = [];
 
-function startCoordinator(): Promise<{ httpUrl: string }> {
+async function startCoordinator(): Promise<{ httpUrl: string }> {
+  // As deployed: the coordinator's satellite links are mTLS (a development PKI for the run).
+  const pkiDir = mkdtempSync(join(tmpdir(), "sentra-bench-pki-"));
+  process.once("exit", () => rmSync(pkiDir, { recursive: true, force: true }));
+  const pki = await createDevelopmentPki({ dir: pkiDir, satelliteIds: [] });
   // e.g. BENCH_COORDINATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the coordinator.
   const nodeArgs = (process.env.BENCH_COORDINATOR_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "coordinator/dist/main.js")], {
     env: {
       ...process.env,
+      ...tlsEnvironmentOf(pki.caCertificatePath, pki.coordinator),
       NATS_URL: natsUrl,
       REDIS_URL: redisUrl,
       MYSQL_URL: mysqlUrl.toString(),

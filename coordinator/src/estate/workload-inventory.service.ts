@@ -49,7 +49,7 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
           .filter((satellite) => satellite.grpcEndpoint)
           .map(async (satellite) => {
             try {
-              const response = await this.clients.get(satellite.grpcEndpoint).listWorkloads({});
+              const response = await this.clients.get(satellite.id, satellite.grpcEndpoint).listWorkloads({});
               await this.store.recordWorkloads(
                 satellite.id,
                 response.workloads,

@@ -12,9 +12,10 @@ import {
   MYSQL_POOL,
   NATS_CONNECTION,
   REDIS_CLIENT,
+  SATELLITE_TRANSPORT,
 } from "../config/coordinator-config.js";
 import { EstateStore } from "../estate/estate-store.js";
-import { SatelliteClientPool } from "../estate/satellite-client-pool.js";
+import { SatelliteClientPool, type SatelliteTransport } from "../estate/satellite-client-pool.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 
 /** What the composition root opened before Nest starts: config, logger and connections. */
@@ -25,6 +26,8 @@ export interface CoordinatorInfrastructure {
   nats: NatsConnection;
   redis: Redis;
   mysql: Pool;
+  /** mTLS (or plaintext) to the satellites, read and checked at start. */
+  satelliteTransport: SatelliteTransport;
 }
 
 const EXPORTED = [
@@ -34,6 +37,7 @@ const EXPORTED = [
   NATS_CONNECTION,
   REDIS_CLIENT,
   MYSQL_POOL,
+  SATELLITE_TRANSPORT,
   CoordinatorMetrics,
   EstateStore,
   SatelliteClientPool,
@@ -45,7 +49,7 @@ const EXPORTED = [
 // biome-ignore lint/complexity/noStaticOnlyClass: Nest dynamic modules are classes with a static factory
 export class InfrastructureModule {
   static register(infrastructure: CoordinatorInfrastructure): DynamicModule {
-    const { config, logger, registry, nats, redis, mysql } = infrastructure;
+    const { config, logger, registry, nats, redis, mysql, satelliteTransport } = infrastructure;
     return {
       module: InfrastructureModule,
       providers: [
@@ -55,9 +59,10 @@ export class InfrastructureModule {
         { provide: NATS_CONNECTION, useValue: nats },
         { provide: REDIS_CLIENT, useValue: redis },
         { provide: MYSQL_POOL, useValue: mysql },
+        { provide: SATELLITE_TRANSPORT, useValue: satelliteTransport },
         { provide: CoordinatorMetrics, useFactory: () => new CoordinatorMetrics(registry) },
         { provide: EstateStore, useFactory: () => new EstateStore(redis, config.redisPrefix) },
-        { provide: SatelliteClientPool, useFactory: () => new SatelliteClientPool() },
+        { provide: SatelliteClientPool, useFactory: () => new SatelliteClientPool(satelliteTransport) },
       ],
       exports: EXPORTED,
     };

@@ -1,12 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { credentials } from "@grpc/grpc-js";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { createDevelopmentPki, type IssuedCertificate, tlsEnvironmentOf } from "@sentra/common";
 import {
   CoordinatorService,
   createServiceClient,
@@ -71,6 +73,8 @@ interface Started {
 }
 
 const children: ChildProcess[] = [];
+const pkiDir = mkdtempSync(join(tmpdir(), "sentra-bench-pki-"));
+process.once("exit", () => rmSync(pkiDir, { recursive: true, force: true }));
 
 /** Starts a built component and resolves with the first log line matching `message`. */
 function start(script: string, env: Record<string, string>, message: string): Promise<Started> {
@@ -125,10 +129,17 @@ function summary(samples: readonly number[]) {
 
 async function main(): Promise<void> {
   const regions = CHAIN.slice(0, regionCount);
+  // Measured as deployed: the coordinator calls the satellites over mTLS.
+  const pki = await createDevelopmentPki({ dir: pkiDir, satelliteIds: regions.map((region) => `aws-${region}`) });
+  const tlsEnvironment = (holder: IssuedCertificate | undefined): Record<string, string> => {
+    if (!holder) throw new Error("no certificate issued");
+    return tlsEnvironmentOf(pki.caCertificatePath, holder);
+  };
   // Coordinator first (it creates the database and schema); the satellites then start in parallel.
   const coordinator = await start(
     "coordinator/dist/main.js",
     {
+      ...tlsEnvironment(pki.coordinator),
       NATS_URL: natsUrl,
       REDIS_URL: redisUrl,
       MYSQL_URL: mysqlUrl.toString(),
@@ -148,6 +159,7 @@ async function main(): Promise<void> {
       return start(
         "satellite/dist/main.js",
         {
+          ...tlsEnvironment(pki.satellites.get(`aws-${region}`)),
           NATS_URL: natsUrl,
           SENTRA_CLOUD: "aws",
           SENTRA_REGION: region,

@@ -2,9 +2,16 @@ import { describe, expect, it } from "vitest";
 import { loadCoordinatorConfig } from "../config/coordinator-config.js";
 import { arbitrageOptionsOf } from "./migration.module.js";
 
+/** mTLS to the satellites is required; parsing only names the files. */
+const TLS_FILES = {
+  SENTRA_TLS_CA_FILE: "/etc/sentra/tls/ca.crt",
+  SENTRA_TLS_CERT_FILE: "/etc/sentra/tls/tls.crt",
+  SENTRA_TLS_KEY_FILE: "/etc/sentra/tls/tls.key",
+};
+
 describe("arbitrage, migration and automatic-mode configuration", () => {
   it("has safe defaults: automatic mode off, 5 min ready deadline, no fault injection", () => {
-    const config = loadCoordinatorConfig({});
+    const config = loadCoordinatorConfig(TLS_FILES);
     expect(config.autoMigration).toMatchObject({ enabled: false, sustainSeconds: 1_800, cooldownSeconds: 21_600 });
     expect(config.migration).toMatchObject({ readyTimeoutMs: 300_000, callTimeoutMs: 3_000, crashAtStep: undefined });
     expect(arbitrageOptionsOf(config)).toMatchObject({ priceTtlMs: 30_000, minMarginUsd: 0, horizonHours: 24 });
@@ -18,23 +25,23 @@ describe("arbitrage, migration and automatic-mode configuration", () => {
       kind: "inter_region",
       source: { id: "ops", url: "https://example.com", captured: "2026-03-01", licence: "n/a" },
     };
-    const config = loadCoordinatorConfig({ SENTRA_EGRESS_PRICE_OVERRIDES: JSON.stringify([rule]) });
+    const config = loadCoordinatorConfig({ ...TLS_FILES, SENTRA_EGRESS_PRICE_OVERRIDES: JSON.stringify([rule]) });
     expect(config.arbitrage.egressPriceOverrides).toEqual([rule]);
-    expect(() => loadCoordinatorConfig({ SENTRA_EGRESS_PRICE_OVERRIDES: "[{" })).toThrow(
+    expect(() => loadCoordinatorConfig({ ...TLS_FILES, SENTRA_EGRESS_PRICE_OVERRIDES: "[{" })).toThrow(
       /SENTRA_EGRESS_PRICE_OVERRIDES: not JSON/,
     );
-    expect(() => loadCoordinatorConfig({ SENTRA_EGRESS_PRICE_OVERRIDES: '[{"from":[]}]' })).toThrow(
+    expect(() => loadCoordinatorConfig({ ...TLS_FILES, SENTRA_EGRESS_PRICE_OVERRIDES: '[{"from":[]}]' })).toThrow(
       /SENTRA_EGRESS_PRICE_OVERRIDES/,
     );
   });
 
   it("refuses an unknown crash step and a non-boolean SENTRA_AUTO_MIGRATE", () => {
-    expect(() => loadCoordinatorConfig({ SENTRA_TEST_CRASH_AT_STEP: "SOMEWHERE" })).toThrow(
+    expect(() => loadCoordinatorConfig({ ...TLS_FILES, SENTRA_TEST_CRASH_AT_STEP: "SOMEWHERE" })).toThrow(
       /SENTRA_TEST_CRASH_AT_STEP/,
     );
-    expect(() => loadCoordinatorConfig({ SENTRA_AUTO_MIGRATE: "yes" })).toThrow(
+    expect(() => loadCoordinatorConfig({ ...TLS_FILES, SENTRA_AUTO_MIGRATE: "yes" })).toThrow(
       /SENTRA_AUTO_MIGRATE: must be true or false/,
     );
-    expect(loadCoordinatorConfig({ SENTRA_AUTO_MIGRATE: "true" }).autoMigration.enabled).toBe(true);
+    expect(loadCoordinatorConfig({ ...TLS_FILES, SENTRA_AUTO_MIGRATE: "true" }).autoMigration.enabled).toBe(true);
   });
 });

@@ -12,9 +12,10 @@ import {
   METRICS_REGISTRY,
   MYSQL_POOL,
   REDIS_CLIENT,
+  SATELLITE_TRANSPORT,
 } from "../config/coordinator-config.js";
 import { EstateStore } from "../estate/estate-store.js";
-import { SatelliteClientPool } from "../estate/satellite-client-pool.js";
+import { SatelliteClientPool, type SatelliteTransport } from "../estate/satellite-client-pool.js";
 import { AutoMigrationService } from "./auto-migration.service.js";
 import { EstateSnapshotReader } from "./estate-snapshot-reader.js";
 import { createCrashHook } from "./fault-injection.js";
@@ -103,6 +104,7 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
         MigrationMetrics,
         LOGGER,
         COORDINATOR_CONFIG,
+        SATELLITE_TRANSPORT,
       ],
       useFactory: (
         journal: MigrationJournal,
@@ -112,11 +114,12 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
         metrics: MigrationMetrics,
         logger: Logger,
         config: CoordinatorConfig,
+        satelliteTransport: SatelliteTransport,
       ) =>
         new MigrationRunner(
           journal,
           lock,
-          new GrpcSatelliteGateway(store, new SatelliteClientPool()),
+          new GrpcSatelliteGateway(store, new SatelliteClientPool(satelliteTransport)),
           events,
           metrics,
           logger,

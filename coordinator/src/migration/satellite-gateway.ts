@@ -97,7 +97,7 @@ export class GrpcSatelliteGateway implements SatelliteGateway {
     if (!satellite?.grpcEndpoint) {
       throw new SentraError("UNAVAILABLE", `satellite ${satelliteId} is not known to the estate (no heartbeat)`);
     }
-    return this.clients.get(satellite.grpcEndpoint);
+    return this.clients.get(satellite.id, satellite.grpcEndpoint);
   }
 }
 

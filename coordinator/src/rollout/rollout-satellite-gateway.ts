@@ -67,7 +67,7 @@ export class GrpcRolloutSatelliteGateway implements RolloutSatelliteGateway {
 
   private async client(satelliteId: string) {
     const satellite = await this.satellite(satelliteId);
-    return this.clients.get(satellite.grpcEndpoint);
+    return this.clients.get(satellite.id, satellite.grpcEndpoint);
   }
 
   private async satellite(satelliteId: string): Promise<Satellite> {

@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { loadSatelliteConfig } from "./satellite-config.js";
 
+/** mTLS files (config parsing only names them; they are read at start). */
+const TLS_FILES = {
+  SENTRA_TLS_CA_FILE: "/etc/sentra/tls/ca.crt",
+  SENTRA_TLS_CERT_FILE: "/etc/sentra/tls/tls.crt",
+  SENTRA_TLS_KEY_FILE: "/etc/sentra/tls/tls.key",
+} as const;
+
 describe("satellite configuration", () => {
   it("defaults to simulated mode with the documented intervals", () => {
-    const config = loadSatelliteConfig({ SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" });
+    const config = loadSatelliteConfig({ ...TLS_FILES, SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" });
     expect(config.satelliteId).toBe("aws-eu-west-1");
     expect(config.kube).toBeUndefined();
     expect(config.heartbeatIntervalMs).toBe(2_000);
@@ -12,6 +19,7 @@ describe("satellite configuration", () => {
 
   it("uses real clusters when a kubeconfig or contexts are given", () => {
     const config = loadSatelliteConfig({
+      ...TLS_FILES,
       SENTRA_CLOUD: "gcp",
       SENTRA_REGION: "us-east1",
       KUBECONFIG: "/k",
@@ -22,13 +30,14 @@ describe("satellite configuration", () => {
 
   it("reports every invalid variable at once, by name", () => {
     expect(() =>
-      loadSatelliteConfig({ SENTRA_CLOUD: "ibm", SENTRA_REGION: "EU West", SENTRA_GRPC_PORT: "70000" }),
+      loadSatelliteConfig({ ...TLS_FILES, SENTRA_CLOUD: "ibm", SENTRA_REGION: "EU West", SENTRA_GRPC_PORT: "70000" }),
     ).toThrowError(/SENTRA_CLOUD: must be aws, gcp or azure\n\s+SENTRA_REGION: .*\n\s+SENTRA_GRPC_PORT: /);
   });
 
   it("checks variables that depend on each other", () => {
     expect(() =>
       loadSatelliteConfig({
+        ...TLS_FILES,
         SENTRA_CLOUD: "aws",
         SENTRA_REGION: "eu-west-1",
         SENTRA_PRICE_SOURCE: "replay",
@@ -42,7 +51,7 @@ describe("satellite configuration", () => {
 
 describe("release guard configuration", () => {
   it("queries Prometheus on localhost by default and takes Loki and Tempo only when given", () => {
-    const defaults = loadSatelliteConfig({ SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" });
+    const defaults = loadSatelliteConfig({ ...TLS_FILES, SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" });
     expect(defaults.telemetry).toEqual({
       prometheusUrl: "http://127.0.0.1:9090",
       lokiUrl: undefined,
@@ -53,6 +62,7 @@ describe("release guard configuration", () => {
     expect(defaults.simulation.trafficRequestsPerSecond).toBe(20);
 
     const given = loadSatelliteConfig({
+      ...TLS_FILES,
       SENTRA_CLOUD: "aws",
       SENTRA_REGION: "eu-west-1",
       SENTRA_PROMETHEUS_URL: "https://gw.example/prometheus/",
@@ -68,6 +78,7 @@ describe("release guard configuration", () => {
   it("names each bad release guard variable", () => {
     expect(() =>
       loadSatelliteConfig({
+        ...TLS_FILES,
         SENTRA_CLOUD: "aws",
         SENTRA_REGION: "eu-west-1",
         SENTRA_PROMETHEUS_URL: "prometheus:9090",
@@ -81,7 +92,7 @@ describe("release guard configuration", () => {
 });
 
 describe("SENTRA_PRICE_OVERRIDES", () => {
-  const base = { SENTRA_CLOUD: "aws", SENTRA_REGION: "us-east-1" } as const;
+  const base = { ...TLS_FILES, SENTRA_CLOUD: "aws", SENTRA_REGION: "us-east-1" } as const;
 
   it("parses instanceType=usdPerHour pairs (none by default)", () => {
     expect(loadSatelliteConfig(base).price.overrides).toEqual([]);
@@ -96,6 +107,45 @@ describe("SENTRA_PRICE_OVERRIDES", () => {
   it("names every malformed entry", () => {
     expect(() => loadSatelliteConfig({ ...base, SENTRA_PRICE_OVERRIDES: "m5.large=0,c5.large,=1" })).toThrowError(
       /SENTRA_PRICE_OVERRIDES: "m5.large=0" is not instanceType=usdPerHour.*\n.*"c5.large".*\n.*"=1"/,
+    );
+  });
+});
+
+describe("gRPC transport security (docs/security.md)", () => {
+  const region = { SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" } as const;
+
+  it("takes the three mTLS files", () => {
+    expect(loadSatelliteConfig({ ...region, ...TLS_FILES }).grpc.tls).toEqual({
+      mode: "mtls",
+      caFile: "/etc/sentra/tls/ca.crt",
+      certificateFile: "/etc/sentra/tls/tls.crt",
+      keyFile: "/etc/sentra/tls/tls.key",
+    });
+  });
+
+  it("refuses to start with neither the files nor the insecure flag, naming the variables", () => {
+    expect(() => loadSatelliteConfig(region)).toThrowError(
+      /SENTRA_TLS_CA_FILE, SENTRA_TLS_CERT_FILE, SENTRA_TLS_KEY_FILE: required: .*SENTRA_GRPC_INSECURE=true/,
+    );
+    // Blank values (an empty Helm value) count as unset.
+    expect(() =>
+      loadSatelliteConfig({ ...region, SENTRA_TLS_CA_FILE: " ", SENTRA_TLS_CERT_FILE: "", SENTRA_TLS_KEY_FILE: "" }),
+    ).toThrowError(/SENTRA_TLS_CA_FILE, SENTRA_TLS_CERT_FILE, SENTRA_TLS_KEY_FILE: required/);
+  });
+
+  it("names each missing file when only some are given", () => {
+    expect(() =>
+      loadSatelliteConfig({ ...region, SENTRA_TLS_CA_FILE: "/ca.crt", SENTRA_TLS_CERT_FILE: "/tls.crt" }),
+    ).toThrowError(/SENTRA_TLS_KEY_FILE: required with SENTRA_TLS_CA_FILE and SENTRA_TLS_CERT_FILE/);
+  });
+
+  it("runs plaintext only behind SENTRA_GRPC_INSECURE=true, and never with files as well", () => {
+    expect(loadSatelliteConfig({ ...region, SENTRA_GRPC_INSECURE: "true" }).grpc.tls).toEqual({ mode: "insecure" });
+    expect(() => loadSatelliteConfig({ ...region, ...TLS_FILES, SENTRA_GRPC_INSECURE: "true" })).toThrowError(
+      /SENTRA_GRPC_INSECURE: plaintext was asked for, but SENTRA_TLS_CA_FILE, SENTRA_TLS_CERT_FILE, SENTRA_TLS_KEY_FILE are set/,
+    );
+    expect(() => loadSatelliteConfig({ ...region, SENTRA_GRPC_INSECURE: "yes" })).toThrowError(
+      /SENTRA_GRPC_INSECURE: must be true or false/,
     );
   });
 });

@@ -1,4 +1,10 @@
-import { parseConfig } from "@sentra/common";
+import {
+  checkGrpcTlsEnvironment,
+  GRPC_TLS_ENVIRONMENT,
+  type GrpcTlsSettings,
+  grpcTlsSettingsOf,
+  parseConfig,
+} from "@sentra/common";
 import { SATELLITE_ID_PATTERN } from "@sentra/proto";
 import { z } from "zod";
 
@@ -61,6 +67,7 @@ const schema = z
       .string()
       .regex(/^[^\s:]+:\d+$/, "must be host:port")
       .optional(),
+    ...GRPC_TLS_ENVIRONMENT,
     SENTRA_HTTP_HOST: z.string().default("127.0.0.1"),
     SENTRA_HTTP_PORT: port.default(0),
     SENTRA_PROMETHEUS_URL: httpUrl.default(DEFAULT_PROMETHEUS_URL),
@@ -99,6 +106,7 @@ const schema = z
     SENTRA_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine((env, context) => {
+    checkGrpcTlsEnvironment(env, context);
     if (env.SENTRA_PRICE_SOURCE === "replay" && !env.SENTRA_PRICE_REPLAY_CSV) {
       context.addIssue({
         code: "custom",
@@ -127,8 +135,11 @@ export interface SatelliteConfig {
   simulation: { clusters: number; readinessDelayMs: number; trafficRequestsPerSecond: number };
   natsUrl: string;
   subjectPrefix: string;
-  /** `advertisedEndpoint`: what the coordinator dials; default host:bound port. */
-  grpc: { host: string; port: number; advertisedEndpoint: string | undefined };
+  /**
+   * `advertisedEndpoint`: what the coordinator dials; default host:bound port. `tls`: mTLS files
+   * (only the coordinator's certificate may call) or plaintext (docs/security.md).
+   */
+  grpc: { host: string; port: number; advertisedEndpoint: string | undefined; tls: GrpcTlsSettings };
   http: { host: string; port: number };
   /** The telemetry backends the release guard's gates query; Loki and Tempo are optional. */
   telemetry: { prometheusUrl: string; lokiUrl: string | undefined; tempoUrl: string | undefined; timeoutMs: number };
@@ -175,6 +186,7 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
       host: parsed.SENTRA_GRPC_HOST,
       port: parsed.SENTRA_GRPC_PORT,
       advertisedEndpoint: parsed.SENTRA_GRPC_ADVERTISED_ENDPOINT,
+      tls: grpcTlsSettingsOf(parsed),
     },
     http: { host: parsed.SENTRA_HTTP_HOST, port: parsed.SENTRA_HTTP_PORT },
     telemetry: {

@@ -24,11 +24,18 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import { fromBinary } from "@bufbuild/protobuf";
-import { credentials } from "@grpc/grpc-js";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { createLogger, sleep } from "@sentra/common";
 import {
+  COORDINATOR_COMMON_NAME,
+  createDevelopmentPki,
+  createLogger,
+  loadGrpcTransportSecurity,
+  satelliteCommonName,
+  sleep,
+} from "@sentra/common";
+import {
+  createPeerChannelCredentials,
   createServiceClient,
   SatelliteEventSchema,
   SatelliteService,
@@ -123,10 +130,20 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 try {
   const prometheusPort = await freePort();
+  // Measured as deployed: SatelliteService over mTLS, called with the coordinator's certificate.
+  const satelliteId = `bench-rollback-${process.pid}`;
+  const pkiDir = mkdtempSync(join(tmpdir(), "sentra-bench-pki-"));
+  cleanups.push(() => rmSync(pkiDir, { recursive: true, force: true }));
+  const pki = await createDevelopmentPki({ dir: pkiDir, satelliteIds: [satelliteId] });
+  const satelliteCertificate = pki.satellites.get(satelliteId);
+  if (!satelliteCertificate) throw new Error("no satellite certificate");
   const config = loadSatelliteConfig({
+    SENTRA_TLS_CA_FILE: pki.caCertificatePath,
+    SENTRA_TLS_CERT_FILE: satelliteCertificate.certificatePath,
+    SENTRA_TLS_KEY_FILE: satelliteCertificate.privateKeyPath,
     SENTRA_CLOUD: "aws",
     SENTRA_REGION: "eu-west-1",
-    SENTRA_SATELLITE_ID: `bench-rollback-${process.pid}`,
+    SENTRA_SATELLITE_ID: satelliteId,
     NATS_URL: natsUrl,
     SENTRA_SUBJECT_PREFIX: prefix,
     SENTRA_PROMETHEUS_URL: `http://127.0.0.1:${prometheusPort}`,
@@ -146,7 +163,21 @@ try {
   const sim = satellite.clusters.simulatedClusters()[0] as SimulatedCluster;
   const prometheus = await startPrometheus(prometheusPort, new URL(`${satellite.opsUrl}${WORKLOAD_METRICS_PATH}`));
   cleanups.push(() => prometheus.stop());
-  const client = createServiceClient(SatelliteService, satellite.grpcEndpoint, credentials.createInsecure());
+  const coordinatorSecurity = loadGrpcTransportSecurity(
+    {
+      mode: "mtls",
+      caFile: pki.caCertificatePath,
+      certificateFile: pki.coordinator.certificatePath,
+      keyFile: pki.coordinator.privateKeyPath,
+    },
+    COORDINATOR_COMMON_NAME,
+    createLogger("bench", "silent"),
+  );
+  const client = createServiceClient(
+    SatelliteService,
+    satellite.grpcEndpoint,
+    createPeerChannelCredentials(coordinatorSecurity, satelliteCommonName(satelliteId)),
+  );
   cleanups.push(() => client.close());
   const nats = await connect({ servers: natsUrl, name: "bench-rollback" });
   cleanups.push(() => nats.close());

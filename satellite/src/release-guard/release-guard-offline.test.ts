@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
-import { credentials } from "@grpc/grpc-js";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { createLogger } from "@sentra/common";
+import { createLogger, satelliteCommonName } from "@sentra/common";
 import {
+  createPeerChannelCredentials,
   createServiceClient,
   RolloutPhase,
   type SatelliteEvent,
@@ -16,6 +16,7 @@ import {
 } from "@sentra/proto";
 import {
   eventually,
+  getTestPki,
   type RunningNatsServer,
   type RunningPrometheus,
   startNatsServer,
@@ -104,7 +105,9 @@ describe("a satellite cut off from NATS, against real Prometheus, a private nats
   }
 
   it("still rolls back a bad canary, and once reconnected its outbox delivers every event exactly once", async () => {
+    const pki = await getTestPki();
     const config = loadSatelliteConfig({
+      ...(await pki.satelliteEnv(satelliteId)),
       SENTRA_CLOUD: "aws",
       SENTRA_REGION: "eu-west-1",
       SENTRA_SATELLITE_ID: satelliteId,
@@ -115,7 +118,14 @@ describe("a satellite cut off from NATS, against real Prometheus, a private nats
       SENTRA_ROUTER_TIMEOUT_MS: "4000",
     });
     satellite = await startSatellite(config, createLogger("satellite", "silent"));
-    const client = createServiceClient(SatelliteService, satellite.grpcEndpoint, credentials.createInsecure());
+    const client = createServiceClient(
+      SatelliteService,
+      satellite.grpcEndpoint,
+      createPeerChannelCredentials(
+        await pki.coordinatorSecurity(),
+        satelliteCommonName(satellite.identity.satelliteId),
+      ),
+    );
     try {
       await client.startRollout({
         rolloutId: "cart-v2",

@@ -2,10 +2,10 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
-import { credentials } from "@grpc/grpc-js";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { createLogger, type SentraError, sleep } from "@sentra/common";
+import { createLogger, type SentraError, satelliteCommonName, sleep } from "@sentra/common";
 import {
+  createPeerChannelCredentials,
   createServiceClient,
   GateOutcome,
   msOf,
@@ -21,6 +21,7 @@ import {
 import {
   createTestNamespace,
   eventually,
+  getTestPki,
   type RunningPrometheus,
   startPrometheus,
   type TestNamespace,
@@ -138,10 +139,13 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
   }
 
   async function startGuardedSatellite(env: Record<string, string> = {}) {
+    const pki = await getTestPki();
+    const satelliteId = env.SENTRA_SATELLITE_ID ?? `aws-eu-west-1-${namespace.id}`;
     const config = loadSatelliteConfig({
+      ...(await pki.satelliteEnv(satelliteId)),
       SENTRA_CLOUD: "aws",
       SENTRA_REGION: "eu-west-1",
-      SENTRA_SATELLITE_ID: `aws-eu-west-1-${namespace.id}`,
+      SENTRA_SATELLITE_ID: satelliteId,
       KUBECONFIG: kubeconfigPath,
       NATS_URL: namespace.urls.natsUrl,
       SENTRA_SUBJECT_PREFIX: namespace.subjectPrefix,
@@ -151,7 +155,14 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
     });
     const satellite = await startSatellite(config, createLogger("satellite", "silent"));
     namespace.defer(() => satellite.close());
-    const client = createServiceClient(SatelliteService, satellite.grpcEndpoint, credentials.createInsecure());
+    const client = createServiceClient(
+      SatelliteService,
+      satellite.grpcEndpoint,
+      createPeerChannelCredentials(
+        await pki.coordinatorSecurity(),
+        satelliteCommonName(satellite.identity.satelliteId),
+      ),
+    );
     namespace.defer(() => client.close());
     return { satellite, client };
   }
