@@ -1,7 +1,17 @@
 export {
+  coordinatorNatsPermissions,
   createNatsAuthConfig,
-  INBOX_PREFIX_ROOT,
   type NatsAuthConfig,
+  type NatsAuthOptions,
   type NatsIdentity,
+  type NatsPermissions,
+  satelliteNatsPermissions,
 } from "./nats/nats-auth-config.js";
+export {
+  DEFAULT_NATS_LISTEN,
+  DEFAULT_NATS_MAX_PAYLOAD_BYTES,
+  type NatsServerFiles,
+  type NatsServerFilesOptions,
+  writeNatsServerFiles,
+} from "./nats/nats-server-files.js";
 export { createDevelopmentPki, type DevelopmentPki, type IssuedCertificate } from "./pki/development-pki.js";

@@ -34,3 +34,19 @@ export function parseSatelliteSubject(subject: string, prefix = ""): { satellite
 export function satelliteEventStream(prefix = ""): { name: string; subjects: string[] } {
   return { name: prefix ? `SENTRA_EVENTS_${prefix}` : "SENTRA_EVENTS", subjects: [satelliteWildcard("event", prefix)] };
 }
+
+/**
+ * Durable consumer through which the coordinator replicas read the event stream. Part of the
+ * contract because satellites' NATS permissions must keep them away from it (`sentra nats-config`).
+ */
+export const SATELLITE_EVENT_CONSUMER = "sentra-coordinator";
+
+/**
+ * Inbox prefix of a satellite's NATS connection (`inboxPrefix`): replies to its requests —
+ * JetStream publish acknowledgements, JetStream API answers, replayed events — arrive under it,
+ * and its NATS user may subscribe nowhere else (`<prefix>.>`). One subject token per satellite id.
+ */
+export function satelliteInboxPrefix(satelliteId: string): string {
+  if (!SATELLITE_ID_PATTERN.test(satelliteId)) throw new Error(`invalid satellite id ${JSON.stringify(satelliteId)}`);
+  return `_INBOX_sat_${satelliteId}`;
+}

@@ -70,6 +70,8 @@ const egressOverrideRule = z.object({
 
 const schema = z.object({
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  SENTRA_NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  SENTRA_NATS_CREDS_FILE: z.string().min(1).optional(),
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   MYSQL_URL: z
     .string()
@@ -158,6 +160,11 @@ const schema = z.object({
 /** The coordinator's configuration, parsed once at start-up. */
 export interface CoordinatorConfig {
   natsUrl: string;
+  /**
+   * The coordinator's NATS identity, as file paths (read at connect, never logged): the nkey seed
+   * `sentra nats-config` wrote for it, or a `.creds` file. Neither: an anonymous connection.
+   */
+  natsAuth: { nkeySeedFile: string | undefined; credsFile: string | undefined };
   redisUrl: string;
   mysqlUrl: string;
   subjectPrefix: string;
@@ -224,6 +231,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
   const parsed = parseConfig("coordinator", schema, env);
   return Object.freeze({
     natsUrl: parsed.NATS_URL,
+    natsAuth: { nkeySeedFile: parsed.SENTRA_NATS_NKEY_SEED_FILE, credsFile: parsed.SENTRA_NATS_CREDS_FILE },
     redisUrl: parsed.REDIS_URL,
     mysqlUrl: parsed.MYSQL_URL,
     subjectPrefix: parsed.SENTRA_SUBJECT_PREFIX,
