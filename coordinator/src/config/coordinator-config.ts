@@ -14,8 +14,16 @@ export const MISSED_HEARTBEATS_BEFORE_STALE = 3;
 export const DEFAULT_PRICE_TTL_MS = 30_000;
 /** @default 5000 */
 export const DEFAULT_INVENTORY_SYNC_INTERVAL_MS = 5_000;
-/** @default 1048576 — larger NATS payloads are dropped and counted. */
+/** @default 1048576 — no satellite message may be larger, whatever its subject (nats-server's own default max_payload). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+/**
+ * Per-subject limits, checked before decoding: larger messages are dropped and counted
+ * (`reason="oversized"`). Far above what a satellite sends (a heartbeat ~0.2–2 KiB, a price
+ * snapshot ~5–30 KiB, an event ~2–20 KiB) and far below max_payload, so a hostile satellite
+ * cannot make the coordinator decode megabytes per message.
+ * @default 65536 / 262144 / 262144
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = { health: 65_536, price: 262_144, event: 262_144 } as const;
 
 /** @default 2000 — how often the rollout orchestrator (leader) re-plans every active rollout. */
 export const DEFAULT_ROLLOUT_RECONCILE_INTERVAL_MS = 2_000;
@@ -92,6 +100,9 @@ const schema = z.object({
   SENTRA_PRICE_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_PRICE_TTL_MS),
   SENTRA_INVENTORY_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_INVENTORY_SYNC_INTERVAL_MS),
   SENTRA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_MESSAGE_BYTES),
+  SENTRA_MAX_HEALTH_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_PAYLOAD_BYTES.health),
+  SENTRA_MAX_PRICE_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_PAYLOAD_BYTES.price),
+  SENTRA_MAX_EVENT_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_PAYLOAD_BYTES.event),
   SENTRA_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   // --- arbitrage and migrations ---
   SENTRA_ARBITRAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(DEFAULT_ARBITRAGE_INTERVAL_MS),
@@ -173,7 +184,12 @@ export interface CoordinatorConfig {
   http: { host: string; port: number };
   priceTtlMs: number;
   inventorySyncIntervalMs: number;
-  maxMessageBytes: number;
+  /**
+   * Largest accepted payload per subject kind, in bytes: each kind's own limit
+   * (`SENTRA_MAX_<KIND>_BYTES`), never above `SENTRA_MAX_MESSAGE_BYTES`. The event limit is also
+   * the event stream's maximum message size, so JetStream refuses a larger event at publish.
+   */
+  maxPayloadBytes: { health: number; price: number; event: number };
   logLevel: string;
   /** Opportunity finder and dry run (docs/arbitrage.md). */
   arbitrage: {
@@ -240,7 +256,11 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
     http: { host: parsed.SENTRA_HTTP_HOST, port: parsed.SENTRA_HTTP_PORT },
     priceTtlMs: parsed.SENTRA_PRICE_TTL_MS,
     inventorySyncIntervalMs: parsed.SENTRA_INVENTORY_SYNC_INTERVAL_MS,
-    maxMessageBytes: parsed.SENTRA_MAX_MESSAGE_BYTES,
+    maxPayloadBytes: {
+      health: Math.min(parsed.SENTRA_MAX_HEALTH_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
+      price: Math.min(parsed.SENTRA_MAX_PRICE_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
+      event: Math.min(parsed.SENTRA_MAX_EVENT_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
+    },
     logLevel: parsed.SENTRA_LOG_LEVEL,
     arbitrage: {
       intervalMs: parsed.SENTRA_ARBITRAGE_INTERVAL_MS,

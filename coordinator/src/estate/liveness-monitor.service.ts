@@ -42,8 +42,9 @@ export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     if (!firstSeen && this.known.get(satelliteId) === Liveness.LIVE) return;
     const satellite = await this.store.satellite(satelliteId, Date.now());
     if (!satellite) return;
-    this.known.set(satelliteId, Liveness.LIVE);
+    // Remembered only once MySQL has it: a failed upsert is retried at the next heartbeat.
     await this.records.upsert(satellite, Date.now());
+    this.known.set(satelliteId, Liveness.LIVE);
     this.logger.info(
       { satelliteId, region: satellite.region?.name },
       firstSeen ? "satellite joined" : "satellite live",

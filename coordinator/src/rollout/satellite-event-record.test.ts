@@ -178,6 +178,7 @@ describe("satellite event → record", () => {
     expect(toSatelliteEventRecord(encode({ satelliteId: "gcp-x" }), envelope)).toEqual({
       ok: false,
       reason: "subject_mismatch",
+      bodySatelliteId: "gcp-x",
     });
     expect(
       toSatelliteEventRecord(
@@ -186,7 +187,7 @@ describe("satellite event → record", () => {
         }),
         envelope,
       ),
-    ).toEqual({ ok: false, reason: "subject_mismatch" });
+    ).toEqual({ ok: false, reason: "subject_mismatch", bodySatelliteId: "gcp-x" });
     // Sequence 0 is "unset": accepting it would make every later decision a duplicate of the first.
     expect(toSatelliteEventRecord(decision(0), envelope)).toEqual({ ok: false, reason: "invalid" });
     expect(toSatelliteEventRecord(decision(1, ""), envelope)).toEqual({ ok: false, reason: "invalid" });

@@ -86,7 +86,12 @@ export interface SatelliteEventRecord {
 
 export type SatelliteEventDecoding =
   | { ok: true; record: SatelliteEventRecord }
-  | { ok: false; reason: EventDropReason };
+  | {
+      ok: false;
+      reason: EventDropReason;
+      /** For `subject_mismatch`: the satellite id the body claims (clipped), to log beside the subject's. */
+      bodySatelliteId?: string;
+    };
 
 /** Where the message came from: its subject's satellite id, stream sequence and stream timestamp. */
 export interface EventEnvelope {
@@ -110,7 +115,9 @@ export function toSatelliteEventRecord(payload: Uint8Array, envelope: EventEnvel
     return { ok: false, reason: "malformed" };
   }
   if (!validId(event.eventId) || !event.satelliteId) return { ok: false, reason: "invalid" };
-  if (event.satelliteId !== envelope.subjectSatelliteId) return { ok: false, reason: "subject_mismatch" };
+  if (event.satelliteId !== envelope.subjectSatelliteId) {
+    return { ok: false, reason: "subject_mismatch", bodySatelliteId: event.satelliteId.slice(0, MAX_EVENT_ID_LENGTH) };
+  }
   const atMs = msOf(event.at) || envelope.storedAtMs;
   const base = {
     eventId: event.eventId,
@@ -127,7 +134,11 @@ export function toSatelliteEventRecord(payload: Uint8Array, envelope: EventEnvel
       const rollout = body.value;
       if (!validId(rollout.id)) return { ok: false, reason: "invalid" };
       if (rollout.satelliteId && rollout.satelliteId !== event.satelliteId) {
-        return { ok: false, reason: "subject_mismatch" };
+        return {
+          ok: false,
+          reason: "subject_mismatch",
+          bodySatelliteId: rollout.satelliteId.slice(0, MAX_EVENT_ID_LENGTH),
+        };
       }
       if (!rollout.satelliteId) rollout.satelliteId = event.satelliteId;
       return {
