@@ -73,7 +73,9 @@ describe("the generated nats-server configuration, on the real nats-server", () 
     })();
     const received: string[] = [];
     const subscription = coordinator.subscribe(`${PREFIX}.sentra.v1.sat.>`, {
-      callback: (_error, message) => received.push(message.subject),
+      callback: (_error, message) => {
+        received.push(message.subject);
+      },
     });
     await coordinator.flush();
 

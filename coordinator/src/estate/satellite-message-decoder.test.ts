@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { decodeHealth, decodePrices } from "./satellite-message-decoder.js";
 
 const region = { cloud: "aws", name: "eu-west-1", latitude: 53.3, longitude: -6.3 };
-const health = (satelliteId: string, fields: Partial<MessageInitShape<typeof HealthSummarySchema>> = {}) =>
+const health = (satelliteId: string, fields: Omit<MessageInitShape<typeof HealthSummarySchema>, "$typeName"> = {}) =>
   toBinary(
     HealthSummarySchema,
     create(HealthSummarySchema, {
