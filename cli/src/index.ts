@@ -12,6 +12,8 @@ export {
   DEFAULT_NATS_MAX_PAYLOAD_BYTES,
   type NatsServerFiles,
   type NatsServerFilesOptions,
+  natsIdentityEnv,
+  natsServerConfigText,
   writeNatsServerFiles,
 } from "./nats/nats-server-files.js";
 export { createDevelopmentPki, type DevelopmentPki, type IssuedCertificate } from "./pki/development-pki.js";
