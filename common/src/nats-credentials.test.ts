@@ -46,7 +46,9 @@ describe("readNatsCredentials", () => {
     );
     const notCreds = join(dir, "x.creds");
     writeFileSync(notCreds, SEED);
-    expect(() => readNatsCredentials({ credsFile: notCreds })).toThrow(/SENTRA_NATS_CREDS_FILE: .* is not a NATS \.creds/);
+    expect(() => readNatsCredentials({ credsFile: notCreds })).toThrow(
+      /SENTRA_NATS_CREDS_FILE: .* is not a NATS \.creds/,
+    );
     expect(() => readNatsCredentials({ nkeySeedFile: accountSeed, credsFile: notCreds })).toThrow(/not both/);
   });
 
