@@ -30,9 +30,9 @@ const SEED = Number(process.env.SENTRA_FUZZ_SEED ?? 20_261_123);
 const LIMITS = { health: 65_536, price: 262_144, event: 262_144 } as const;
 
 const NATS_MESSAGES = { health: 1_500, price: 1_500, event: 1_000 } as const;
-const GRPC_CALLS_PER_UNARY_METHOD = 150;
-const GRPC_CALLS_PER_STREAM_METHOD = 30;
-const REST_CALLS = 800;
+const GRPC_CALLS_PER_UNARY_METHOD = 120;
+const GRPC_CALLS_PER_STREAM_METHOD = 25;
+const REST_CALLS = 600;
 
 interface FuzzSatellite {
   id: string;
@@ -106,6 +106,7 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
     const expected = {
       oversized: { health: 0, price: 0, event: 0 },
       mismatch: { health: 0, price: 0, event: 0 },
+      badSubject: { health: 0, price: 0, event: 0 },
       invalid: { health: 0, price: 0, event: 0 },
       rejectedPrices: { not_finite: 0, not_positive: 0, above_max: 0, jump: 0 },
     };
@@ -251,6 +252,11 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
         const bytes = new Uint8Array(LIMITS[kind] + 1 + random.int(1_000)).fill(0x0a);
         publish(subjectOf(satellite.id, kind), kind, bytes);
         expected.oversized[kind] += 1;
+      } else if (roll < 0.67) {
+        // A subject token no satellite id can be (the wildcard subscription still receives it).
+        const badId = random.pick(["EVIL", "a".repeat(64), "-x", "x_Y"]);
+        publish(`${prefix}.sentra.v1.sat.${badId}.${kind}`, kind, template());
+        expected.badSubject[kind] += 1;
       } else if (roll < 0.8) {
         // A valid body on another satellite's subject: a satellite speaking for another.
         const others = [...SATELLITES.filter((s) => s.id !== satellite.id).map((s) => s.id), ...GHOSTS];
@@ -341,6 +347,7 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
     }
     for (const kind of ["health", "price", "event"] as const) {
       expect(await dropped(kind, "subject_mismatch")).toBeGreaterThanOrEqual(expected.mismatch[kind]);
+      expect(await dropped(kind, "bad_subject")).toBe(expected.badSubject[kind]);
     }
     expect(await dropped("health", "invalid")).toBeGreaterThanOrEqual(expected.invalid.health);
     expect(await dropped("event", "invalid")).toBeGreaterThanOrEqual(expected.invalid.event);

@@ -17,12 +17,15 @@ export function satelliteWildcard(kind: SatelliteSubjectKind | ">", prefix = "")
   return `${prefix ? `${prefix}.` : ""}${SUBJECT_ROOT}.*.${kind}`;
 }
 
-/** Splits a satellite subject into id and kind; undefined when it is not one. */
+/**
+ * Splits a satellite subject into id and kind; undefined when it is not one — including when the
+ * id token is not a satellite id (a wildcard subscription receives any token a publisher picks).
+ */
 export function parseSatelliteSubject(subject: string, prefix = ""): { satelliteId: string; kind: string } | undefined {
   const root = `${prefix ? `${prefix}.` : ""}${SUBJECT_ROOT}.`;
   if (!subject.startsWith(root)) return undefined;
   const [satelliteId, kind, ...rest] = subject.slice(root.length).split(".");
-  if (!satelliteId || !kind || rest.length > 0) return undefined;
+  if (!satelliteId || !kind || rest.length > 0 || !SATELLITE_ID_PATTERN.test(satelliteId)) return undefined;
   return { satelliteId, kind };
 }
 
