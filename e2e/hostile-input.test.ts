@@ -30,8 +30,8 @@ const SEED = Number(process.env.SENTRA_FUZZ_SEED ?? 20_261_123);
 const LIMITS = { health: 65_536, price: 262_144, event: 262_144 } as const;
 
 const NATS_MESSAGES = { health: 1_500, price: 1_500, event: 1_000 } as const;
-const GRPC_CALLS_PER_UNARY_METHOD = 120;
-const GRPC_CALLS_PER_STREAM_METHOD = 25;
+const GRPC_CALLS_PER_UNARY_METHOD = 150;
+const GRPC_CALLS_PER_STREAM_METHOD = 30;
 const REST_CALLS = 600;
 
 interface FuzzSatellite {
