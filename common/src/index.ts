@@ -27,6 +27,7 @@ export {
 export { sleep } from "./deadline.js";
 export { createLogger, type Logger, redactUrl } from "./logger.js";
 export { createMetricsRegistry } from "./metrics.js";
+export { type NatsCredentialFiles, type NatsCredentials, readNatsCredentials } from "./nats-credentials.js";
 export { parseConfig } from "./parse-config.js";
 export {
   createDevelopmentCa,

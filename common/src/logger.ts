@@ -11,10 +11,12 @@ const REDACTED_PATHS = [
   "token",
   "authorization",
   "secret",
+  "seed",
   "*.password",
   "*.token",
   "*.authorization",
   "*.secret",
+  "*.seed",
   "*.privateKey",
   "headers.authorization",
 ];

@@ -47,7 +47,7 @@ export async function startCoordinator(
     closers.length = 0;
   };
   try {
-    const nats = await connectToNats(config.natsUrl, logger);
+    const nats = await connectToNats(config.natsUrl, config.natsAuth, logger);
     closers.push(() => nats.drain());
     const redis = await connectToRedis(config.redisUrl);
     closers.push(() => redis.quit());
@@ -74,6 +74,7 @@ export async function startCoordinator(
         httpUrl,
         grpcPort,
         nats: redactUrl(config.natsUrl),
+        natsAuth: config.natsAuth.nkeySeedFile ? "nkey" : config.natsAuth.credsFile ? "creds" : "none",
         redis: redactUrl(config.redisUrl),
         mysql: redactUrl(config.mysqlUrl),
       },

@@ -33,10 +33,12 @@ export {
 export { ERROR_DETAILS_METADATA_KEY, fromGrpcError, toGrpcStatus } from "./grpc/status.js";
 export {
   parseSatelliteSubject,
+  SATELLITE_EVENT_CONSUMER,
   SATELLITE_ID_PATTERN,
   type SatelliteSubjectKind,
   SUBJECT_ROOT,
   satelliteEventStream,
+  satelliteInboxPrefix,
   satelliteSubject,
   satelliteWildcard,
 } from "./subjects.js";

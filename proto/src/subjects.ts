@@ -17,12 +17,15 @@ export function satelliteWildcard(kind: SatelliteSubjectKind | ">", prefix = "")
   return `${prefix ? `${prefix}.` : ""}${SUBJECT_ROOT}.*.${kind}`;
 }
 
-/** Splits a satellite subject into id and kind; undefined when it is not one. */
+/**
+ * Splits a satellite subject into id and kind; undefined when it is not one — including when the
+ * id token is not a satellite id (a wildcard subscription receives any token a publisher picks).
+ */
 export function parseSatelliteSubject(subject: string, prefix = ""): { satelliteId: string; kind: string } | undefined {
   const root = `${prefix ? `${prefix}.` : ""}${SUBJECT_ROOT}.`;
   if (!subject.startsWith(root)) return undefined;
   const [satelliteId, kind, ...rest] = subject.slice(root.length).split(".");
-  if (!satelliteId || !kind || rest.length > 0) return undefined;
+  if (!satelliteId || !kind || rest.length > 0 || !SATELLITE_ID_PATTERN.test(satelliteId)) return undefined;
   return { satelliteId, kind };
 }
 
@@ -33,4 +36,20 @@ export function parseSatelliteSubject(subject: string, prefix = ""): { satellite
  */
 export function satelliteEventStream(prefix = ""): { name: string; subjects: string[] } {
   return { name: prefix ? `SENTRA_EVENTS_${prefix}` : "SENTRA_EVENTS", subjects: [satelliteWildcard("event", prefix)] };
+}
+
+/**
+ * Durable consumer through which the coordinator replicas read the event stream. Part of the
+ * contract because satellites' NATS permissions must keep them away from it (`sentra nats-config`).
+ */
+export const SATELLITE_EVENT_CONSUMER = "sentra-coordinator";
+
+/**
+ * Inbox prefix of a satellite's NATS connection (`inboxPrefix`): replies to its requests —
+ * JetStream publish acknowledgements, JetStream API answers, replayed events — arrive under it,
+ * and its NATS user may subscribe nowhere else (`<prefix>.>`). One subject token per satellite id.
+ */
+export function satelliteInboxPrefix(satelliteId: string): string {
+  if (!SATELLITE_ID_PATTERN.test(satelliteId)) throw new Error(`invalid satellite id ${JSON.stringify(satelliteId)}`);
+  return `_INBOX_sat_${satelliteId}`;
 }

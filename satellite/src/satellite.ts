@@ -1,11 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, credsAuthenticator, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import {
   COORDINATOR_COMMON_NAME,
   createLogger,
   createMetricsRegistry,
   type Logger,
   loadGrpcTransportSecurity,
+  readNatsCredentials,
   redactUrl,
   SentraError,
   satelliteCommonName,
@@ -17,6 +18,7 @@ import {
   createSecuredServer,
   RegionSchema,
   SatelliteService,
+  satelliteInboxPrefix,
   type TransportRefusal,
 } from "@sentra/proto";
 import { Counter, Gauge, Histogram } from "prom-client";
@@ -76,7 +78,7 @@ export async function startSatellite(
 
     // Before gRPC: the rollout methods need the release guard, and the guard resumes its rollouts
     // from the JetStream event stream.
-    const nats = await connectNats(config.natsUrl, identity.satelliteId, log);
+    const nats = await connectNats(config, identity.satelliteId, log);
     closers.push(() => nats.drain());
     const releaseGuard = await startReleaseGuard(config, identity, clusters, nats, registry, log);
     closers.push(() => releaseGuard.close());
@@ -193,6 +195,7 @@ export async function startSatellite(
         clusters: clusters.names(),
         region: identity.region.name,
         nats: redactUrl(config.natsUrl),
+        natsAuth: natsAuthKind(config),
       },
       "satellite started",
     );
@@ -227,11 +230,35 @@ function resolveIdentity(config: SatelliteConfig): SatelliteIdentity {
   };
 }
 
-async function connectNats(url: string, satelliteId: string, logger: Logger): Promise<NatsConnection> {
+/** How the satellite authenticates to NATS, for the start-up log (never the secret). */
+function natsAuthKind(config: SatelliteConfig): "nkey" | "creds" | "none" {
+  return config.natsAuth.nkeySeedFile ? "nkey" : config.natsAuth.credsFile ? "creds" : "none";
+}
+
+/**
+ * Connects with the satellite's own NATS identity, if configured, and an inbox under
+ * `satelliteInboxPrefix(id)`: its NATS user may receive replies (JetStream acks, API answers)
+ * only there (docs/security.md, "NATS").
+ */
+async function connectNats(config: SatelliteConfig, satelliteId: string, logger: Logger): Promise<NatsConnection> {
+  const credentials = readNatsCredentials(config.natsAuth);
+  if (credentials?.othersCanRead) {
+    logger.warn({ file: credentials.file }, "NATS credentials file is readable by group or others: chmod 600 it");
+  }
+  const url = config.natsUrl;
   try {
     const connection = await connect({
       servers: url,
       name: `sentra-satellite-${satelliteId}`,
+      inboxPrefix: satelliteInboxPrefix(satelliteId),
+      ...(credentials
+        ? {
+            authenticator:
+              credentials.kind === "nkey"
+                ? nkeyAuthenticator(credentials.secret)
+                : credsAuthenticator(credentials.secret),
+          }
+        : {}),
       timeout: NATS_CONNECT_TIMEOUT_MS,
       // After the first connection, never give up: a satellite keeps guarding its cluster offline.
       maxReconnectAttempts: -1,
@@ -241,14 +268,27 @@ async function connectNats(url: string, satelliteId: string, logger: Logger): Pr
       for await (const status of connection.status()) {
         if (status.type === "disconnect" || status.type === "reconnect")
           logger.warn({ nats: status.type }, "NATS connection status");
+        // A permission violation means this satellite tried something its NATS user may not do.
+        if (status.type === "error") logger.warn({ err: String(status.error) }, "NATS error");
       }
     })();
     return connection;
   } catch (error) {
+    if (isAuthorizationError(error)) {
+      throw new SentraError(
+        "UNAUTHENTICATED",
+        `NATS at ${redactUrl(url)} refused the satellite's credentials (${credentials ? credentials.file : "none given"}): set SENTRA_NATS_NKEY_SEED_FILE to this satellite's seed from 'sentra nats-config'`,
+        { cause: error },
+      );
+    }
     throw new SentraError(
       "UNAVAILABLE",
       `cannot reach NATS at ${redactUrl(url)}: start nats-server with JetStream (nats-server -js) or set NATS_URL`,
       { cause: error },
     );
   }
+}
+
+function isAuthorizationError(error: unknown): boolean {
+  return error instanceof Error && /authorization|authentication/i.test(`${error.name} ${error.message}`);
 }

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { type RunningProcess, startProcess } from "./child-process.js";
@@ -6,8 +6,13 @@ import { freePort } from "./prometheus.js";
 
 /** Options of {@link startNatsServer}. */
 export interface NatsServerOptions {
-  /** Loopback port to listen on. @default a free port */
+  /** Loopback port to listen on. @default a free port, or the `listen` port of `configPath` */
   readonly port?: number;
+  /**
+   * A nats-server configuration (e.g. what `sentra nats-config` writes): it decides port, JetStream
+   * and users, and is started as `nats-server -c configPath`.
+   */
+  readonly configPath?: string;
 }
 
 /** A private nats-server with JetStream, started for one test. */
@@ -39,8 +44,10 @@ const START_HINT =
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
   const binary = findNatsServer();
   const storeDir = mkdtempSync(join(tmpdir(), "sentra-nats-"));
-  const port = options.port ?? (await freePort());
-  const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir];
+  const port = options.port ?? (options.configPath ? listenPort(options.configPath) : await freePort());
+  const args = options.configPath
+    ? ["-c", options.configPath]
+    : ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir];
   const launch = async (): Promise<RunningProcess> => {
     const child = startProcess(binary, args, {});
     try {
@@ -91,4 +98,11 @@ function findNatsServer(): string {
     }
   }
   throw new Error(`nats-server was not found (${process.env.NATS_SERVER_BIN ?? "nats-server on PATH"}): ${START_HINT}`);
+}
+
+/** The port of a configuration's `listen: host:port` line. */
+function listenPort(configPath: string): number {
+  const match = /^\s*listen\s*[:=]\s*"?[^\s":]*:(\d+)"?/m.exec(readFileSync(configPath, "utf8"));
+  if (!match?.[1]) throw new Error(`${configPath}: no "listen: host:port" line; pass the port to startNatsServer`);
+  return Number(match[1]);
 }

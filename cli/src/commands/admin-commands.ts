@@ -1,9 +1,7 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { createDevelopmentPki, SentraError } from "@sentra/common";
 import { SATELLITE_ID_PATTERN } from "@sentra/proto";
 import type { Command } from "commander";
-import { createNatsAuthConfig } from "../nats/nats-auth-config.js";
+import { DEFAULT_NATS_LISTEN, writeNatsServerFiles } from "../nats/nats-server-files.js";
 
 /** `sentra certs init` and `sentra nats-config`: credentials for a development estate. */
 export function registerAdminCommands(program: Command): void {
@@ -45,17 +43,38 @@ export function registerAdminCommands(program: Command): void {
 
   program
     .command("nats-config")
-    .description("per-satellite NATS nkey users: a server config and one seed file per identity")
-    .requiredOption("--dir <dir>", "folder to write nats-auth.conf and <identity>.nk seed files")
+    .description("per-satellite NATS nkey users: a nats-server config and one seed file per identity")
+    .requiredOption("--dir <dir>", "folder to write nats-server.conf, nats-auth.conf and the .nk seed files")
     .requiredOption("--satellite <id...>", "satellite ids")
     .option("--subject-prefix <prefix>", "subject prefix the estate runs under", "")
-    .action((options: { dir: string; satellite: string[]; subjectPrefix: string }) => {
-      const auth = createNatsAuthConfig({ satelliteIds: options.satellite, subjectPrefix: options.subjectPrefix });
-      writeFileSync(join(options.dir, "nats-auth.conf"), auth.serverConfig);
-      writeFileSync(join(options.dir, "coordinator.nk"), `${auth.coordinator.seed}\n`, { mode: 0o600 });
-      for (const [id, identity] of auth.satellites) {
-        writeFileSync(join(options.dir, `satellite-${id}.nk`), `${identity.seed}\n`, { mode: 0o600 });
-      }
-      process.stdout.write(`Include ${join(options.dir, "nats-auth.conf")} in the nats-server configuration.\n`);
-    });
+    .option("--listen <host:port>", "where nats-server listens", DEFAULT_NATS_LISTEN)
+    .option("--jetstream-dir <dir>", "JetStream store directory (default <dir>/jetstream)")
+    .action(
+      async (options: {
+        dir: string;
+        satellite: string[];
+        subjectPrefix: string;
+        listen: string;
+        jetstreamDir?: string;
+      }) => {
+        const files = await writeNatsServerFiles({
+          dir: options.dir,
+          satelliteIds: options.satellite,
+          subjectPrefix: options.subjectPrefix,
+          listen: options.listen,
+          ...(options.jetstreamDir ? { jetStreamDir: options.jetstreamDir } : {}),
+        });
+        process.stdout.write(
+          [
+            `nats-server -c ${files.serverConfigPath}`,
+            `coordinator: NATS_URL=${files.url} SENTRA_NATS_NKEY_SEED_FILE=${files.coordinatorSeedPath}`,
+            ...[...files.satelliteSeedPaths].map(
+              ([id, path]) => `satellite ${id}: NATS_URL=${files.url} SENTRA_NATS_NKEY_SEED_FILE=${path}`,
+            ),
+            "Seed files are 0600; each new run makes new keys (restart nats-server and the components).",
+            "",
+          ].join("\n"),
+        );
+      },
+    );
 }

@@ -1,15 +1,17 @@
 import { createUser } from "@nats-io/nkeys";
-
-/** @default "_INBOX_" — each identity gets its own inbox prefix, so replies are private too. */
-export const INBOX_PREFIX_ROOT = "_INBOX_";
+import { SATELLITE_EVENT_CONSUMER, satelliteEventStream, satelliteInboxPrefix, satelliteSubject } from "@sentra/proto";
 
 /** An NATS identity: an nkey user (public key in the server config, seed kept by the client). */
 export interface NatsIdentity {
   name: string;
   publicKey: string;
   seed: string;
-  /** The inbox prefix the client must use (`inboxPrefix` connection option). */
-  inboxPrefix: string;
+}
+
+/** What one NATS user may publish and subscribe to (nats-server `permissions`). */
+export interface NatsPermissions {
+  publish: { allow: string[]; deny: string[] };
+  subscribe: { allow: string[] };
 }
 
 export interface NatsAuthConfig {
@@ -20,43 +22,90 @@ export interface NatsAuthConfig {
 }
 
 export interface NatsAuthOptions {
+  /** Satellite ids (`SENTRA_SATELLITE_ID`): one nkey user each. */
   satelliteIds: readonly string[];
-  /** Subject prefix the estate runs under (tests). @default "" */
+  /** Subject prefix the estate runs under (`SENTRA_SUBJECT_PREFIX`). @default "" */
   subjectPrefix?: string;
-  /** JetStream domain/API prefix is the default `$JS.API`. */
+}
+
+/** The JetStream API root (no JetStream domain). */
+const JS_API = "$JS.API";
+
+/**
+ * Exactly what a satellite does on NATS, as permissions: publish its own heartbeats, prices and
+ * events; ask JetStream for the event stream's info (is it there?) and read back its own events
+ * at start-up through an ordered consumer filtered on its own event subject (the filter is part
+ * of the create subject, so it cannot read another satellite's); receive replies only on its own
+ * inbox. It may not create or change streams (the coordinator owns the event stream), and may
+ * not touch the coordinator's durable consumer — not read from it, delete it, or re-create it.
+ */
+export function satelliteNatsPermissions(satelliteId: string, subjectPrefix = ""): NatsPermissions {
+  const stream = satelliteEventStream(subjectPrefix).name;
+  const eventSubject = satelliteSubject(satelliteId, "event", subjectPrefix);
+  return {
+    publish: {
+      allow: [
+        satelliteSubject(satelliteId, "health", subjectPrefix),
+        satelliteSubject(satelliteId, "price", subjectPrefix),
+        eventSubject,
+        `${JS_API}.INFO`,
+        `${JS_API}.STREAM.INFO.${stream}`,
+        `${JS_API}.CONSUMER.CREATE.${stream}.*.${eventSubject}`,
+        `${JS_API}.CONSUMER.MSG.NEXT.${stream}.*`,
+        `${JS_API}.CONSUMER.INFO.${stream}.*`,
+        `${JS_API}.CONSUMER.DELETE.${stream}.*`,
+      ],
+      deny: [
+        `${JS_API}.CONSUMER.*.${stream}.${SATELLITE_EVENT_CONSUMER}`,
+        `${JS_API}.CONSUMER.CREATE.${stream}.${SATELLITE_EVENT_CONSUMER}.>`,
+        `${JS_API}.CONSUMER.MSG.NEXT.${stream}.${SATELLITE_EVENT_CONSUMER}`,
+      ],
+    },
+    subscribe: { allow: [`${satelliteInboxPrefix(satelliteId)}.>`] },
+  };
+}
+
+/** The coordinator consumes every satellite's subjects and owns the event stream and its consumer. */
+export function coordinatorNatsPermissions(): NatsPermissions {
+  return { publish: { allow: [">"], deny: [] }, subscribe: { allow: [">"] } };
 }
 
 /**
- * Per-satellite NATS permissions: each satellite is an nkey user that may publish only under
- * `sentra.v1.sat.<its id>.>` (heartbeats, prices, events) and receive only on its own inbox
- * (JetStream publish acknowledgements); the coordinator may do everything. A satellite cannot
+ * Per-satellite NATS permissions: each satellite is an nkey user that may publish only its own
+ * subjects (`satelliteNatsPermissions`); the coordinator may do everything. A satellite cannot
  * speak for another even with a forged body: the server refuses the publish, and the coordinator
- * also checks that the body's id matches the subject.
+ * also checks that the body's id matches the subject (docs/security.md, "NATS").
  */
 export function createNatsAuthConfig(options: NatsAuthOptions): NatsAuthConfig {
-  const prefix = options.subjectPrefix ? `${options.subjectPrefix}.` : "";
-  const identity = (name: string, inboxToken: string): NatsIdentity => {
+  const prefix = options.subjectPrefix ?? "";
+  const identity = (name: string): NatsIdentity => {
     const user = createUser();
-    return {
-      name,
-      publicKey: user.getPublicKey(),
-      seed: new TextDecoder().decode(user.getSeed()),
-      inboxPrefix: `${INBOX_PREFIX_ROOT}${inboxToken}`,
-    };
+    return { name, publicKey: user.getPublicKey(), seed: new TextDecoder().decode(user.getSeed()) };
   };
-  const coordinator = identity("coordinator", "coordinator");
+  const coordinator = identity("coordinator");
   const satellites = new Map<string, NatsIdentity>();
-  for (const id of options.satelliteIds)
-    satellites.set(id, identity(`satellite:${id}`, id.replace(/[^A-Za-z0-9_-]/g, "_")));
-
+  for (const id of options.satelliteIds) {
+    if (satellites.has(id)) throw new Error(`satellite id ${JSON.stringify(id)} given twice`);
+    // satelliteNatsPermissions validates the id (one subject token) before any key is made for it.
+    satelliteNatsPermissions(id, prefix);
+    satellites.set(id, identity(`satellite:${id}`));
+  }
   const users = [
-    `    # ${coordinator.name}: consumes every satellite subject and manages the event stream\n    { nkey: ${coordinator.publicKey}, permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } } }`,
-    ...[...satellites.entries()].map(
-      ([id, user]) =>
-        `    # ${user.name}\n    { nkey: ${user.publicKey}, permissions: { publish: { allow: ["${prefix}sentra.v1.sat.${id}.>"] }, subscribe: { allow: ["${user.inboxPrefix}.>"] } } }`,
+    userEntry(
+      `${coordinator.name}: consumes every satellite subject, owns the event stream`,
+      coordinator.publicKey,
+      coordinatorNatsPermissions(),
+    ),
+    ...[...satellites.entries()].map(([id, user]) =>
+      userEntry(
+        `${user.name}: publishes only its own subjects; JetStream only to read back its own events\n    # (stream info, an ordered consumer filtered on its event subject), never the coordinator's consumer`,
+        user.publicKey,
+        satelliteNatsPermissions(id, prefix),
+      ),
     ),
   ];
   const serverConfig = `# Generated by 'sentra nats-config': one nkey user per satellite, publishing only under its own id.
+# Public keys only; the seeds are in the .nk files beside this one (mode 0600), never in here.
 authorization {
   users = [
 ${users.join("\n")}
@@ -64,4 +113,24 @@ ${users.join("\n")}
 }
 `;
   return { serverConfig, coordinator, satellites };
+}
+
+function userEntry(comment: string, publicKey: string, permissions: NatsPermissions): string {
+  const list = (indent: string, subjects: readonly string[]): string =>
+    `[\n${subjects.map((subject) => `${indent}  ${JSON.stringify(subject)}`).join(",\n")}\n${indent}]`;
+  return [
+    `    # ${comment}`,
+    "    {",
+    `      nkey: ${publicKey}`,
+    "      permissions: {",
+    "        publish: {",
+    `          allow: ${list("          ", permissions.publish.allow)}`,
+    ...(permissions.publish.deny.length > 0 ? [`          deny: ${list("          ", permissions.publish.deny)}`] : []),
+    "        }",
+    "        subscribe: {",
+    `          allow: ${list("          ", permissions.subscribe.allow)}`,
+    "        }",
+    "      }",
+    "    }",
+  ].join("\n");
 }

@@ -20,8 +20,16 @@ export const MISSED_HEARTBEATS_BEFORE_STALE = 3;
 export const DEFAULT_PRICE_TTL_MS = 30_000;
 /** @default 5000 */
 export const DEFAULT_INVENTORY_SYNC_INTERVAL_MS = 5_000;
-/** @default 1048576 — larger NATS payloads are dropped and counted. */
+/** @default 1048576 — no satellite message may be larger, whatever its subject (nats-server's own default max_payload). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+/**
+ * Per-subject limits, checked before decoding: larger messages are dropped and counted
+ * (`reason="oversized"`). Far above what a satellite sends (a heartbeat ~0.2–2 KiB, a price
+ * snapshot ~5–30 KiB, an event ~2–20 KiB) and far below max_payload, so a hostile satellite
+ * cannot make the coordinator decode megabytes per message.
+ * @default 65536 / 262144 / 262144
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = { health: 65_536, price: 262_144, event: 262_144 } as const;
 
 /** @default 2000 — how often the rollout orchestrator (leader) re-plans every active rollout. */
 export const DEFAULT_ROLLOUT_RECONCILE_INTERVAL_MS = 2_000;
@@ -76,6 +84,8 @@ const egressOverrideRule = z.object({
 
 const schema = z.object({
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  SENTRA_NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  SENTRA_NATS_CREDS_FILE: z.string().min(1).optional(),
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   MYSQL_URL: z
     .string()
@@ -98,6 +108,9 @@ const schema = z.object({
   SENTRA_PRICE_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_PRICE_TTL_MS),
   SENTRA_INVENTORY_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_INVENTORY_SYNC_INTERVAL_MS),
   SENTRA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_MESSAGE_BYTES),
+  SENTRA_MAX_HEALTH_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_PAYLOAD_BYTES.health),
+  SENTRA_MAX_PRICE_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_PAYLOAD_BYTES.price),
+  SENTRA_MAX_EVENT_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_PAYLOAD_BYTES.event),
   SENTRA_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   // --- arbitrage and migrations ---
   SENTRA_ARBITRAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(DEFAULT_ARBITRAGE_INTERVAL_MS),
@@ -166,6 +179,11 @@ const schema = z.object({
 /** The coordinator's configuration, parsed once at start-up. */
 export interface CoordinatorConfig {
   natsUrl: string;
+  /**
+   * The coordinator's NATS identity, as file paths (read at connect, never logged): the nkey seed
+   * `sentra nats-config` wrote for it, or a `.creds` file. Neither: an anonymous connection.
+   */
+  natsAuth: { nkeySeedFile: string | undefined; credsFile: string | undefined };
   redisUrl: string;
   mysqlUrl: string;
   subjectPrefix: string;
@@ -179,7 +197,12 @@ export interface CoordinatorConfig {
   http: { host: string; port: number };
   priceTtlMs: number;
   inventorySyncIntervalMs: number;
-  maxMessageBytes: number;
+  /**
+   * Largest accepted payload per subject kind, in bytes: each kind's own limit
+   * (`SENTRA_MAX_<KIND>_BYTES`), never above `SENTRA_MAX_MESSAGE_BYTES`. The event limit is also
+   * the event stream's maximum message size, so JetStream refuses a larger event at publish.
+   */
+  maxPayloadBytes: { health: number; price: number; event: number };
   logLevel: string;
   /** Opportunity finder and dry run (docs/arbitrage.md). */
   arbitrage: {
@@ -237,6 +260,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
   const parsed = parseConfig("coordinator", schema.superRefine(checkGrpcTlsEnvironment), env);
   return Object.freeze({
     natsUrl: parsed.NATS_URL,
+    natsAuth: { nkeySeedFile: parsed.SENTRA_NATS_NKEY_SEED_FILE, credsFile: parsed.SENTRA_NATS_CREDS_FILE },
     redisUrl: parsed.REDIS_URL,
     mysqlUrl: parsed.MYSQL_URL,
     subjectPrefix: parsed.SENTRA_SUBJECT_PREFIX,
@@ -246,7 +270,11 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
     http: { host: parsed.SENTRA_HTTP_HOST, port: parsed.SENTRA_HTTP_PORT },
     priceTtlMs: parsed.SENTRA_PRICE_TTL_MS,
     inventorySyncIntervalMs: parsed.SENTRA_INVENTORY_SYNC_INTERVAL_MS,
-    maxMessageBytes: parsed.SENTRA_MAX_MESSAGE_BYTES,
+    maxPayloadBytes: {
+      health: Math.min(parsed.SENTRA_MAX_HEALTH_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
+      price: Math.min(parsed.SENTRA_MAX_PRICE_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
+      event: Math.min(parsed.SENTRA_MAX_EVENT_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
+    },
     logLevel: parsed.SENTRA_LOG_LEVEL,
     arbitrage: {
       intervalMs: parsed.SENTRA_ARBITRAGE_INTERVAL_MS,

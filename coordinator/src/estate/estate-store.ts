@@ -13,11 +13,13 @@ import {
 } from "@sentra/proto";
 import type { Redis } from "ioredis";
 import { livenessOf } from "./liveness.js";
+import { type PriceReference, priceReferenceKey } from "./price-jump-check.js";
 
 /**
  * The estate's hot state in Redis, shared by every coordinator replica:
  * - `sat:<id>`: the satellite's last health as a Satellite message; `satellites`: zset id → last seen ms
  * - `price:<cloud>:<region>:<type>`: latest price, expiring after the price TTL; `price-index` lists keys
+ * - `price-ref:<id>`: the satellite's last accepted price per zone and type (the jump check's reference)
  * - `workloads:<id>`: the satellite's last inventory, expiring with the satellite.
  */
 export class EstateStore {
@@ -76,8 +78,12 @@ export class EstateStore {
     return (await this.satellites(nowMs)).filter((satellite) => satellite.liveness === Liveness.LIVE);
   }
 
-  /** Stores each (region, instance type)'s cheapest zone price with a TTL. */
-  async recordPrices(prices: readonly SpotPrice[], ttlMs: number): Promise<void> {
+  /**
+   * Stores a satellite's accepted prices in one transaction: each (region, instance type)'s
+   * cheapest zone price with a TTL, and every price as that satellite's new reference for the
+   * jump check (`price-ref:<satelliteId>`, field `<zone>|<type>` → `<usdPerHour>@<ms>`).
+   */
+  async recordPrices(satelliteId: string, prices: readonly SpotPrice[], ttlMs: number, nowMs: number): Promise<void> {
     const cheapest = new Map<string, SpotPrice>();
     for (const price of prices) {
       const key = this.key(`price:${price.cloud}:${price.region}:${price.instanceType}`);
@@ -88,7 +94,37 @@ export class EstateStore {
     const pipeline = this.redis.multi();
     for (const [key, price] of cheapest) pipeline.set(key, Buffer.from(toBinary(SpotPriceSchema, price)), "PX", ttlMs);
     pipeline.sadd(this.key("price-index"), ...cheapest.keys());
+    const referenceKey = this.key(`price-ref:${satelliteId}`);
+    pipeline.hset(
+      referenceKey,
+      Object.fromEntries(prices.map((price) => [priceReferenceKey(price), `${price.usdPerHour}@${nowMs}`])),
+    );
+    // Twice the TTL: the references outlive the prices they vouch for, and then go.
+    pipeline.pexpire(referenceKey, 2 * ttlMs);
     await pipeline.exec();
+  }
+
+  /**
+   * A satellite's last accepted prices younger than `maxAgeMs`, by `<zone>|<type>`; older entries
+   * are deleted as they are found (a type the satellite stopped pricing does not linger).
+   */
+  async priceReferences(satelliteId: string, nowMs: number, maxAgeMs: number): Promise<Map<string, PriceReference>> {
+    const referenceKey = this.key(`price-ref:${satelliteId}`);
+    const entries = await this.redis.hgetall(referenceKey);
+    const references = new Map<string, PriceReference>();
+    const stale: string[] = [];
+    for (const [field, value] of Object.entries(entries)) {
+      const [usd, at] = value.split("@");
+      const usdPerHour = Number(usd);
+      const atMs = Number(at);
+      if (usdPerHour > 0 && Number.isFinite(usdPerHour) && nowMs - atMs <= maxAgeMs) {
+        references.set(field, { usdPerHour, atMs });
+      } else {
+        stale.push(field);
+      }
+    }
+    if (stale.length > 0) await this.redis.hdel(referenceKey, ...stale);
+    return references;
   }
 
   /** Prices that have not expired; expired keys are pruned from the index as they are found. */

@@ -18,6 +18,8 @@ const LIVENESS_CHECK_INTERVAL_MS = 500;
 @Injectable()
 export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly known = new Map<string, Liveness>();
+  /** Satellites whose row this replica has written to MySQL since it started. */
+  private readonly recorded = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
 
@@ -39,11 +41,13 @@ export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** A heartbeat arrived: new or returning satellites are recorded at once. */
   async onHeartbeat(satelliteId: string, firstSeen: boolean): Promise<void> {
-    if (!firstSeen && this.known.get(satelliteId) === Liveness.LIVE) return;
+    if (!firstSeen && this.known.get(satelliteId) === Liveness.LIVE && this.recorded.has(satelliteId)) return;
     const satellite = await this.store.satellite(satelliteId, Date.now());
     if (!satellite) return;
-    this.known.set(satelliteId, Liveness.LIVE);
+    // Remembered only once MySQL has it: a failed upsert is retried at the next heartbeat.
     await this.records.upsert(satellite, Date.now());
+    this.recorded.add(satelliteId);
+    this.known.set(satelliteId, Liveness.LIVE);
     this.logger.info(
       { satelliteId, region: satellite.region?.name },
       firstSeen ? "satellite joined" : "satellite live",

@@ -3,19 +3,24 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from "@sentra/common";
 import { parseSatelliteSubject, satelliteWildcard } from "@sentra/proto";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, NATS_CONNECTION } from "../config/coordinator-config.js";
+import { LogThrottle } from "../infrastructure/log-throttle.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
 import { LivenessMonitor } from "./liveness-monitor.service.js";
-import { decodeHealth, decodePrices } from "./satellite-message-decoder.js";
+import { checkPriceJumps, type JumpedPrice } from "./price-jump-check.js";
+import { type DecodeFailure, decodeHealth, decodePrices, type RejectedPrice } from "./satellite-message-decoder.js";
 
 /**
  * Consumes the satellites' health and price subjects. A bad message is counted by reason and
- * dropped; nothing a satellite sends can stop ingestion.
+ * dropped whole; a bad price inside a good snapshot is counted and left out, and the last accepted
+ * price stays. Every message lands in exactly one counter: accepted (`nats_messages_total`) or
+ * dropped (`nats_messages_dropped_total{reason}`). Nothing a satellite sends can stop ingestion.
  */
 @Injectable()
 export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleDestroy {
   private subscriptions: Subscription[] = [];
+  private readonly logThrottle = new LogThrottle();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
@@ -54,7 +59,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
         try {
           await handle(message.data, parsed.satelliteId, Date.now());
         } catch (error) {
-          // Store errors (Redis down) lose one sample, not the subscription.
+          // Store errors (Redis or MySQL down) lose one sample, not the subscription.
           this.metrics.natsDropped.inc({ kind, reason: "store_error" });
           this.logger.error(
             { kind, satelliteId: parsed.satelliteId, err: String(error) },
@@ -67,27 +72,79 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
   }
 
   private async onHealth(payload: Uint8Array, satelliteId: string, receivedAtMs: number): Promise<void> {
-    const result = decodeHealth(payload, satelliteId, this.config.maxMessageBytes);
+    const result = decodeHealth(payload, satelliteId, this.config.maxPayloadBytes.health);
     if (!result.ok) {
-      this.metrics.natsDropped.inc({ kind: "health", reason: result.reason });
+      this.drop("health", satelliteId, result);
       return;
     }
-    this.metrics.natsMessages.inc({ kind: "health" });
     const { firstSeen } = await this.store.recordHeartbeat(result.message, receivedAtMs);
-    this.events.publish("satelliteChanged", { health: result.message, receivedAtMs });
     await this.liveness.onHeartbeat(result.message.satelliteId, firstSeen);
+    this.metrics.natsMessages.inc({ kind: "health" });
+    this.events.publish("satelliteChanged", { health: result.message, receivedAtMs });
   }
 
   private async onPrice(payload: Uint8Array, satelliteId: string, receivedAtMs: number): Promise<void> {
-    const result = decodePrices(payload, satelliteId, this.config.maxMessageBytes);
+    const result = decodePrices(payload, satelliteId, this.config.maxPayloadBytes.price);
     if (!result.ok) {
-      this.metrics.natsDropped.inc({ kind: "price", reason: result.reason });
+      this.drop("price", satelliteId, result);
       return;
     }
-    if (result.rejectedPrices)
-      this.metrics.natsDropped.inc({ kind: "price", reason: "implausible_price" }, result.rejectedPrices);
+    const references = await this.store.priceReferences(satelliteId, receivedAtMs, this.config.priceTtlMs);
+    const { accepted, jumped } = checkPriceJumps(
+      result.message.prices,
+      references,
+      receivedAtMs,
+      this.config.priceTtlMs,
+    );
+    await this.store.recordPrices(satelliteId, accepted, this.config.priceTtlMs, receivedAtMs);
     this.metrics.natsMessages.inc({ kind: "price" });
-    await this.store.recordPrices(result.message.prices, this.config.priceTtlMs);
+    for (const { reason } of result.rejectedPrices) this.metrics.pricesRejected.inc({ reason });
+    if (jumped.length > 0) this.metrics.pricesRejected.inc({ reason: "jump" }, jumped.length);
+    this.logRejectedPrices(satelliteId, result.rejectedPrices, jumped);
+    result.message.prices = accepted;
     this.events.publish("priceChanged", { snapshot: result.message, receivedAtMs });
+  }
+
+  private drop(kind: "health" | "price", subjectSatelliteId: string, failure: DecodeFailure): void {
+    this.metrics.natsDropped.inc({ kind, reason: failure.reason });
+    if (failure.reason !== "subject_mismatch") return;
+    // A satellite speaking for another: a bug in its configuration, or an attack. Never the payload.
+    const { log, suppressed } = this.logThrottle.admit(`${kind}:${subjectSatelliteId}`);
+    if (log) {
+      this.logger.warn(
+        { kind, subjectSatelliteId, bodySatelliteId: failure.bodySatelliteId, suppressed },
+        "message names another satellite than its subject; dropped",
+      );
+    }
+  }
+
+  private logRejectedPrices(
+    satelliteId: string,
+    rejected: readonly RejectedPrice[],
+    jumped: readonly JumpedPrice[],
+  ): void {
+    if (rejected.length === 0 && jumped.length === 0) return;
+    const { log, suppressed } = this.logThrottle.admit(`price-rejected:${satelliteId}`);
+    if (!log) return;
+    const first = jumped[0];
+    this.logger.warn(
+      {
+        satelliteId,
+        reasons: [...new Set([...rejected.map((entry) => entry.reason), ...(first ? ["jump"] : [])])],
+        rejected: rejected.length + jumped.length,
+        ...(first
+          ? {
+              jump: {
+                instanceType: first.price.instanceType,
+                zone: first.price.zone,
+                previousUsdPerHour: first.previousUsdPerHour,
+                usdPerHour: first.price.usdPerHour,
+              },
+            }
+          : {}),
+        suppressed,
+      },
+      "implausible prices dropped; the last accepted ones stay",
+    );
   }
 }

@@ -68,6 +68,11 @@ export class SentraErrorFilter extends BaseExceptionFilter {
       const code = CODE_BY_HTTP_STATUS[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
       // Express's JSON parser is the only source of a 400 here: the body is the field at fault.
       body = { code, message: exception.message, ...(status === 400 ? { field: "(body)" } : {}) };
+    } else if (isBodyParserError(exception)) {
+      // Express's body parser refusing the request body (too large, bad charset, cut short):
+      // the client's mistake, with a message written for clients.
+      status = exception.status;
+      body = { code: CODE_BY_HTTP_STATUS[status] ?? "INVALID_ARGUMENT", message: exception.message, field: "(body)" };
     } else {
       this.logger.error(
         {
@@ -82,4 +87,11 @@ export class SentraErrorFilter extends BaseExceptionFilter {
     }
     host.switchToHttp().getResponse<HttpResponse>().status(status).json({ error: body });
   }
+}
+
+/** An error from Express's body parser (http-errors): a 4xx status and a message safe to show. */
+function isBodyParserError(error: unknown): error is { status: number; message: string } {
+  if (typeof error !== "object" || error === null) return false;
+  const { status, expose, type } = error as { status?: unknown; expose?: unknown; type?: unknown };
+  return typeof status === "number" && status >= 400 && status < 500 && expose === true && typeof type === "string";
 }

@@ -1,17 +1,33 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { type Logger, redactUrl, SentraError } from "@sentra/common";
+import { connect, credsAuthenticator, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
+import { type Logger, type NatsCredentialFiles, readNatsCredentials, redactUrl, SentraError } from "@sentra/common";
 import { Redis } from "ioredis";
 import { createConnection, createPool, type Pool } from "mysql2/promise";
 
 /** @default 10000 */
 const CONNECT_TIMEOUT_MS = 10_000;
 
-/** Connects to NATS, or fails naming what to start. Reconnects forever once connected. */
-export async function connectToNats(url: string, logger: Logger): Promise<NatsConnection> {
+/**
+ * Connects to NATS with the coordinator's own identity when one is configured (the nkey user
+ * `sentra nats-config` made for it, or a `.creds` file), or fails naming what to start or set.
+ * Reconnects forever once connected.
+ */
+export async function connectToNats(url: string, auth: NatsCredentialFiles, logger: Logger): Promise<NatsConnection> {
+  const credentials = readNatsCredentials(auth);
+  if (credentials?.othersCanRead) {
+    logger.warn({ file: credentials.file }, "NATS credentials file is readable by group or others: chmod 600 it");
+  }
   try {
     const connection = await connect({
       servers: url,
       name: "sentra-coordinator",
+      ...(credentials
+        ? {
+            authenticator:
+              credentials.kind === "nkey"
+                ? nkeyAuthenticator(credentials.secret)
+                : credsAuthenticator(credentials.secret),
+          }
+        : {}),
       timeout: CONNECT_TIMEOUT_MS,
       maxReconnectAttempts: -1,
     });
@@ -23,6 +39,13 @@ export async function connectToNats(url: string, logger: Logger): Promise<NatsCo
     })();
     return connection;
   } catch (error) {
+    if (error instanceof Error && /authorization|authentication/i.test(`${error.name} ${error.message}`)) {
+      throw new SentraError(
+        "UNAUTHENTICATED",
+        `NATS at ${redactUrl(url)} refused the coordinator's credentials (${credentials ? credentials.file : "none given"}): set SENTRA_NATS_NKEY_SEED_FILE to the coordinator's seed from 'sentra nats-config'`,
+        { cause: error },
+      );
+    }
     throw new SentraError(
       "UNAVAILABLE",
       `cannot reach NATS at ${redactUrl(url)}: start nats-server -js or set NATS_URL`,

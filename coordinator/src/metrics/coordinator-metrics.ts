@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 export class CoordinatorMetrics {
   readonly natsMessages: Counter<"kind">;
   readonly natsDropped: Counter<"kind" | "reason">;
+  readonly pricesRejected: Counter<"reason">;
   readonly satellites: Gauge<"liveness">;
   readonly grpcCalls: Histogram<"method" | "code">;
   readonly inventorySyncErrors: Counter<"satellite_id">;
@@ -19,6 +20,12 @@ export class CoordinatorMetrics {
       name: "sentra_coordinator_nats_messages_dropped_total",
       help: "Satellite messages dropped (malformed, oversized, inconsistent), by subject kind and reason",
       labelNames: ["kind", "reason"],
+      registers: [registry],
+    });
+    this.pricesRejected = new Counter({
+      name: "sentra_coordinator_prices_rejected_total",
+      help: "Single prices left out of accepted snapshots (not finite, not positive, above the maximum, a 1000x jump, another region, a bad instance type), by reason",
+      labelNames: ["reason"],
       registers: [registry],
     });
     this.satellites = new Gauge({

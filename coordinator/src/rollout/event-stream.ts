@@ -12,7 +12,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { SentraError } from "@sentra/common";
-import { satelliteEventStream } from "@sentra/proto";
+import { SATELLITE_EVENT_CONSUMER, satelliteEventStream } from "@sentra/proto";
 
 /**
  * The JetStream stream of satellite events and the coordinator's durable consumer on it. The
@@ -23,7 +23,7 @@ import { satelliteEventStream } from "@sentra/proto";
 /** @default 120000 — JetStream drops a publish whose message id it saw this recently. */
 export const EVENT_DUPLICATE_WINDOW_MS = 120_000;
 /** @default "sentra-coordinator" — one durable consumer shared by every coordinator replica. */
-export const EVENT_CONSUMER_NAME = "sentra-coordinator";
+export const EVENT_CONSUMER_NAME = SATELLITE_EVENT_CONSUMER;
 /** @default 30000 — an unacknowledged event is redelivered after this long. */
 export const EVENT_ACK_WAIT_MS = 30_000;
 /** @default 1000 — events in flight to coordinators before JetStream waits for acks. */

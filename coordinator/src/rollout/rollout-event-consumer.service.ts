@@ -4,6 +4,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { type Logger, sleep } from "@sentra/common";
 import { parseSatelliteSubject } from "@sentra/proto";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, NATS_CONNECTION } from "../config/coordinator-config.js";
+import { LogThrottle } from "../infrastructure/log-throttle.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EVENT_CONSUMER_NAME, ensureEventStream } from "./event-stream.js";
 import { RolloutChangeFeed } from "./rollout-change-feed.js";
@@ -52,6 +53,7 @@ export class RolloutEventConsumer implements OnApplicationBootstrap, OnApplicati
   private readonly stopped = new AbortController();
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
+  private readonly logThrottle = new LogThrottle();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
@@ -81,7 +83,7 @@ export class RolloutEventConsumer implements OnApplicationBootstrap, OnApplicati
       subjectPrefix: this.config.subjectPrefix,
       maxAgeMs: this.config.rollout.eventStreamMaxAgeMs,
       replicas: this.config.rollout.eventStreamReplicas,
-      maxMessageBytes: this.config.maxMessageBytes,
+      maxMessageBytes: this.config.maxPayloadBytes.event,
     });
     this.logger.info(
       { stream: result.stream, consumer: result.consumer, created: result.created },
@@ -122,9 +124,24 @@ export class RolloutEventConsumer implements OnApplicationBootstrap, OnApplicati
       subjectSatelliteId: subject.satelliteId,
       streamSeq: message.seq,
       storedAtMs: Math.floor(message.info.timestampNanos / 1e6),
-      maxBytes: this.config.maxMessageBytes,
+      maxBytes: this.config.maxPayloadBytes.event,
     });
     if (!decoded.ok) {
+      if (decoded.reason === "subject_mismatch") {
+        // A satellite speaking for another: a bug in its configuration, or an attack. Never the payload.
+        const { log, suppressed } = this.logThrottle.admit(subject.satelliteId);
+        if (log) {
+          this.logger.warn(
+            {
+              kind: "event",
+              subjectSatelliteId: subject.satelliteId,
+              bodySatelliteId: decoded.bodySatelliteId,
+              suppressed,
+            },
+            "message names another satellite than its subject; dropped",
+          );
+        }
+      }
       this.drop(message, decoded.reason);
       return;
     }

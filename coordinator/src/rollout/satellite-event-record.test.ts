@@ -178,6 +178,7 @@ describe("satellite event → record", () => {
     expect(toSatelliteEventRecord(encode({ satelliteId: "gcp-x" }), envelope)).toEqual({
       ok: false,
       reason: "subject_mismatch",
+      bodySatelliteId: "gcp-x",
     });
     expect(
       toSatelliteEventRecord(
@@ -186,12 +187,39 @@ describe("satellite event → record", () => {
         }),
         envelope,
       ),
-    ).toEqual({ ok: false, reason: "subject_mismatch" });
+    ).toEqual({ ok: false, reason: "subject_mismatch", bodySatelliteId: "gcp-x" });
     // Sequence 0 is "unset": accepting it would make every later decision a duplicate of the first.
     expect(toSatelliteEventRecord(decision(0), envelope)).toEqual({ ok: false, reason: "invalid" });
     expect(toSatelliteEventRecord(decision(1, ""), envelope)).toEqual({ ok: false, reason: "invalid" });
     expect(toSatelliteEventRecord(decision(1, "x".repeat(129)), envelope)).toEqual({ ok: false, reason: "invalid" });
     expect(toSatelliteEventRecord(decision(1), envelope).ok).toBe(true);
+    // Timestamps MySQL cannot hold (a flipped bit in the seconds) are refused here, not on every redelivery.
+    const farFuture = { seconds: 10n ** 12n, nanos: 0 };
+    expect(
+      toSatelliteEventRecord(encode({ at: { $typeName: "google.protobuf.Timestamp", ...farFuture } }), envelope),
+    ).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
+    expect(
+      toSatelliteEventRecord(
+        encode({
+          body: {
+            case: "incident",
+            value: {
+              $typeName: "sentra.v1.Incident",
+              id: "i1",
+              rolloutId: "",
+              severity: "",
+              summary: "",
+              gates: [],
+              at: timestampFromMs(-1_000),
+            },
+          },
+        }),
+        envelope,
+      ),
+    ).toEqual({ ok: false, reason: "invalid" });
   });
 
   it("cuts over-long satellite strings to their column's width", () => {

@@ -11,6 +11,12 @@ import {
 import type { ReportVersion } from "./report-version.js";
 import { type PhaseName, phaseName } from "./rollout-phases.js";
 
+/**
+ * Instants an event may carry: 2000-01-01 … 9999-12-31 (DATETIME(3) holds those; anything else is
+ * a corrupt or hostile timestamp, refused here rather than by MySQL on every redelivery).
+ */
+const EVENT_TIME_RANGE_MS = { min: Date.UTC(2000, 0, 1), max: Date.UTC(9999, 11, 31) } as const;
+
 /** Longest event, rollout and incident id accepted (the key columns' width). */
 export const MAX_EVENT_ID_LENGTH = 128;
 
@@ -86,7 +92,12 @@ export interface SatelliteEventRecord {
 
 export type SatelliteEventDecoding =
   | { ok: true; record: SatelliteEventRecord }
-  | { ok: false; reason: EventDropReason };
+  | {
+      ok: false;
+      reason: EventDropReason;
+      /** For `subject_mismatch`: the satellite id the body claims (clipped), to log beside the subject's. */
+      bodySatelliteId?: string;
+    };
 
 /** Where the message came from: its subject's satellite id, stream sequence and stream timestamp. */
 export interface EventEnvelope {
@@ -109,8 +120,10 @@ export function toSatelliteEventRecord(payload: Uint8Array, envelope: EventEnvel
   } catch {
     return { ok: false, reason: "malformed" };
   }
-  if (!validId(event.eventId) || !event.satelliteId) return { ok: false, reason: "invalid" };
-  if (event.satelliteId !== envelope.subjectSatelliteId) return { ok: false, reason: "subject_mismatch" };
+  if (!validId(event.eventId) || !event.satelliteId || !validTimes(event)) return { ok: false, reason: "invalid" };
+  if (event.satelliteId !== envelope.subjectSatelliteId) {
+    return { ok: false, reason: "subject_mismatch", bodySatelliteId: event.satelliteId.slice(0, MAX_EVENT_ID_LENGTH) };
+  }
   const atMs = msOf(event.at) || envelope.storedAtMs;
   const base = {
     eventId: event.eventId,
@@ -127,7 +140,11 @@ export function toSatelliteEventRecord(payload: Uint8Array, envelope: EventEnvel
       const rollout = body.value;
       if (!validId(rollout.id)) return { ok: false, reason: "invalid" };
       if (rollout.satelliteId && rollout.satelliteId !== event.satelliteId) {
-        return { ok: false, reason: "subject_mismatch" };
+        return {
+          ok: false,
+          reason: "subject_mismatch",
+          bodySatelliteId: rollout.satelliteId.slice(0, MAX_EVENT_ID_LENGTH),
+        };
       }
       if (!rollout.satelliteId) rollout.satelliteId = event.satelliteId;
       return {
@@ -245,6 +262,20 @@ export function gateOfStored(stored: StoredGate): Partial<GateResult> {
 
 function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
+}
+
+/** Every timestamp the event carries is unset or within {@link EVENT_TIME_RANGE_MS}. */
+function validTimes(event: SatelliteEvent): boolean {
+  const body = event.body;
+  const stamps = [event.at];
+  if (body.case === "rolloutTransition")
+    stamps.push(body.value.updatedAt, body.value.startedAt, body.value.lastDecision?.at);
+  if (body.case === "rolloutDecision") stamps.push(body.value.at);
+  if (body.case === "incident") stamps.push(body.value.at);
+  return stamps.every((stamp) => {
+    const ms = msOf(stamp);
+    return ms === 0 || (ms >= EVENT_TIME_RANGE_MS.min && ms <= EVENT_TIME_RANGE_MS.max);
+  });
 }
 
 function validId(id: string): boolean {

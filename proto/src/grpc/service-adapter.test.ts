@@ -1,5 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
+import {
+  credentials,
+  Client as GrpcClient,
+  status as grpcStatus,
+  Server,
+  ServerCredentials,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import { SentraError } from "@sentra/common";
 import { afterEach, describe, expect, it } from "vitest";
 import { CoordinatorService } from "../gen/sentra/v1/coordinator_service_pb.js";
@@ -9,6 +16,7 @@ import { withUnimplemented } from "./partial-implementation.js";
 import { addHealth, addReflection } from "./reflection.js";
 import { createServiceClient } from "./service-client.js";
 import { addService } from "./service-implementation.js";
+import { fromGrpcError } from "./status.js";
 
 const servers: Server[] = [];
 
@@ -203,5 +211,47 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
     });
     expect(services).toContain("sentra.v1.CoordinatorService");
     reflection.close();
+  });
+
+  it("answers INVALID_ARGUMENT, not INTERNAL, to bytes that are not the request message", async () => {
+    const ends: string[] = [];
+    const address = await serve((server) =>
+      addService(
+        server,
+        SatelliteService,
+        withUnimplemented(SatelliteService, {
+          listWorkloads: async () => ({ workloads: [] }),
+        }),
+        { onCallEnd: (method, code) => ends.push(`${method}:${code}`) },
+      ),
+    );
+    // A generic client sends raw bytes: field 1 (namespace, a string) with a length past the end.
+    const raw = new GrpcClient(address, credentials.createInsecure());
+    try {
+      const status = await new Promise<{ code: number; details: string; field: string | undefined }>((resolve) =>
+        raw.makeUnaryRequest(
+          "/sentra.v1.SatelliteService/ListWorkloads",
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          Buffer.from([0x0a, 0x7f, 0x61]),
+          (error) => {
+            const serviceError = error as ServiceError;
+            resolve({
+              code: serviceError.code,
+              details: serviceError.details,
+              field: fromGrpcError(serviceError).field,
+            });
+          },
+        ),
+      );
+      expect(status.code).toBe(grpcStatus.INVALID_ARGUMENT);
+      expect(status.details).toMatch(
+        /^\(request\): not a valid sentra\.v1\.SatelliteServiceListWorkloadsRequest message/,
+      );
+      expect(status.field).toBe("(request)");
+      expect(ends).toEqual(["ListWorkloads:INVALID_ARGUMENT"]);
+    } finally {
+      raw.close();
+    }
   });
 });

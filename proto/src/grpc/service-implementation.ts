@@ -16,7 +16,7 @@ import type {
   UntypedHandleCall,
 } from "@grpc/grpc-js";
 import { SentraError } from "@sentra/common";
-import { createServiceDefinition } from "./service-definition.js";
+import { createServiceDefinition, UndecodableRequest } from "./service-definition.js";
 import { toGrpcStatus } from "./status.js";
 
 /** What a handler knows about the call besides its request. */
@@ -96,6 +96,7 @@ export function addService<S extends GenService<GenServiceMethods>>(
         void (async () => {
           try {
             for (const interceptor of interceptors) await interceptor(context);
+            refuseUndecodable(call.request);
             const response = await (handler as (r: unknown, c: CallContext) => Promise<Record<string, unknown>>)(
               call.request,
               context,
@@ -115,6 +116,7 @@ export function addService<S extends GenService<GenServiceMethods>>(
         void (async () => {
           try {
             for (const interceptor of interceptors) await interceptor(context);
+            refuseUndecodable(call.request);
             const stream = (handler as (r: unknown, c: CallContext) => AsyncIterable<Record<string, unknown>>)(
               call.request,
               context,
@@ -144,6 +146,13 @@ export function addService<S extends GenService<GenServiceMethods>>(
     }
   }
   server.addService(createServiceDefinition(descriptor), handlers);
+}
+
+/** After authentication (so an anonymous caller learns nothing about the method): bad bytes are INVALID_ARGUMENT. */
+function refuseUndecodable(request: unknown): void {
+  if (request instanceof UndecodableRequest) {
+    throw SentraError.invalidArgument("(request)", `not a valid ${request.typeName} message: ${request.problem}`);
+  }
 }
 
 function contextOf(

@@ -57,6 +57,8 @@ const schema = z
     SENTRA_SIM_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SIM_READINESS_DELAY_MS),
     SENTRA_SIM_TRAFFIC_RPS: z.coerce.number().min(0).max(10_000).default(DEFAULT_SIM_TRAFFIC_RPS),
     NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+    SENTRA_NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+    SENTRA_NATS_CREDS_FILE: z.string().min(1).optional(),
     SENTRA_SUBJECT_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_-]*$/, "one subject token")
@@ -114,6 +116,13 @@ const schema = z
         message: "required when SENTRA_PRICE_SOURCE=replay",
       });
     }
+    if (env.SENTRA_NATS_NKEY_SEED_FILE && env.SENTRA_NATS_CREDS_FILE) {
+      context.addIssue({
+        code: "custom",
+        path: ["SENTRA_NATS_CREDS_FILE"],
+        message: "set either SENTRA_NATS_NKEY_SEED_FILE or SENTRA_NATS_CREDS_FILE, not both",
+      });
+    }
     if ((env.SENTRA_REGION_LATITUDE === undefined) !== (env.SENTRA_REGION_LONGITUDE === undefined)) {
       context.addIssue({
         code: "custom",
@@ -134,6 +143,11 @@ export interface SatelliteConfig {
   /** `trafficRequestsPerSecond`: simulated workload traffic through each HTTPRoute (0 = none). */
   simulation: { clusters: number; readinessDelayMs: number; trafficRequestsPerSecond: number };
   natsUrl: string;
+  /**
+   * The satellite's own NATS identity, as file paths (read at connect, never logged): an nkey seed
+   * from `sentra nats-config` or a `.creds` file. Neither: an anonymous connection.
+   */
+  natsAuth: { nkeySeedFile: string | undefined; credsFile: string | undefined };
   subjectPrefix: string;
   /**
    * `advertisedEndpoint`: what the coordinator dials; default host:bound port. `tls`: mTLS files
@@ -181,6 +195,7 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
       trafficRequestsPerSecond: parsed.SENTRA_SIM_TRAFFIC_RPS,
     },
     natsUrl: parsed.NATS_URL,
+    natsAuth: { nkeySeedFile: parsed.SENTRA_NATS_NKEY_SEED_FILE, credsFile: parsed.SENTRA_NATS_CREDS_FILE },
     subjectPrefix: parsed.SENTRA_SUBJECT_PREFIX,
     grpc: {
       host: parsed.SENTRA_GRPC_HOST,

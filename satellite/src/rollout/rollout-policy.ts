@@ -138,6 +138,9 @@ interface RawProblem {
   readonly atKey?: boolean;
 }
 
+/** @default 100 — alias expansions allowed in a policy document (a policy needs none). */
+const MAX_ALIAS_COUNT = 100;
+
 /**
  * Parses and validates a rollout policy written in YAML. Unknown fields are errors (a typo must
  * not be silently ignored), missing fields take the documented defaults, and a policy without
@@ -165,8 +168,15 @@ export function parseRolloutPolicy(yamlText: string, sourceName = "policy.yaml")
     message: problem.message,
   });
 
-  // Aliases are capped so a "billion laughs" document cannot exhaust memory.
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  // Aliases are capped so a "billion laughs" document cannot exhaust memory; the library says so
+  // with a ReferenceError, which is the author's problem like any other.
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = error instanceof Error ? firstLine(error.message) : String(error);
+    throw new PolicyError([{ source: sourceName, line: 1, col: 1, path: "(yaml)", message }]);
+  }
   if (raw === null || raw === undefined || typeof raw !== "object" || Array.isArray(raw)) {
     const got = raw === null || raw === undefined ? "an empty document" : describeValue(raw);
     throw new PolicyError([
