@@ -147,6 +147,39 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
     }
   });
 
+  it("sends the client's default metadata with every call, a call's own metadata winning per key", async () => {
+    const seen: string[] = [];
+    const address = await serve((server) =>
+      addService(
+        server,
+        CoordinatorService,
+        withUnimplemented(CoordinatorService, { listSatellites: async () => ({ satellites: [] }) }),
+        {
+          interceptors: [
+            (context) => {
+              const value = context.metadata.get("authorization")[0];
+              if (typeof value !== "string") throw new SentraError("UNAUTHENTICATED", "no token");
+              seen.push(value);
+            },
+          ],
+        },
+      ),
+    );
+    const bare = createServiceClient(CoordinatorService, address, credentials.createInsecure());
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure(), {
+      metadata: { authorization: "Bearer default" },
+    });
+    try {
+      await expect(bare.listSatellites({})).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+      await client.listSatellites({});
+      await client.listSatellites({}, { metadata: { authorization: "Bearer per-call" } });
+      expect(seen).toEqual(["Bearer default", "Bearer per-call"]);
+    } finally {
+      bare.close();
+      client.close();
+    }
+  });
+
   it("answers grpc.health.v1 and server reflection for generic tools", async () => {
     const address = await serve((server) => {
       addService(server, CoordinatorService, withUnimplemented(CoordinatorService, {}));
