@@ -17,6 +17,7 @@ import {
 } from "@sentra/proto";
 import { Redis } from "ioredis";
 import { createConnection } from "mysql2/promise";
+import { generateApiToken } from "../security/api-token-store.js";
 
 /**
  * Migration end-to-end benchmark: a real coordinator and satellite processes in simulated mode with
@@ -123,6 +124,8 @@ function summary(samples: readonly number[]) {
   };
 }
 
+const ADMIN_TOKEN = generateApiToken();
+
 async function main(): Promise<void> {
   const regions = CHAIN.slice(0, regionCount);
   // Coordinator first (it creates the database and schema); the satellites then start in parallel.
@@ -139,6 +142,8 @@ async function main(): Promise<void> {
       SENTRA_PRICE_TTL_MS: "5000",
       SENTRA_INVENTORY_SYNC_INTERVAL_MS: "300",
       SENTRA_LOG_LEVEL: "info",
+      // The bench's own admin token: given, so no token file is written into the working directory.
+      SENTRA_ADMIN_TOKEN: ADMIN_TOKEN,
     },
     "coordinator started",
   );
@@ -167,6 +172,7 @@ async function main(): Promise<void> {
     CoordinatorService,
     `127.0.0.1:${coordinator.line.grpcPort as number}`,
     credentials.createInsecure(),
+    { metadata: { authorization: `Bearer ${ADMIN_TOKEN}` } },
   );
   try {
     // Wait until every region is priced and every inventory pulled.
