@@ -7,7 +7,7 @@ import {
   API_TOKEN_PATTERN,
   DEFAULT_ADMIN_TOKEN_FILE,
   DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE,
-  DEFAULT_SOCKET_TOKEN_RECHECK_INTERVAL_MS,
+  DEFAULT_TOKEN_RECHECK_INTERVAL_MS,
 } from "../security/security-defaults.js";
 
 /** @default 3 — heartbeats a satellite may miss before it is stale. */
@@ -157,12 +157,12 @@ const schema = z.object({
     .min(1)
     .max(1_000_000)
     .default(DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE),
-  SENTRA_SOCKET_TOKEN_RECHECK_INTERVAL_MS: z.coerce
+  SENTRA_TOKEN_RECHECK_INTERVAL_MS: z.coerce
     .number()
     .int()
     .min(100)
     .max(60_000)
-    .default(DEFAULT_SOCKET_TOKEN_RECHECK_INTERVAL_MS),
+    .default(DEFAULT_TOKEN_RECHECK_INTERVAL_MS),
   // Removed with the single dashboard token: refuse to start rather than silently ignore them.
   SENTRA_DASHBOARD_TOKEN: removedVariable(
     "removed: the dashboard signs in with any API token (sentra token create --role viewer); see docs/security.md",
@@ -241,7 +241,7 @@ export interface CoordinatorConfig {
     /** Mutating calls one principal may make per minute, over every channel and replica. */
     mutationRateLimitPerMinute: number;
     /** How often the dashboard gateway re-checks the tokens of its open sockets. */
-    socketTokenRecheckIntervalMs: number;
+    tokenRecheckIntervalMs: number;
   };
   /** The dashboard (docs/dashboard.md): the built page the coordinator serves and its live feed. */
   dashboard: {
@@ -303,7 +303,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       adminToken: parsed.SENTRA_ADMIN_TOKEN,
       adminTokenFile: resolve(parsed.SENTRA_ADMIN_TOKEN_FILE),
       mutationRateLimitPerMinute: parsed.SENTRA_MUTATION_RATE_LIMIT_PER_MINUTE,
-      socketTokenRecheckIntervalMs: parsed.SENTRA_SOCKET_TOKEN_RECHECK_INTERVAL_MS,
+      tokenRecheckIntervalMs: parsed.SENTRA_TOKEN_RECHECK_INTERVAL_MS,
     },
     dashboard: {
       staticDir: resolve(parsed.SENTRA_DASHBOARD_DIR ?? defaultDashboardDir()),

@@ -45,7 +45,7 @@ import { DashboardSocketAccess } from "./dashboard-socket-access.js";
           audit,
           metrics,
           logger,
-          recheckIntervalMs: config.security.socketTokenRecheckIntervalMs,
+          recheckIntervalMs: config.security.tokenRecheckIntervalMs,
         }),
     },
     {

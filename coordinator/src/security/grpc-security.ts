@@ -3,12 +3,15 @@ import { type AccessControl, bearerTokenOf } from "./access-control.js";
 import { summariseForAudit } from "./audit-log.js";
 import type { AuditRecorder } from "./audit-recorder.js";
 import { isMutating } from "./method-roles.js";
+import type { OpenGrpcStreams } from "./open-grpc-streams.js";
 import type { Role } from "./role.js";
 
 export interface GrpcSecurityDependencies {
   access: AccessControl;
   audit: AuditRecorder;
   requiredRole: (method: string) => Role;
+  /** Where streams are registered, so a revocation ends them. */
+  streams: OpenGrpcStreams;
 }
 
 /** Codes the interceptor answers with when it refuses a call. */
@@ -22,18 +25,20 @@ export function bearerToken(context: CallContext): string | undefined {
 /**
  * Authentication, authorisation and rate limiting in front of every CoordinatorService method
  * (health and reflection are other services and stay open), plus the audit record of every
- * mutating call and of every refused attempt, whatever the method.
+ * mutating call and of every refused attempt, whatever the method. Streams are registered with
+ * their token, so that revoking it ends them.
  */
 export function createGrpcSecurity(dependencies: GrpcSecurityDependencies): {
   interceptor: CallInterceptor;
   onCallEnd: (method: string, code: string, durationMs: number, context: CallContext, request: unknown) => void;
 } {
-  const { access, audit, requiredRole } = dependencies;
+  const { access, audit, requiredRole, streams } = dependencies;
   const interceptor: CallInterceptor = async (context) => {
     const principal = await access.authenticate(bearerToken(context), "grpc");
     context.principal = { name: principal.name, role: principal.role, via: "token" };
     access.authorize(principal, requiredRole(context.method), context.method, "grpc");
     if (isMutating(context.method)) await access.limit(principal, "grpc");
+    if (context.streaming) streams.add(context, principal.tokenId);
   };
   const onCallEnd = (
     method: string,
@@ -42,6 +47,7 @@ export function createGrpcSecurity(dependencies: GrpcSecurityDependencies): {
     context: CallContext,
     request: unknown,
   ): void => {
+    if (context.streaming) streams.remove(context);
     if (!isMutating(method) && !REFUSALS.has(code)) return;
     audit.record({
       at: new Date(),

@@ -8,7 +8,7 @@ describe("security configuration", () => {
       adminToken: undefined,
       adminTokenFile: resolve(".sentra/admin-token"),
       mutationRateLimitPerMinute: 120,
-      socketTokenRecheckIntervalMs: 2_000,
+      tokenRecheckIntervalMs: 2_000,
     });
   });
 

@@ -3,7 +3,7 @@ export const DEFAULT_ADMIN_TOKEN_FILE = ".sentra/admin-token";
 /** @default 120 — mutating calls (gRPC, REST, socket) one principal may make per minute. */
 export const DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE = 120;
 /** @default 2000 — how often the dashboard gateway re-checks its sockets' tokens (revocation on other replicas). */
-export const DEFAULT_SOCKET_TOKEN_RECHECK_INTERVAL_MS = 2_000;
+export const DEFAULT_TOKEN_RECHECK_INTERVAL_MS = 2_000;
 /** The name of the admin token the coordinator provisions at start (`SENTRA_ADMIN_TOKEN[_FILE]`). */
 export const BOOTSTRAP_ADMIN_TOKEN_NAME = "bootstrap-admin";
 /** `created_by` of the bootstrap admin token. */

@@ -1,4 +1,4 @@
-import { Module } from "@nestjs/common";
+import { Module, type OnModuleDestroy, type OnModuleInit } from "@nestjs/common";
 import { APP_GUARD, APP_INTERCEPTOR } from "@nestjs/core";
 import type { Logger } from "@sentra/common";
 import type { Redis } from "ioredis";
@@ -20,15 +20,34 @@ import { AuditRecorder } from "./audit-recorder.js";
 import { createGrpcSecurity } from "./grpc-security.js";
 import { requiredRole } from "./method-roles.js";
 import { MutationRateLimiter } from "./mutation-rate-limiter.js";
+import { OpenGrpcStreams } from "./open-grpc-streams.js";
 import { RestAccessGuard } from "./rest-access.guard.js";
 import { RestAuditInterceptor } from "./rest-audit.interceptor.js";
 import { SecurityMetrics } from "./security-metrics.js";
 import { SecurityServiceHandlers } from "./security-service.handlers.js";
 import { TokenRevocations } from "./token-revocations.js";
 
-/** The gRPC hooks of CoordinatorService: the interceptor in front of every method, and the audit at its end. */
-export class GrpcSecurity {
-  constructor(readonly hooks: ReturnType<typeof createGrpcSecurity>) {}
+/**
+ * The gRPC hooks of CoordinatorService: the interceptor in front of every method, the audit at its
+ * end, and the open streams a revocation ends (followed from module init to destroy).
+ */
+export class GrpcSecurity implements OnModuleInit, OnModuleDestroy {
+  private stopWatching: (() => void) | undefined;
+
+  constructor(
+    readonly hooks: ReturnType<typeof createGrpcSecurity>,
+    private readonly streams: OpenGrpcStreams,
+    private readonly revocations: TokenRevocations,
+    private readonly recheckIntervalMs: number,
+  ) {}
+
+  onModuleInit(): void {
+    this.stopWatching = this.streams.watch(this.revocations, this.recheckIntervalMs);
+  }
+
+  onModuleDestroy(): void {
+    this.stopWatching?.();
+  }
 }
 
 /**
@@ -61,9 +80,23 @@ export class GrpcSecurity {
     },
     {
       provide: GrpcSecurity,
-      inject: [AccessControl, AuditRecorder],
-      useFactory: (access: AccessControl, audit: AuditRecorder) =>
-        new GrpcSecurity(createGrpcSecurity({ access, audit, requiredRole })),
+      inject: [AccessControl, AuditRecorder, ApiTokenStore, TokenRevocations, COORDINATOR_CONFIG, LOGGER],
+      useFactory: (
+        access: AccessControl,
+        audit: AuditRecorder,
+        tokens: ApiTokenStore,
+        revocations: TokenRevocations,
+        config: CoordinatorConfig,
+        logger: Logger,
+      ) => {
+        const streams = new OpenGrpcStreams(tokens, logger);
+        return new GrpcSecurity(
+          createGrpcSecurity({ access, audit, requiredRole, streams }),
+          streams,
+          revocations,
+          config.security.tokenRecheckIntervalMs,
+        );
+      },
     },
     { provide: TokenRevocations, useFactory: () => new TokenRevocations() },
     AdminTokenBootstrap,
