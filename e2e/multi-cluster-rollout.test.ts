@@ -18,6 +18,7 @@ import {
 } from "@sentra/testkit";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bearerMetadata } from "./support/coordinator-auth.js";
 import { startCoordinatorProcess, startSatelliteProcess } from "./support/estate-processes.js";
 import { recordPool } from "./support/rollout-record.js";
 
@@ -118,7 +119,9 @@ describe("multi-cluster rollout against real satellites (simulated clusters with
       startRegion(namespace, "aws", "eu-west-1", 0.5),
       startSatelliteProcess(namespace, "gcp", "europe-west1"),
     ]);
-    const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure());
+    const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure(), {
+      metadata: bearerMetadata(coordinator.adminToken),
+    });
     namespace.defer(() => client.close());
     await eventually(async () => {
       const { satellites } = await client.listSatellites({ liveOnly: true });
