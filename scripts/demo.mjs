@@ -1,7 +1,7 @@
 // `npm run demo`: the demo estate on this machine — the coordinator plus one simulated satellite
 // per real cloud region — against NATS, Redis and MySQL from the environment (localhost defaults).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -161,6 +161,11 @@ scrape_configs:
   }
 }
 
+// The coordinator provisions an admin API token into this file at its first start (docs/security.md).
+// The demo shows it once, right after it was created; afterwards it only says where it is.
+const adminTokenFile = process.env.SENTRA_ADMIN_TOKEN_FILE ?? ".sentra/admin-token";
+const adminTokenExisted = existsSync(adminTokenFile);
+
 const httpPort = process.env.SENTRA_HTTP_PORT ?? "3000";
 const grpcPort = process.env.SENTRA_GRPC_PORT ?? "50051";
 start("coordinator", "coordinator/dist/main.js", { SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort }, 97);
@@ -180,15 +185,27 @@ SATELLITES.forEach(({ cloud, region }, index) => {
   );
 });
 
+function adminTokenNote() {
+  if (process.env.SENTRA_ADMIN_TOKEN) return "admin token: the one in SENTRA_ADMIN_TOKEN";
+  if (!adminTokenExisted && existsSync(adminTokenFile)) {
+    const token = readFileSync(adminTokenFile, "utf8").trim();
+    return `admin token (shown this once; kept in ${adminTokenFile}, mode 0600):\n                     \x1b[1m${token}\x1b[0m`;
+  }
+  return `admin token: cat ${adminTokenFile}`;
+}
+
 setTimeout(() => {
   console.log(`
 \x1b[1mSentra demo estate is running\x1b[0m (Ctrl-C stops it)
   coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
-  coordinator gRPC   127.0.0.1:${grpcPort}           (reflection on: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
+  coordinator gRPC   127.0.0.1:${grpcPort}           (reflection and health open: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
   satellites         ${SATELLITES.map(({ cloud, region }, i) => `${cloud}-${region} gRPC :${50061 + i} metrics :${9461 + i}`).join("\n                     ")}
-  dashboard          http://127.0.0.1:${httpPort}   (token: SENTRA_DASHBOARD_TOKEN or cat .sentra/dashboard-token)
+  dashboard          http://127.0.0.1:${httpPort}   (sign in with any API token; the admin token below works)
+  ${adminTokenNote()}
   ${prometheusNote}
-  try:  node cli/dist/main.js regions
+  try:  node cli/dist/main.js regions                 (the CLI reads ${adminTokenFile} by default)
+        node cli/dist/main.js token create --name alice --role viewer
+        grpcurl -plaintext -H "authorization: Bearer $(cat ${adminTokenFile})" 127.0.0.1:${grpcPort} sentra.v1.CoordinatorService/ListRegions
         a canary of the demo service "catalog": see docs/release-guard.md ("Running it")
 `);
 }, 4000).unref();

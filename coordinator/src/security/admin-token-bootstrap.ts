@@ -40,7 +40,7 @@ export class AdminTokenBootstrap implements OnModuleInit {
     } else if (source.kind === "file" && source.generated) {
       this.logger.info(
         { ...where, tokenName: BOOTSTRAP_ADMIN_TOKEN_NAME },
-        "admin token generated: read it from tokenFile (it is printed nowhere)",
+        "admin token generated: read it from tokenFile (logs never show it)",
       );
     } else {
       this.logger.info(
