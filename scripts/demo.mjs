@@ -60,6 +60,11 @@ if (missing.length) {
 }
 
 const COLORS = [36, 33, 35, 32, 34, 91, 92, 93, 94, 95];
+/** Resolves when the coordinator logs that it started (its admin token file exists by then). */
+let markCoordinatorStarted;
+const coordinatorStarted = new Promise((resolve) => {
+  markCoordinatorStarted = resolve;
+});
 const children = [];
 const raw = process.env.SENTRA_DEMO_LOG === "json";
 
@@ -78,6 +83,7 @@ function start(name, script, extraEnv, color, args) {
     for (let index = buffer.indexOf("\n"); index >= 0; index = buffer.indexOf("\n")) {
       const line = buffer.slice(0, index);
       buffer = buffer.slice(index + 1);
+      if (name === "coordinator" && line.includes('"msg":"coordinator started"')) markCoordinatorStarted();
       if (raw) {
         console.log(`${prefix} ${line}`);
         continue;
@@ -194,7 +200,8 @@ function adminTokenNote() {
   return `admin token: cat ${adminTokenFile}`;
 }
 
-setTimeout(() => {
+// The banner once the coordinator is up (so the admin token exists) and the satellites had time to join.
+Promise.all([coordinatorStarted, new Promise((resolve) => setTimeout(resolve, 4000))]).then(() => {
   console.log(`
 \x1b[1mSentra demo estate is running\x1b[0m (Ctrl-C stops it)
   coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
@@ -208,4 +215,4 @@ setTimeout(() => {
         grpcurl -plaintext -H "authorization: Bearer $(cat ${adminTokenFile})" 127.0.0.1:${grpcPort} sentra.v1.CoordinatorService/ListRegions
         a canary of the demo service "catalog": see docs/release-guard.md ("Running it")
 `);
-}, 4000).unref();
+});
