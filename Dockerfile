@@ -17,8 +17,9 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
-# The coordinator writes a generated dashboard token under .sentra/ when none is configured;
-# docker-compose's development PKI volume mounts at .sentra/pki (owned by node, keys 0600).
-RUN mkdir -p /app/.sentra/pki && chown -R node:node /app/.sentra
+# The coordinator writes its generated admin API token to .sentra/admin-token when SENTRA_ADMIN_TOKEN
+# is not set (docs/security.md); docker-compose's development PKI volume mounts at .sentra/pki (owned
+# by node, keys 0600); .dockerignore keeps a developer's own .sentra/ out of the image.
+RUN install -d -m 0700 -o node -g node /app/.sentra /app/.sentra/pki
 USER node
 CMD ["node", "coordinator/dist/main.js"]

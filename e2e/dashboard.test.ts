@@ -3,6 +3,7 @@ import { PriceSnapshotSchema, PriceSource, satelliteSubject, timestampFromMs } f
 import { createTestNamespace, freePort, type TestNamespace } from "@sentra/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coordinatorClientWithToken, createApiToken } from "./support/coordinator-auth.js";
 import { assertDashboardBuilt, launchChromium, readGlobePixels, saveScreenshot } from "./support/dashboard-browser.js";
 import {
   type CoordinatorProcess,
@@ -11,7 +12,6 @@ import {
   startSatelliteProcess,
 } from "./support/estate-processes.js";
 
-const TOKEN = "e2e-dashboard-token-0123456789abcdef";
 /** This satellite publishes its prices once, at start: the test alone changes them afterwards. */
 const QUIET = { cloud: "aws", region: "ap-southeast-1", id: "aws-ap-southeast-1" } as const;
 
@@ -22,9 +22,10 @@ describe("dashboard in Chromium against a live estate", () => {
   let satellites: SatelliteProcess[];
   let browser: Browser;
   let page: Page;
+  /** A viewer's API token: the dashboard takes any token and shows its role. */
+  let viewerToken: string;
 
   const coordinatorEnv = (): Record<string, string> => ({
-    SENTRA_DASHBOARD_TOKEN: TOKEN,
     SENTRA_HTTP_PORT: String(httpPort),
     // The quiet satellite's prices must stay fresh between its single publish and the test's.
     SENTRA_PRICE_TTL_MS: "120000",
@@ -35,6 +36,8 @@ describe("dashboard in Chromium against a live estate", () => {
     namespace = await createTestNamespace("dashboard");
     httpPort = await freePort();
     coordinator = await startCoordinatorProcess(namespace, coordinatorEnv());
+    const admin = coordinatorClientWithToken(namespace, coordinator.grpcAddress, coordinator.adminToken);
+    viewerToken = (await createApiToken(admin, "dashboard-viewer", "viewer")).token;
     satellites = await Promise.all([
       startSatelliteProcess(namespace, "aws", "us-east-1"),
       startSatelliteProcess(namespace, "gcp", "europe-west1"),
@@ -52,7 +55,7 @@ describe("dashboard in Chromium against a live estate", () => {
   it("asks for a token and shows the coordinator's refusal of a wrong one on the form", async () => {
     await page.goto(coordinator.httpUrl);
     await page.getByTestId("signin-form").waitFor();
-    await page.getByTestId("token-input").fill("not-the-dashboard-token");
+    await page.getByTestId("token-input").fill("sentra_not-a-token-anyone-created-0123456789abc");
     await page.getByTestId("signin-submit").click();
     await expect
       .poll(() => page.getByTestId("signin-error").textContent(), { timeout: 10_000 })
@@ -63,10 +66,11 @@ describe("dashboard in Chromium against a live estate", () => {
     await saveScreenshot(page, "dashboard-signin");
   });
 
-  it("signs in, renders the globe and puts a live marker on every satellite's region", async () => {
-    await page.getByTestId("token-input").fill(TOKEN);
+  it("signs in with a viewer token, shows the role, renders the globe and a live marker per satellite", async () => {
+    await page.getByTestId("token-input").fill(viewerToken);
     await page.getByTestId("signin-submit").click();
     await page.locator('[data-testid="connection-status"][data-status="live"]').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId("session-role").textContent()).toBe("viewer");
     // A marker per live satellite, placed from its region's coordinates.
     for (const satellite of satellites) {
       const marker = page.locator(`[data-testid^="region-marker-"][data-satellites~="${satellite.satelliteId}"]`);
@@ -136,5 +140,19 @@ describe("dashboard in Chromium against a live estate", () => {
       await expect.poll(() => marker.getAttribute("data-liveness"), { timeout: 10_000 }).toBe("live");
     }
     expect(await page.evaluate("window.__sameDocument === true")).toBe(true);
+  });
+
+  it("returns to the sign-in form, saying why, when its token is revoked", async () => {
+    const admin = coordinatorClientWithToken(namespace, coordinator.grpcAddress, coordinator.adminToken);
+    await admin.revokeApiToken({ selector: { case: "name", value: "dashboard-viewer" } });
+    // Revoked through the coordinator the page is connected to: signed out at once, not at the next re-check.
+    await expect.poll(() => page.getByTestId("signin-error").textContent(), { timeout: 10_000 }).toMatch(/revoked/i);
+    await saveScreenshot(page, "dashboard-signed-out-revoked");
+    // The same token no longer signs in.
+    await page.getByTestId("token-input").fill(viewerToken);
+    await page.getByTestId("signin-submit").click();
+    await expect
+      .poll(() => page.getByTestId("signin-error").textContent(), { timeout: 10_000 })
+      .toMatch(/not accepted/i);
   });
 });

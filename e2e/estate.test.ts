@@ -46,7 +46,7 @@ describe("live estate over real NATS, Redis and MariaDB", () => {
       lat: NaN,
       lon: NaN,
     };
-    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress);
+    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress, coordinator.adminToken);
     namespace.defer(() => client.close());
 
     await eventually(async () => {
@@ -83,7 +83,7 @@ describe("live estate over real NATS, Redis and MariaDB", () => {
       startSatelliteProcess(namespace, "aws", "eu-west-1"),
       startSatelliteProcess(namespace, "aws", "eu-central-1"),
     ]);
-    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress);
+    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress, coordinator.adminToken);
     namespace.defer(() => client.close());
     await eventually(async () => {
       const { regions } = await client.call<{ regions: RegionView[] }>("ListRegions", {});
@@ -121,7 +121,7 @@ describe("live estate over real NATS, Redis and MariaDB", () => {
   it("counts and drops garbage on satellite subjects and keeps serving", async () => {
     const coordinator = await startCoordinatorProcess(namespace, { SENTRA_MAX_MESSAGE_BYTES: "4096" });
     await startSatelliteProcess(namespace, "aws", "us-west-2");
-    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress);
+    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress, coordinator.adminToken);
     namespace.defer(() => client.close());
     await eventually(async () => {
       const { satellites } = await client.call<{ satellites: SatelliteView[] }>("ListSatellites", {});

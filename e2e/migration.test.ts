@@ -1,6 +1,7 @@
 import { type Migration, MigrationState } from "@sentra/proto";
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearerHeaders } from "./support/coordinator-auth.js";
 import { type CoordinatorProcess, readMetric, startCoordinatorProcess } from "./support/estate-processes.js";
 import {
   type CoordinatorClient,
@@ -60,7 +61,7 @@ describe("arbitrage opportunities from live prices", () => {
     "a price drop in one region yields an opportunity with the exact margin of the formula, streamed to watchers, gone when the price goes stale",
     async () => {
       const coordinator = await startCoordinatorProcess(namespace, { SENTRA_ARBITRAGE_INTERVAL_MS: "200" });
-      const client = coordinatorClient(namespace, coordinator.grpcAddress);
+      const client = coordinatorClient(namespace, coordinator.grpcAddress, coordinator.adminToken);
       const [east1, east2] = await Promise.all([
         startPricedSatellite(namespace, "us-east-1", EXPENSIVE),
         startPricedSatellite(namespace, "us-east-2", EXPENSIVE),
@@ -123,7 +124,9 @@ describe("arbitrage opportunities from live prices", () => {
         expect(streamed.some((m) => m.opportunities.some((o) => o.workload?.name === "checkout-api"))).toBe(true),
       );
       // REST shows the same ranking.
-      const rest = (await (await fetch(`${coordinator.httpUrl}/api/v1/opportunities`)).json()) as {
+      const rest = (await (
+        await fetch(`${coordinator.httpUrl}/api/v1/opportunities`, { headers: bearerHeaders(coordinator.adminToken) })
+      ).json()) as {
         opportunities: { workload: { name: string }; marginUsd: number }[];
       };
       expect(rest.opportunities.find((o) => o.workload.name === "checkout-api")?.marginUsd).toBeCloseTo(1.3325, 10);
@@ -156,7 +159,7 @@ describe("migrations on simulated clusters", () => {
       SENTRA_MIGRATION_LOCK_TTL_MS: "2000",
       SENTRA_MIGRATION_RECOVERY_INTERVAL_MS: "500",
     });
-    client = coordinatorClient(namespace, coordinator.grpcAddress);
+    client = coordinatorClient(namespace, coordinator.grpcAddress, coordinator.adminToken);
     [east1, east2] = await Promise.all([
       startPricedSatellite(namespace, "us-east-1", EXPENSIVE, { SENTRA_SIM_READINESS_DELAY_MS: "300" }),
       startPricedSatellite(namespace, "us-east-2", CHEAP, { SENTRA_SIM_READINESS_DELAY_MS: "600" }),
@@ -212,7 +215,7 @@ describe("migrations on simulated clusters", () => {
 
     const response = await fetch(`${coordinator.httpUrl}/api/v1/migrations/plan`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: bearerHeaders(coordinator.adminToken, { "content-type": "application/json" }),
       body: JSON.stringify({
         workload: { satelliteId: east2.satelliteId, namespace: "default", name: "search-indexer" },
         targetRegion: "us-east-1",
@@ -229,7 +232,7 @@ describe("migrations on simulated clusters", () => {
 
     const bad = await fetch(`${coordinator.httpUrl}/api/v1/migrations/plan`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: bearerHeaders(coordinator.adminToken, { "content-type": "application/json" }),
       body: JSON.stringify({ workload: { satelliteId: east2.satelliteId, namespace: "default" } }),
     });
     expect(bad.status).toBe(400);
@@ -281,7 +284,9 @@ describe("migrations on simulated clusters", () => {
     const targetReadyAt = target.find((p) => p.ready === 6)?.atMs ?? Number.POSITIVE_INFINITY;
     expect(targetReadyAt).toBeLessThanOrEqual(sourceDownAt);
 
-    const rest = await fetch(`${coordinator.httpUrl}/api/v1/migrations/${id}`);
+    const rest = await fetch(`${coordinator.httpUrl}/api/v1/migrations/${id}`, {
+      headers: bearerHeaders(coordinator.adminToken),
+    });
     expect(rest.status).toBe(200);
     expect(((await rest.json()) as { migration: { state: string } }).migration.state).toBe("MIGRATION_STATE_DONE");
     expect(
@@ -348,7 +353,10 @@ describe("migrations on simulated clusters", () => {
     expect(again).toMatchObject({ replayed: true, migration: { id, state: MigrationState.DONE } });
     const rest = await fetch(`${coordinator.httpUrl}/api/v1/migrations`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": "ledger-1" },
+      headers: bearerHeaders(coordinator.adminToken, {
+        "content-type": "application/json",
+        "idempotency-key": "ledger-1",
+      }),
       body: JSON.stringify({ workload: ref(east1, "ledger-db-proxy") }),
     });
     expect(rest.status).toBe(200);
@@ -386,7 +394,7 @@ describe("automatic mode", () => {
         SENTRA_AUTO_MAX_CONCURRENT: "1",
         SENTRA_MIGRATION_POLL_INTERVAL_MS: "100",
       });
-      const client = coordinatorClient(namespace, coordinator.grpcAddress);
+      const client = coordinatorClient(namespace, coordinator.grpcAddress, coordinator.adminToken);
       const [east1, east2] = await Promise.all([
         startPricedSatellite(namespace, "us-east-1", EXPENSIVE, { SENTRA_SIM_READINESS_DELAY_MS: "300" }),
         startPricedSatellite(namespace, "us-east-2", CHEAP, { SENTRA_SIM_READINESS_DELAY_MS: "300" }),
@@ -452,7 +460,7 @@ describe("crash safety: a coordinator killed mid-saga (SIGKILL) and restarted", 
    */
   async function crashThenResume(name: string, crashAt: string, journalledState: string) {
     const doomed = await startCoordinatorProcess(namespace, { ...coordinatorEnv, SENTRA_TEST_CRASH_AT_STEP: crashAt });
-    const doomedClient = coordinatorClient(namespace, doomed.grpcAddress);
+    const doomedClient = coordinatorClient(namespace, doomed.grpcAddress, doomed.adminToken);
     await waitForEstate(doomedClient, [east1, east2]);
     const startedAtMs = Date.now();
     // The process may die before the answer leaves: the journal, not the reply, says what was started.
@@ -468,7 +476,7 @@ describe("crash safety: a coordinator killed mid-saga (SIGKILL) and restarted", 
     const id = rows[0]?.id ?? "";
 
     const restarted = await startCoordinatorProcess(namespace, coordinatorEnv);
-    const client = coordinatorClient(namespace, restarted.grpcAddress);
+    const client = coordinatorClient(namespace, restarted.grpcAddress, restarted.adminToken);
     const end = await waitForMigrationEnd(client, id, 20_000);
     namespace.defer(() => restarted.process.stop());
     const journal = await journalRows(namespace, name);

@@ -9,6 +9,7 @@ import {
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bearerMetadata } from "./support/coordinator-auth.js";
 import { startCoordinatorProcess, startSatelliteProcess } from "./support/estate-processes.js";
 import { startGuardedSatellite } from "./support/guarded-satellite.js";
 import { recordPool } from "./support/rollout-record.js";
@@ -46,7 +47,9 @@ describe("multi-cluster rollout against real satellites (simulated clusters with
       startGuardedSatellite(namespace, "aws", "eu-west-1", { v2ErrorRate: 0.5 }),
       startSatelliteProcess(namespace, "gcp", "europe-west1"),
     ]);
-    const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure());
+    const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure(), {
+      metadata: bearerMetadata(coordinator.adminToken),
+    });
     namespace.defer(() => client.close());
     await eventually(async () => {
       const { satellites } = await client.listSatellites({ liveOnly: true });

@@ -12,6 +12,7 @@ import {
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bearerHeaders, bearerMetadata } from "./support/coordinator-auth.js";
 import { type CoordinatorProcess, readMetric, startCoordinatorProcess } from "./support/estate-processes.js";
 import { startFakeRolloutSatellite } from "./support/fake-rollout-satellite.js";
 import { recordPool } from "./support/rollout-record.js";
@@ -39,7 +40,9 @@ describe("multi-cluster rollouts through CoordinatorService", () => {
   beforeEach(async () => {
     namespace = await createTestNamespace("rowaves");
     coordinator = await startCoordinatorProcess(namespace, COORDINATOR_ENV);
-    client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure());
+    client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure(), {
+      metadata: bearerMetadata(coordinator.adminToken),
+    });
     namespace.defer(() => client.close());
   });
   afterEach(async () => {
@@ -207,7 +210,9 @@ describe("multi-cluster rollouts through CoordinatorService", () => {
     // The incident of the failing wave is on record; REST shows the same rollout to the dashboard.
     const history = await client.getRolloutHistory({ rolloutId: id });
     expect(history.incidents.map((incident) => incident.summary)).toEqual(["3 consecutive breaches of error_rate"]);
-    const rest = (await (await fetch(`${coordinator.httpUrl}/api/v1/rollouts/${id}`)).json()) as {
+    const rest = (await (
+      await fetch(`${coordinator.httpUrl}/api/v1/rollouts/${id}`, { headers: bearerHeaders(coordinator.adminToken) })
+    ).json()) as {
       phase: string;
       waves: Array<{ status: string }>;
     };
@@ -217,7 +222,11 @@ describe("multi-cluster rollouts through CoordinatorService", () => {
       "ROLLOUT_WAVE_STATUS_ROLLED_BACK",
       "ROLLOUT_WAVE_STATUS_HALTED",
     ]);
-    const listed = (await (await fetch(`${coordinator.httpUrl}/api/v1/rollouts?service=checkout`)).json()) as {
+    const listed = (await (
+      await fetch(`${coordinator.httpUrl}/api/v1/rollouts?service=checkout`, {
+        headers: bearerHeaders(coordinator.adminToken),
+      })
+    ).json()) as {
       rollouts: Array<{ id: string }>;
     };
     expect(listed.rollouts.map((entry) => entry.id)).toEqual([id]);
@@ -244,7 +253,7 @@ describe("multi-cluster rollouts through CoordinatorService", () => {
     // REST abort, as the dashboard does it.
     const response = await fetch(`${coordinator.httpUrl}/api/v1/rollouts/${id}/abort`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: bearerHeaders(coordinator.adminToken, { "content-type": "application/json" }),
       body: JSON.stringify({ reason: "bad dashboard numbers", actor: "alice" }),
     });
     expect(response.status).toBe(200);
@@ -303,7 +312,9 @@ describe("multi-cluster rollouts through CoordinatorService", () => {
     expect(next.calls).toEqual([]);
 
     const restarted = await startCoordinatorProcess(namespace, COORDINATOR_ENV);
-    const again = createServiceClient(CoordinatorService, restarted.grpcAddress, credentials.createInsecure());
+    const again = createServiceClient(CoordinatorService, restarted.grpcAddress, credentials.createInsecure(), {
+      metadata: bearerMetadata(restarted.adminToken),
+    });
     namespace.defer(() => again.close());
     await eventually(async () => {
       const current = (await again.getRollout({ rolloutId: id })).rollout;
@@ -322,7 +333,9 @@ describe("multi-cluster rollouts through CoordinatorService", () => {
 
   it("shares the work between two coordinator replicas: one leader dispatches, every replica's watchers see the changes", async () => {
     const other = await startCoordinatorProcess(namespace, COORDINATOR_ENV);
-    const otherClient = createServiceClient(CoordinatorService, other.grpcAddress, credentials.createInsecure());
+    const otherClient = createServiceClient(CoordinatorService, other.grpcAddress, credentials.createInsecure(), {
+      metadata: bearerMetadata(other.adminToken),
+    });
     namespace.defer(() => otherClient.close());
     const [first, second] = await Promise.all([
       startFakeRolloutSatellite(namespace, { cloud: "aws", region: "us-east-1", outcome: "promote" }),
@@ -406,12 +419,14 @@ describe("multi-cluster rollouts through CoordinatorService", () => {
     });
     await expect(client.listRollouts({ pageSize: 501 })).rejects.toMatchObject({ field: "page_size" });
     // REST answers the same errors in the one JSON shape.
-    const missing = await fetch(`${coordinator.httpUrl}/api/v1/rollouts/ro-missing`);
+    const missing = await fetch(`${coordinator.httpUrl}/api/v1/rollouts/ro-missing`, {
+      headers: bearerHeaders(coordinator.adminToken),
+    });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: "NOT_FOUND", field: "rollout_id" } });
     const badBody = await fetch(`${coordinator.httpUrl}/api/v1/rollouts/${rollout?.id}/promote`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: bearerHeaders(coordinator.adminToken, { "content-type": "application/json" }),
       body: JSON.stringify({ full: "yes" }),
     });
     expect(badBody.status).toBe(400);

@@ -1,7 +1,7 @@
 // `npm run demo`: the demo estate on this machine — the coordinator plus one simulated satellite
 // per real cloud region — against NATS, Redis and MySQL from the environment (localhost defaults).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +60,11 @@ if (missing.length) {
 }
 
 const COLORS = [36, 33, 35, 32, 34, 91, 92, 93, 94, 95];
+/** Resolves when the coordinator logs that it started (its admin token file exists by then). */
+let markCoordinatorStarted;
+const coordinatorStarted = new Promise((resolve) => {
+  markCoordinatorStarted = resolve;
+});
 const children = [];
 const raw = process.env.SENTRA_DEMO_LOG === "json";
 
@@ -78,6 +83,7 @@ function start(name, script, extraEnv, color, args) {
     for (let index = buffer.indexOf("\n"); index >= 0; index = buffer.indexOf("\n")) {
       const line = buffer.slice(0, index);
       buffer = buffer.slice(index + 1);
+      if (name === "coordinator" && line.includes('"msg":"coordinator started"')) markCoordinatorStarted();
       if (raw) {
         console.log(`${prefix} ${line}`);
         continue;
@@ -190,6 +196,11 @@ function tlsEnv(stem) {
   };
 }
 
+// The coordinator provisions an admin API token into this file at its first start (docs/security.md).
+// The demo shows it once, right after it was created; afterwards it only says where it is.
+const adminTokenFile = process.env.SENTRA_ADMIN_TOKEN_FILE ?? ".sentra/admin-token";
+const adminTokenExisted = existsSync(adminTokenFile);
+
 const httpPort = process.env.SENTRA_HTTP_PORT ?? "3000";
 const grpcPort = process.env.SENTRA_GRPC_PORT ?? "50051";
 start(
@@ -215,16 +226,29 @@ SATELLITES.forEach(({ cloud, region }, index) => {
   );
 });
 
-setTimeout(() => {
+function adminTokenNote() {
+  if (process.env.SENTRA_ADMIN_TOKEN) return "admin token: the one in SENTRA_ADMIN_TOKEN";
+  if (!adminTokenExisted && existsSync(adminTokenFile)) {
+    const token = readFileSync(adminTokenFile, "utf8").trim();
+    return `admin token (shown this once; kept in ${adminTokenFile}, mode 0600):\n                     \x1b[1m${token}\x1b[0m`;
+  }
+  return `admin token: cat ${adminTokenFile}`;
+}
+
+// The banner once the coordinator is up (so the admin token exists) and the satellites had time to join.
+Promise.all([coordinatorStarted, new Promise((resolve) => setTimeout(resolve, 4000))]).then(() => {
   console.log(`
 \x1b[1mSentra demo estate is running\x1b[0m (Ctrl-C stops it)
   coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
-  coordinator gRPC   127.0.0.1:${grpcPort}           (reflection on: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
+  coordinator gRPC   127.0.0.1:${grpcPort}           (reflection and health open: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
   satellites         ${SATELLITES.map(({ cloud, region }, i) => `${cloud}-${region} gRPC :${50061 + i} metrics :${9461 + i}`).join("\n                     ")}
   satellite gRPC     ${insecure ? "PLAINTEXT (SENTRA_GRPC_INSECURE=true)" : `mTLS, certificates in ${PKI_DIR}/ (only the coordinator's may call: grpcurl -cacert ${PKI_DIR}/ca.crt -cert ${PKI_DIR}/coordinator.crt -key ${PKI_DIR}/coordinator.key 127.0.0.1:50061 list)`}
-  dashboard          http://127.0.0.1:${httpPort}   (token: SENTRA_DASHBOARD_TOKEN or cat .sentra/dashboard-token)
+  dashboard          http://127.0.0.1:${httpPort}   (sign in with any API token; the admin token below works)
+  ${adminTokenNote()}
   ${prometheusNote}
-  try:  node cli/dist/main.js regions
+  try:  node cli/dist/main.js regions                 (the CLI reads ${adminTokenFile} by default)
+        node cli/dist/main.js token create --name alice --role viewer
+        grpcurl -plaintext -H "authorization: Bearer $(cat ${adminTokenFile})" 127.0.0.1:${grpcPort} sentra.v1.CoordinatorService/ListRegions
         a canary of the demo service "catalog": see docs/release-guard.md ("Running it")
 `);
-}, 4000).unref();
+});

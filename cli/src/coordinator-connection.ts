@@ -1,13 +1,19 @@
 import { readFileSync } from "node:fs";
 import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
+import { SentraError } from "@sentra/common";
 import { CoordinatorService, createServiceClient, type ServiceClient } from "@sentra/proto";
+
+/** @default ".sentra/admin-token" — the file the coordinator writes its bootstrap admin token to, relative to the working directory. */
+export const DEFAULT_TOKEN_FILE = ".sentra/admin-token";
 
 /** Global options every client command shares (flags override the environment). */
 export interface ConnectionOptions {
   /** @default SENTRA_COORDINATOR or 127.0.0.1:50051 */
   coordinator?: string;
-  /** @default SENTRA_TOKEN */
+  /** @default SENTRA_TOKEN, else the content of `tokenFile` */
   token?: string;
+  /** @default SENTRA_TOKEN_FILE or DEFAULT_TOKEN_FILE (skipped when absent) */
+  tokenFile?: string;
   /** CA certificate to verify the coordinator's TLS certificate; unset means plaintext. */
   ca?: string;
 }
@@ -21,15 +27,39 @@ export interface CoordinatorConnection {
 
 export function connectToCoordinator(options: ConnectionOptions, env = process.env): CoordinatorConnection {
   const address = options.coordinator ?? env.SENTRA_COORDINATOR ?? "127.0.0.1:50051";
-  const token = options.token ?? env.SENTRA_TOKEN;
+  const token = resolveToken(options, env);
   const caPath = options.ca ?? env.SENTRA_TLS_CA;
   const channelCredentials: ChannelCredentials = caPath
     ? credentials.createSsl(readFileSync(caPath))
     : credentials.createInsecure();
-  const client = createServiceClient(CoordinatorService, address, channelCredentials, { defaultTimeoutMs: 10_000 });
-  return {
-    client,
-    metadata: token ? { authorization: `Bearer ${token}` } : {},
-    close: () => client.close(),
-  };
+  const metadata: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const client = createServiceClient(CoordinatorService, address, channelCredentials, {
+    defaultTimeoutMs: 10_000,
+    metadata,
+  });
+  return { client, metadata, close: () => client.close() };
+}
+
+/**
+ * The API token to send: `--token`, else `SENTRA_TOKEN`, else the token file (`--token-file`,
+ * `SENTRA_TOKEN_FILE`, or `.sentra/admin-token` — the coordinator's own, on its machine). A file
+ * named explicitly must exist; the default one may be absent (the call then goes without a token
+ * and the coordinator says UNAUTHENTICATED).
+ */
+export function resolveToken(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  // An empty variable counts as unset.
+  const given = options.token || env.SENTRA_TOKEN;
+  if (given) return given.trim();
+  const explicitFile = options.tokenFile || env.SENTRA_TOKEN_FILE || undefined;
+  const file = explicitFile ?? DEFAULT_TOKEN_FILE;
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (explicitFile === undefined && code === "ENOENT") return undefined;
+    throw new SentraError("INVALID_ARGUMENT", `cannot read the token file ${file}: ${(error as Error).message}`, {
+      field: "--token-file",
+      cause: error,
+    });
+  }
 }

@@ -23,12 +23,15 @@ export const DASHBOARD_SOCKET_NAMESPACE = "/estate";
 
 /** `connect_error` messages of a refused handshake (the sign-in form shows them). */
 export const DASHBOARD_AUTH_ERROR = {
-  missing: "a dashboard token is required",
-  invalid: "the dashboard token was not accepted",
+  missing: "an API token is required",
+  invalid: "the token was not accepted (unknown or revoked)",
 } as const;
 
-/** Who a session is. One configured token means operator until roles exist (security issue). */
-export type DashboardRole = "viewer" | "operator";
+/**
+ * The role of the API token a session signed in with (docs/security.md): `viewer` watches,
+ * `operator` also acts (migrate, promote, abort), `admin` also manages tokens and reads the audit.
+ */
+export type DashboardRole = "viewer" | "operator" | "admin";
 
 /** Liveness as the coordinator judges it: stale after three missed heartbeats. */
 export type LivenessView = "live" | "stale";
@@ -177,13 +180,35 @@ export interface DashboardDelta {
   changes: DashboardChanges;
 }
 
+/**
+ * Event `signedOut`: the gateway is about to disconnect this socket for good (its token was
+ * revoked). The page returns to the sign-in form with `message`; it must not reconnect.
+ */
+export interface DashboardSignedOut {
+  code: "UNAUTHENTICATED";
+  message: string;
+}
+
+/** What the gateway sends to an event's acknowledgement callback when it refuses the event. */
+export interface DashboardEventRefusal {
+  error: { code: "PERMISSION_DENIED" | "RESOURCE_EXHAUSTED" | "UNIMPLEMENTED" | "UNAVAILABLE"; message: string };
+}
+
+/** The `signedOut` message of a revoked token. */
+export const DASHBOARD_TOKEN_REVOKED = "the token was revoked: sign in with another one";
+
 /** Events the gateway emits (Socket.IO typed events). */
 export interface DashboardServerEvents {
   snapshot: (snapshot: DashboardSnapshot) => void;
   delta: (delta: DashboardDelta) => void;
+  signedOut: (notice: DashboardSignedOut) => void;
 }
 
-/** Events a page emits. */
+/**
+ * Events a page emits. Each has the role it needs at the gateway (`resync`: viewer); an event the
+ * gateway does not list is refused (acknowledged with a `DashboardEventRefusal` when the page asked
+ * for an acknowledgement). Actions (migrate, promote, abort) go over REST with the same token.
+ */
 export interface DashboardClientEvents {
   /** Asks for a fresh snapshot (after a gap in `seq`). */
   resync: () => void;

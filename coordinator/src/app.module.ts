@@ -6,6 +6,7 @@ import { OpsController } from "./http/ops.controller.js";
 import { type CoordinatorInfrastructure, InfrastructureModule } from "./infrastructure/infrastructure.module.js";
 import { MigrationModule } from "./migration/migration.module.js";
 import { RolloutModule } from "./rollout/rollout.module.js";
+import { SecurityModule } from "./security/security.module.js";
 
 export type { CoordinatorInfrastructure };
 
@@ -18,6 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfrastructureModule.register(infrastructure),
+        SecurityModule,
         EstateModule,
         MigrationModule,
         RolloutModule,

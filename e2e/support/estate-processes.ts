@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { satelliteCommonName } from "@sentra/common";
@@ -9,6 +10,7 @@ import {
   satelliteEventStream,
 } from "@sentra/proto";
 import { getTestPki, REPO_ROOT, type RunningProcess, startProcess, type TestNamespace } from "@sentra/testkit";
+import { namespaceAdminTokenFile } from "./coordinator-auth.js";
 
 /** Intervals short enough for tests, in the same ratio as production (TTL > 3 heartbeats). */
 export const TEST_HEARTBEAT_INTERVAL_MS = 500;
@@ -21,12 +23,17 @@ export interface CoordinatorProcess {
   process: RunningProcess;
   grpcAddress: string;
   httpUrl: string;
+  /** The bootstrap admin token (`bootstrap-admin`), the same for every coordinator of the namespace. */
+  adminToken: string;
+  /** The file it is kept in (`SENTRA_ADMIN_TOKEN_FILE`). */
+  adminTokenFile: string;
 }
 
 /**
- * Starts the built coordinator (`coordinator/dist/main.js`) in the test's namespace. It dials
- * satellites over mTLS with the test PKI's `coordinator` certificate unless `env` says otherwise
- * (`SENTRA_GRPC_INSECURE=true` with the three `SENTRA_TLS_*` set to "" runs it plaintext).
+ * Starts the built coordinator (`coordinator/dist/main.js`) in the test's namespace, with the
+ * namespace's admin token file (see namespaceAdminTokenFile). It dials satellites over mTLS with
+ * the test PKI's `coordinator` certificate unless `env` says otherwise (`SENTRA_GRPC_INSECURE=true`
+ * with the three `SENTRA_TLS_*` set to "" runs it plaintext); `env` may override the token too.
  */
 export async function startCoordinatorProcess(
   namespace: TestNamespace,
@@ -43,6 +50,7 @@ export async function startCoordinatorProcess(
     SENTRA_HTTP_PORT: "0",
     SENTRA_PRICE_TTL_MS: String(TEST_PRICE_TTL_MS),
     SENTRA_INVENTORY_SYNC_INTERVAL_MS: "1000",
+    SENTRA_ADMIN_TOKEN_FILE: namespaceAdminTokenFile(namespace).path,
     ...env,
   });
   // The coordinator creates the namespace's JetStream event stream; deferred first, so it is
@@ -59,7 +67,16 @@ export async function startCoordinatorProcess(
       .split("\n")
       .find((text) => text.includes('"coordinator started"')) ?? "";
   const parsed = JSON.parse(line) as { httpUrl: string; grpcPort: number };
-  return { process: child, grpcAddress: `127.0.0.1:${parsed.grpcPort}`, httpUrl: parsed.httpUrl };
+  const adminTokenFile = env.SENTRA_ADMIN_TOKEN_FILE ?? namespaceAdminTokenFile(namespace).path;
+  // Read after the start: a coordinator given an absent file has generated the token into it.
+  const adminToken = env.SENTRA_ADMIN_TOKEN ?? readFileSync(adminTokenFile, "utf8").trim();
+  return {
+    process: child,
+    grpcAddress: `127.0.0.1:${parsed.grpcPort}`,
+    httpUrl: parsed.httpUrl,
+    adminToken,
+    adminTokenFile,
+  };
 }
 
 export interface SatelliteProcess {

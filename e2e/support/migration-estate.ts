@@ -9,6 +9,7 @@ import {
 } from "@sentra/proto";
 import { eventually, type RunningProcess, type TestNamespace } from "@sentra/testkit";
 import { createConnection } from "mysql2/promise";
+import { bearerMetadata } from "./coordinator-auth.js";
 import { type SatelliteProcess, startSatelliteProcess } from "./estate-processes.js";
 
 /** Instance types every test satellite quotes, so prices (and margins) are fully determined by overrides. */
@@ -51,10 +52,11 @@ export async function startPricedSatellite(
   return { ...satellite, clusterUrl: parsed.url, cluster: parsed.cluster };
 }
 
-/** A typed CoordinatorService client, closed with the namespace. */
-export function coordinatorClient(namespace: TestNamespace, address: string): CoordinatorClient {
+/** A typed CoordinatorService client sending `token` (e.g. the coordinator's adminToken), closed with the namespace. */
+export function coordinatorClient(namespace: TestNamespace, address: string, token: string): CoordinatorClient {
   const client = createServiceClient(CoordinatorService, address, credentials.createInsecure(), {
     defaultTimeoutMs: 10_000,
+    metadata: bearerMetadata(token),
   });
   namespace.defer(() => client.close());
   return client;

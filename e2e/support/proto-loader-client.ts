@@ -6,8 +6,12 @@ import { REPO_ROOT } from "@sentra/testkit";
 /**
  * A CoordinatorService client built from the .proto files at run time with @grpc/proto-loader —
  * a toolchain none of Sentra's code uses — so the test proves the wire contract, not our adapter.
+ * Every call carries `authorization: Bearer <token>` when a token is given.
  */
-export function createProtoLoaderCoordinatorClient(address: string): {
+export function createProtoLoaderCoordinatorClient(
+  address: string,
+  token?: string,
+): {
   call<T>(method: string, request: object): Promise<T>;
   close(): void;
 } {
@@ -26,7 +30,9 @@ export function createProtoLoaderCoordinatorClient(address: string): {
       new Promise<T>((resolve, reject) => {
         const fn = (client as unknown as Record<string, (...args: unknown[]) => void>)[method];
         if (!fn) throw new Error(`no method ${method}`);
-        fn.call(client, request, { deadline: Date.now() + 3_000 }, (error: Error | null, response: T) =>
+        const metadata = new grpc.Metadata();
+        if (token !== undefined) metadata.set("authorization", `Bearer ${token}`);
+        fn.call(client, request, metadata, { deadline: Date.now() + 3_000 }, (error: Error | null, response: T) =>
           error ? reject(error) : resolve(response),
         );
       }),

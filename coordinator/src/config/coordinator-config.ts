@@ -8,11 +8,13 @@ import {
 } from "@sentra/common";
 import { z } from "zod";
 import type { EgressPriceRule } from "../arbitrage/egress-price-table.js";
+import { DEFAULT_DASHBOARD_DELTA_INTERVAL_MS, defaultDashboardDir } from "../dashboard/dashboard-defaults.js";
 import {
-  DEFAULT_DASHBOARD_DELTA_INTERVAL_MS,
-  DEFAULT_DASHBOARD_TOKEN_FILE,
-  defaultDashboardDir,
-} from "../dashboard/dashboard-defaults.js";
+  API_TOKEN_PATTERN,
+  DEFAULT_ADMIN_TOKEN_FILE,
+  DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_TOKEN_RECHECK_INTERVAL_MS,
+} from "../security/security-defaults.js";
 
 /** @default 3 — heartbeats a satellite may miss before it is stale. */
 export const MISSED_HEARTBEATS_BEFORE_STALE = 3;
@@ -159,14 +161,37 @@ const schema = z.object({
     .max(87_600)
     .default(DEFAULT_EVENT_STREAM_MAX_AGE_HOURS),
   SENTRA_EVENT_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
-  // --- dashboard ---
-  SENTRA_DASHBOARD_TOKEN: z
+  // --- security (docs/security.md) ---
+  SENTRA_ADMIN_TOKEN: z
     .string()
     .trim()
     .optional()
     .transform((value) => (value === "" ? undefined : value))
-    .pipe(z.string().min(16, "at least 16 characters (or unset: one is generated)").optional()),
-  SENTRA_DASHBOARD_TOKEN_FILE: z.string().min(1).default(DEFAULT_DASHBOARD_TOKEN_FILE),
+    // The message never repeats the value: it is a secret.
+    .refine((value) => value === undefined || API_TOKEN_PATTERN.test(value), {
+      message: "must be `sentra_` followed by 32–192 characters A-Z a-z 0-9 _ - (e.g. sentra_$(openssl rand -hex 32))",
+    }),
+  SENTRA_ADMIN_TOKEN_FILE: z.string().min(1).default(DEFAULT_ADMIN_TOKEN_FILE),
+  SENTRA_MUTATION_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE),
+  SENTRA_TOKEN_RECHECK_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(DEFAULT_TOKEN_RECHECK_INTERVAL_MS),
+  // Removed with the single dashboard token: refuse to start rather than silently ignore them.
+  SENTRA_DASHBOARD_TOKEN: removedVariable(
+    "removed: the dashboard signs in with any API token (sentra token create --role viewer); see docs/security.md",
+  ),
+  SENTRA_DASHBOARD_TOKEN_FILE: removedVariable(
+    "removed: the coordinator keeps its admin token in SENTRA_ADMIN_TOKEN_FILE (default .sentra/admin-token); see docs/security.md",
+  ),
+  // --- dashboard ---
   SENTRA_DASHBOARD_DIR: z.string().min(1).optional(),
   SENTRA_DASHBOARD_DELTA_INTERVAL_MS: z.coerce
     .number()
@@ -243,12 +268,19 @@ export interface CoordinatorConfig {
     eventStreamMaxAgeMs: number;
     eventStreamReplicas: number;
   };
-  /** The dashboard (docs/dashboard.md): sign-in token and the built page the coordinator serves. */
+  /** API tokens, roles, audit and rate limits (docs/security.md). */
+  security: {
+    /** `SENTRA_ADMIN_TOKEN`: the bootstrap admin token given by the deployment; undefined: `adminTokenFile`. */
+    adminToken: string | undefined;
+    /** Absolute path of the bootstrap admin token's file (generated there, mode 0600, when absent). */
+    adminTokenFile: string;
+    /** Mutating calls one principal may make per minute, over every channel and replica. */
+    mutationRateLimitPerMinute: number;
+    /** How often the dashboard gateway re-checks the tokens of its open sockets. */
+    tokenRecheckIntervalMs: number;
+  };
+  /** The dashboard (docs/dashboard.md): the built page the coordinator serves and its live feed. */
   dashboard: {
-    /** `SENTRA_DASHBOARD_TOKEN`; undefined: generated once and kept in `tokenFile`. */
-    token: string | undefined;
-    /** Absolute path of the generated token's file (mode 0600). */
-    tokenFile: string;
     /** Absolute path of the built page (`index.html` and `assets/`). */
     staticDir: string;
     /** Live updates are batched and sent at most this often (≥ 50 ms: 20 Hz). */
@@ -309,13 +341,26 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       eventStreamMaxAgeMs: parsed.SENTRA_EVENT_STREAM_MAX_AGE_HOURS * 3_600_000,
       eventStreamReplicas: parsed.SENTRA_EVENT_STREAM_REPLICAS,
     },
+    security: {
+      adminToken: parsed.SENTRA_ADMIN_TOKEN,
+      adminTokenFile: resolve(parsed.SENTRA_ADMIN_TOKEN_FILE),
+      mutationRateLimitPerMinute: parsed.SENTRA_MUTATION_RATE_LIMIT_PER_MINUTE,
+      tokenRecheckIntervalMs: parsed.SENTRA_TOKEN_RECHECK_INTERVAL_MS,
+    },
     dashboard: {
-      token: parsed.SENTRA_DASHBOARD_TOKEN,
-      tokenFile: resolve(parsed.SENTRA_DASHBOARD_TOKEN_FILE),
       staticDir: resolve(parsed.SENTRA_DASHBOARD_DIR ?? defaultDashboardDir()),
       deltaIntervalMs: parsed.SENTRA_DASHBOARD_DELTA_INTERVAL_MS,
     },
   });
+}
+
+/** A variable Sentra no longer reads: set, it stops the start with `message`. */
+function removedVariable(message: string) {
+  return z
+    .string()
+    .optional()
+    .refine((value) => value === undefined, { message })
+    .transform(() => undefined);
 }
 
 /** Nest injection tokens for values that are not classes. */

@@ -29,6 +29,7 @@ import { Redis } from "ioredis";
 import { createConnection } from "mysql2/promise";
 import { chromium } from "playwright-core";
 import { io, type Socket } from "socket.io-client";
+import { generateApiToken } from "../security/api-token-store.js";
 
 /**
  * Dashboard benchmark: N simulated satellites heartbeating over real NATS (one process publishes
@@ -77,7 +78,8 @@ const SETTLE_SECONDS = 4;
 const PAGE_MEASURE_MS = 8_000;
 /** The estate must be complete (every satellite seen by a client) within this long. */
 const WARMUP_TIMEOUT_SECONDS = 120;
-const TOKEN = randomBytes(24).toString("base64url");
+/** The bench's admin token (SENTRA_ADMIN_TOKEN): the sockets and the page sign in with it. */
+const TOKEN = generateApiToken();
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CHROMIUM_PATH = process.env.SENTRA_CHROMIUM ?? "/usr/bin/chromium";
@@ -147,7 +149,7 @@ async function startCoordinator(): Promise<{ httpUrl: string }> {
       SENTRA_REDIS_PREFIX: `${id}:`,
       SENTRA_GRPC_PORT: "0",
       SENTRA_HTTP_PORT: "0",
-      SENTRA_DASHBOARD_TOKEN: TOKEN,
+      SENTRA_ADMIN_TOKEN: TOKEN,
       SENTRA_PRICE_TTL_MS: "600000",
       SENTRA_LOG_LEVEL: "info",
     },

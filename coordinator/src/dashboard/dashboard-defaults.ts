@@ -3,8 +3,6 @@ import { findRepoRoot } from "../arbitrage/shared-data-dir.js";
 
 /** @default 50 — live updates go out at most at 20 Hz: one emit to 1,000 sockets blocks the loop ≈ 15 ms. */
 export const DEFAULT_DASHBOARD_DELTA_INTERVAL_MS = 50;
-/** @default ".sentra/dashboard-token" — where a generated token is kept, relative to the working directory. */
-export const DEFAULT_DASHBOARD_TOKEN_FILE = ".sentra/dashboard-token";
 
 /**
  * The built page (`npm run build --workspace dashboard` writes it): `dashboard/dist` in the

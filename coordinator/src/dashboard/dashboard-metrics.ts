@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 export class DashboardMetrics {
   readonly clients: Gauge;
   readonly authFailures: Counter<"reason">;
+  readonly signOuts: Counter<"reason">;
+  readonly refusedEvents: Counter<"code">;
   readonly deltas: Counter;
   readonly deltaChanges: Histogram;
   readonly emitDuration: Histogram<"event">;
@@ -16,8 +18,20 @@ export class DashboardMetrics {
     });
     this.authFailures = new Counter({
       name: "sentra_coordinator_dashboard_auth_failures_total",
-      help: "Dashboard socket handshakes refused, by reason (missing or invalid token)",
+      help: "Dashboard socket handshakes refused, by reason (missing, or invalid: unknown or revoked token)",
       labelNames: ["reason"],
+      registers: [registry],
+    });
+    this.signOuts = new Counter({
+      name: "sentra_coordinator_dashboard_sign_outs_total",
+      help: "Dashboard sockets the gateway disconnected, by reason (revoked: their token was revoked)",
+      labelNames: ["reason"],
+      registers: [registry],
+    });
+    this.refusedEvents = new Counter({
+      name: "sentra_coordinator_dashboard_refused_events_total",
+      help: "Socket events refused by the gateway, by code (PERMISSION_DENIED, UNIMPLEMENTED, RESOURCE_EXHAUSTED)",
+      labelNames: ["code"],
       registers: [registry],
     });
     this.deltas = new Counter({

@@ -6,8 +6,12 @@ import {
   createLogger,
   DASHBOARD_AUTH_ERROR,
   DASHBOARD_SOCKET_NAMESPACE,
+  DASHBOARD_TOKEN_REVOKED,
   type DashboardDelta,
+  type DashboardEventRefusal,
+  type DashboardSignedOut,
   type DashboardSnapshot,
+  SentraError,
 } from "@sentra/common";
 import { HealthSummarySchema, Liveness, PriceSnapshotSchema, SatelliteStatus } from "@sentra/proto";
 import { Registry } from "prom-client";
@@ -16,13 +20,58 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { EstateEvents } from "../estate/estate-events.js";
 import { EstateStore } from "../estate/estate-store.js";
+import { AccessControl } from "../security/access-control.js";
+import type { ApiTokenStore, TokenPrincipal } from "../security/api-token-store.js";
+import type { AuditEntry } from "../security/audit-log.js";
+import type { MutationRateLimiter } from "../security/mutation-rate-limiter.js";
+import { SecurityMetrics } from "../security/security-metrics.js";
+import { TokenRevocations } from "../security/token-revocations.js";
 import { DashboardGateway } from "./dashboard.gateway.js";
-import { DashboardAccess } from "./dashboard-access.js";
 import { DashboardFeed } from "./dashboard-feed.service.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
+import { DashboardSocketAccess } from "./dashboard-socket-access.js";
 
-const TOKEN = "gateway-test-token-0123456789";
+const TOKEN = "sentra_gateway-operator-token-0123456789abcdef";
+const VIEWER_TOKEN = "sentra_gateway-viewer-token-0123456789abcdef";
 const DELTA_INTERVAL_MS = 50;
+const RECHECK_INTERVAL_MS = 100;
+
+/** The token store as the gateway sees it: two tokens, revocable; `act` may run once per principal. */
+const principals = new Map<string, TokenPrincipal>();
+const revoked = new Set<string>();
+const fakeTokens = {
+  verify: async (token: string) => {
+    const principal = principals.get(token);
+    return principal && !revoked.has(principal.tokenId) ? principal : undefined;
+  },
+  activeIds: async (ids: readonly string[]) => new Set(ids.filter((id) => !revoked.has(id))),
+};
+const actsByPrincipal = new Map<string, number>();
+const fakeLimiter = {
+  check: async (principal: string) => {
+    const count = (actsByPrincipal.get(principal) ?? 0) + 1;
+    actsByPrincipal.set(principal, count);
+    if (count > 1)
+      throw new SentraError("RESOURCE_EXHAUSTED", `rate limit: 1 mutating call per minute for ${principal}`);
+  },
+};
+const audited: AuditEntry[] = [];
+const revocations = new TokenRevocations();
+const socketAccess = new DashboardSocketAccess({
+  access: new AccessControl(
+    fakeTokens as unknown as ApiTokenStore,
+    fakeLimiter as unknown as MutationRateLimiter,
+    new SecurityMetrics(new Registry()),
+  ),
+  tokens: fakeTokens,
+  revocations,
+  audit: { record: (entry) => audited.push(entry) },
+  metrics: new DashboardMetrics(new Registry()),
+  logger: createLogger("test", "silent"),
+  recheckIntervalMs: RECHECK_INTERVAL_MS,
+  // `act` stands for an event that acts: operator, rate-limited.
+  eventRules: { resync: { role: "viewer", mutating: false }, act: { role: "operator", mutating: true } },
+});
 
 /** Only what the feed reads at start-up: an empty estate. */
 const emptyStore = {
@@ -33,7 +82,7 @@ const emptyStore = {
 
 const config = {
   priceTtlMs: 30_000,
-  dashboard: { token: TOKEN, tokenFile: "", staticDir: "", deltaIntervalMs: DELTA_INTERVAL_MS },
+  dashboard: { staticDir: "", deltaIntervalMs: DELTA_INTERVAL_MS },
 } as unknown as CoordinatorConfig;
 
 /** The gateway and its feed, with the estate store and infrastructure replaced by fakes. */
@@ -44,7 +93,7 @@ Module({
     { provide: COORDINATOR_CONFIG, useValue: config },
     { provide: LOGGER, useValue: createLogger("test", "silent") },
     { provide: EstateStore, useValue: emptyStore },
-    { provide: DashboardAccess, useValue: new DashboardAccess(TOKEN) },
+    { provide: DashboardSocketAccess, useValue: socketAccess },
     { provide: DashboardMetrics, useValue: new DashboardMetrics(new Registry()) },
     EstateEvents,
     DashboardFeed,
@@ -99,6 +148,12 @@ describe("dashboard gateway over a real Socket.IO server", () => {
   const sockets: Socket[] = [];
 
   beforeEach(async () => {
+    principals.clear();
+    principals.set(TOKEN, { tokenId: "op-1", name: "ops", role: "operator" });
+    principals.set(VIEWER_TOKEN, { tokenId: "view-1", name: "watcher", role: "viewer" });
+    revoked.clear();
+    actsByPrincipal.clear();
+    audited.length = 0;
     app = await NestFactory.create(GatewayTestModule, { logger: false });
     await app.listen(0, "127.0.0.1");
     url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}${DASHBOARD_SOCKET_NAMESPACE}`;
@@ -119,9 +174,69 @@ describe("dashboard gateway over a real Socket.IO server", () => {
   const refusal = (socket: Socket): Promise<string> =>
     new Promise((resolve) => socket.once("connect_error", (error) => resolve(error.message)));
 
-  it("refuses a handshake without the token or with a wrong one", async () => {
+  it("refuses a handshake without a token or with an unknown one, and audits it", async () => {
     expect(await refusal(connect(undefined))).toBe(DASHBOARD_AUTH_ERROR.missing);
-    expect(await refusal(connect("gateway-test-token-0123456780"))).toBe(DASHBOARD_AUTH_ERROR.invalid);
+    expect(await refusal(connect("sentra_gateway-unknown-token-0123456789abcdef"))).toBe(DASHBOARD_AUTH_ERROR.invalid);
+    expect(audited.map((entry) => [entry.channel, entry.action, entry.principal, entry.result])).toEqual([
+      ["socket", "handshake", "anonymous", "UNAUTHENTICATED"],
+      ["socket", "handshake", "anonymous", "UNAUTHENTICATED"],
+    ]);
+    expect(JSON.stringify(audited)).not.toContain("sentra_gateway");
+  });
+
+  it("puts the token's role in the session and checks every event against its rule", async () => {
+    const viewer = new Recorder(connect(VIEWER_TOKEN));
+    expect((await waitFor(() => viewer.snapshots[0])).session.role).toBe("viewer");
+    const emitWithAck = (socket: Socket, event: string) =>
+      new Promise<DashboardEventRefusal>((resolve) => socket.emit(event, { id: "ro-1" }, resolve));
+
+    // A viewer may resync, not act; an event the gateway does not list is refused for everyone.
+    viewer.socket.emit("resync");
+    await waitFor(() => viewer.snapshots[1]);
+    expect((await emitWithAck(viewer.socket, "act")).error).toEqual({
+      code: "PERMISSION_DENIED",
+      message: "event act needs the operator role; token watcher has viewer",
+    });
+    expect((await emitWithAck(viewer.socket, "dropTables")).error.code).toBe("UNIMPLEMENTED");
+
+    // An operator passes the role check and reaches the rate limit (one act here).
+    const operator = new Recorder(connect(TOKEN));
+    expect((await waitFor(() => operator.snapshots[0])).session.role).toBe("operator");
+    operator.socket.emit("act", { id: "ro-1" });
+    expect((await emitWithAck(operator.socket, "act")).error.code).toBe("RESOURCE_EXHAUSTED");
+    expect(audited.map((entry) => [entry.principal, entry.role, entry.action, entry.result, entry.target])).toEqual([
+      ["watcher", "viewer", "act", "PERMISSION_DENIED", '[{"id":"ro-1"}]'],
+      ["watcher", "viewer", "dropTables", "UNIMPLEMENTED", '[{"id":"ro-1"}]'],
+      ["ops", "operator", "act", "RESOURCE_EXHAUSTED", '[{"id":"ro-1"}]'],
+    ]);
+  });
+
+  it("signs out a revoked token's sockets at once when revoked here, and at the next re-check otherwise", async () => {
+    const signedOut = (socket: Socket) =>
+      new Promise<{ notice: DashboardSignedOut; reason: string }>((resolve) =>
+        socket.once("signedOut", (notice: DashboardSignedOut) =>
+          socket.once("disconnect", (reason) => resolve({ notice, reason })),
+        ),
+      );
+    const operator = new Recorder(connect(TOKEN));
+    const viewer = new Recorder(connect(VIEWER_TOKEN));
+    await waitFor(() => operator.snapshots[0]);
+    await waitFor(() => viewer.snapshots[0]);
+
+    // Revoked through this coordinator: announced in process.
+    const operatorOut = signedOut(operator.socket);
+    revoked.add("op-1");
+    revocations.announce(["op-1"]);
+    expect(await operatorOut).toEqual({
+      notice: { code: "UNAUTHENTICATED", message: DASHBOARD_TOKEN_REVOKED },
+      reason: "io server disconnect",
+    });
+    // Revoked through another replica: only the store knows; the periodic re-check finds it.
+    const viewerOut = signedOut(viewer.socket);
+    revoked.add("view-1");
+    expect((await viewerOut).reason).toBe("io server disconnect");
+    // And the token no longer signs in.
+    expect(await refusal(connect(VIEWER_TOKEN))).toBe(DASHBOARD_AUTH_ERROR.invalid);
   });
 
   it("sends a snapshot on connect, then numbered deltas coalesced per key", async () => {

@@ -1,4 +1,4 @@
-import { Inject, type OnModuleDestroy } from "@nestjs/common";
+import type { OnModuleDestroy } from "@nestjs/common";
 import {
   ConnectedSocket,
   type OnGatewayConnection,
@@ -7,23 +7,16 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from "@nestjs/websockets";
-import {
-  DASHBOARD_AUTH_ERROR,
-  DASHBOARD_SOCKET_NAMESPACE,
-  type DashboardClientEvents,
-  type DashboardRole,
-  type DashboardServerEvents,
-  type Logger,
-} from "@sentra/common";
+import { DASHBOARD_SOCKET_NAMESPACE, type DashboardClientEvents, type DashboardServerEvents } from "@sentra/common";
 import type { Namespace, Socket } from "socket.io";
-import { LOGGER } from "../config/coordinator-config.js";
-import { DashboardAccess } from "./dashboard-access.js";
+import type { TokenPrincipal } from "../security/api-token-store.js";
 import { DashboardFeed } from "./dashboard-feed.service.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
+import { DashboardSocketAccess } from "./dashboard-socket-access.js";
 
-/** Per-socket data set by the handshake check. */
+/** Per-socket data: who signed in (set by the handshake check) and the resync throttle. */
 interface SessionData {
-  role: DashboardRole;
+  principal: TokenPrincipal;
   lastResyncAtMs: number;
   resyncPending: boolean;
 }
@@ -36,8 +29,10 @@ const MIN_RESYNC_INTERVAL_MS = 1_000;
 
 /**
  * The dashboard's Socket.IO edge, namespace `/estate` on the coordinator's HTTP server: checks the
- * token in the handshake (`auth.token`), sends a `snapshot` to each new socket, then broadcasts
- * the feed's `delta` batches (one emit per batch for every socket) and answers `resync`.
+ * API token in the handshake (`auth.token`) and every event against its role, signs out sockets
+ * whose token is revoked (DashboardSocketAccess), sends a `snapshot` (with the session's role) to
+ * each new socket, then broadcasts the feed's `delta` batches (one emit per batch for every
+ * socket) and answers `resync`.
  */
 @WebSocketGateway({
   namespace: DASHBOARD_SOCKET_NAMESPACE,
@@ -48,30 +43,21 @@ const MIN_RESYNC_INTERVAL_MS = 1_000;
 })
 export class DashboardGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private unsubscribe: (() => void) | undefined;
+  private stopWatching: (() => void) | undefined;
 
   constructor(
     private readonly feed: DashboardFeed,
-    private readonly access: DashboardAccess,
+    private readonly access: DashboardSocketAccess,
     private readonly metrics: DashboardMetrics,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   afterInit(namespace: DashboardNamespace): void {
     namespace.use((socket, next) => {
-      const token: unknown = (socket.handshake.auth as Record<string, unknown>).token;
-      const role = this.access.roleOf(token);
-      if (!role) {
-        const reason = typeof token === "string" && token !== "" ? "invalid" : "missing";
-        this.metrics.authFailures.inc({ reason });
-        this.logger.warn({ address: socket.handshake.address, reason }, "dashboard sign-in refused");
-        next(Object.assign(new Error(DASHBOARD_AUTH_ERROR[reason]), { data: { code: "UNAUTHENTICATED" } }));
-        return;
-      }
-      socket.data.role = role;
       socket.data.lastResyncAtMs = 0;
       socket.data.resyncPending = false;
-      next();
+      this.access.handshake(socket, next);
     });
+    this.stopWatching = this.access.watch(namespace);
     this.unsubscribe = this.feed.onDelta((delta) => {
       const end = this.metrics.emitDuration.startTimer({ event: "delta" });
       namespace.emit("delta", delta);
@@ -108,11 +94,12 @@ export class DashboardGateway implements OnGatewayInit, OnGatewayConnection, OnG
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    this.stopWatching?.();
   }
 
   private sendSnapshot(socket: DashboardSocket): void {
     const end = this.metrics.emitDuration.startTimer({ event: "snapshot" });
-    socket.emit("snapshot", this.feed.snapshot(socket.data.role));
+    socket.emit("snapshot", this.feed.snapshot(socket.data.principal.role));
     end();
   }
 }

@@ -3,35 +3,50 @@ import type { Logger } from "@sentra/common";
 import type { Registry } from "prom-client";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, METRICS_REGISTRY } from "../config/coordinator-config.js";
 import { EstateModule } from "../estate/estate.module.js";
+import { AccessControl } from "../security/access-control.js";
+import { ApiTokenStore } from "../security/api-token-store.js";
+import { AuditRecorder } from "../security/audit-recorder.js";
+import { SecurityModule } from "../security/security.module.js";
+import { TokenRevocations } from "../security/token-revocations.js";
 import { DashboardGateway } from "./dashboard.gateway.js";
-import { DashboardAccess, resolveDashboardToken } from "./dashboard-access.js";
 import { DashboardFeed } from "./dashboard-feed.service.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
 import { DashboardSiteMiddleware } from "./dashboard-site.middleware.js";
+import { DashboardSocketAccess } from "./dashboard-socket-access.js";
 
-/** The dashboard: its live feed and Socket.IO gateway, sign-in, and the built page at `/`. */
+/** The dashboard: its live feed and Socket.IO gateway, sign-in with an API token, and the built page at `/`. */
 @Module({
-  imports: [EstateModule],
+  imports: [EstateModule, SecurityModule],
   providers: [
     {
-      provide: DashboardAccess,
-      inject: [COORDINATOR_CONFIG, LOGGER],
-      useFactory: async (config: CoordinatorConfig, logger: Logger) => {
-        const { token, source } = await resolveDashboardToken(config.dashboard);
-        if (source.kind === "environment") {
-          logger.info("dashboard sign-in token from SENTRA_DASHBOARD_TOKEN");
-        } else {
-          logger.info(
-            { tokenFile: source.path, generated: source.generated },
-            source.generated
-              ? "dashboard sign-in token generated (SENTRA_DASHBOARD_TOKEN unset): read it from tokenFile"
-              : "dashboard sign-in token read from tokenFile (SENTRA_DASHBOARD_TOKEN unset)",
-          );
-          if (source.permissionsTightened)
-            logger.warn({ tokenFile: source.path }, "token file was readable by others: now 0600");
-        }
-        return new DashboardAccess(token);
-      },
+      provide: DashboardSocketAccess,
+      inject: [
+        AccessControl,
+        ApiTokenStore,
+        TokenRevocations,
+        AuditRecorder,
+        DashboardMetrics,
+        COORDINATOR_CONFIG,
+        LOGGER,
+      ],
+      useFactory: (
+        access: AccessControl,
+        tokens: ApiTokenStore,
+        revocations: TokenRevocations,
+        audit: AuditRecorder,
+        metrics: DashboardMetrics,
+        config: CoordinatorConfig,
+        logger: Logger,
+      ) =>
+        new DashboardSocketAccess({
+          access,
+          tokens,
+          revocations,
+          audit,
+          metrics,
+          logger,
+          recheckIntervalMs: config.security.tokenRecheckIntervalMs,
+        }),
     },
     {
       provide: DashboardMetrics,
@@ -41,7 +56,7 @@ import { DashboardSiteMiddleware } from "./dashboard-site.middleware.js";
     DashboardFeed,
     DashboardGateway,
   ],
-  exports: [DashboardAccess, DashboardFeed],
+  exports: [DashboardFeed],
 })
 export class DashboardModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -4,9 +4,10 @@ import type { Logger } from "@sentra/common";
 import { addHealth, addReflection, addService, CoordinatorService } from "@sentra/proto";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import { GrpcSecurity } from "../security/security.module.js";
 import { CoordinatorServiceHandlers } from "./coordinator-service.handlers.js";
 
-/** Serves CoordinatorService with reflection and grpc.health.v1 (port 50051 by default). */
+/** Serves CoordinatorService (bearer token per call) with reflection and grpc.health.v1 (port 50051 by default). */
 @Injectable()
 export class CoordinatorGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly server = new Server();
@@ -15,6 +16,7 @@ export class CoordinatorGrpcServer implements OnApplicationBootstrap, OnApplicat
   constructor(
     private readonly handlers: CoordinatorServiceHandlers,
     private readonly metrics: CoordinatorMetrics,
+    private readonly security: GrpcSecurity,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -24,8 +26,14 @@ export class CoordinatorGrpcServer implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Every CoordinatorService method is behind the token check; health and reflection stay open.
+    const { interceptor, onCallEnd } = this.security.hooks;
     addService(this.server, CoordinatorService, this.handlers.implementation(), {
-      onCallEnd: (method, code, ms) => this.metrics.grpcCalls.observe({ method, code }, ms / 1000),
+      interceptors: [interceptor],
+      onCallEnd: (method, code, ms, context, request) => {
+        this.metrics.grpcCalls.observe({ method, code }, ms / 1000);
+        onCallEnd(method, code, ms, context, request);
+      },
     });
     addReflection(this.server, [CoordinatorService]);
     addHealth(this.server, [CoordinatorService]);

@@ -4,8 +4,9 @@ import type { Redis } from "ioredis";
 import type { Pool } from "mysql2/promise";
 import type { Registry } from "prom-client";
 import { METRICS_REGISTRY, MYSQL_POOL, NATS_CONNECTION, REDIS_CLIENT } from "../config/coordinator-config.js";
+import { PublicRoute } from "../security/route-access.js";
 
-/** /healthz (each dependency checked) and /metrics (Prometheus text). */
+/** /healthz (each dependency checked) and /metrics (Prometheus text): open, for probes and scrapers. */
 @Controller()
 export class OpsController {
   constructor(
@@ -15,12 +16,14 @@ export class OpsController {
     @Inject(MYSQL_POOL) private readonly mysql: Pool,
   ) {}
 
+  @PublicRoute()
   @Get("metrics")
   @Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
   metrics(): Promise<string> {
     return this.registry.metrics();
   }
 
+  @PublicRoute()
   @Get("healthz")
   async healthz(): Promise<Record<string, string>> {
     const checks: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { ESTATE_SCHEMA_MIGRATIONS } from "../estate/estate-schema.js";
 import { MIGRATION_SCHEMA_MIGRATIONS } from "../migration/migration-schema.js";
 import { ROLLOUT_SCHEMA_MIGRATIONS } from "../rollout/rollout-schema.js";
+import { SECURITY_SCHEMA_MIGRATIONS } from "../security/security-schema.js";
 
 /**
  * The MySQL schema, as an append-only list of migrations: applied in order at start-up, each once,
@@ -17,4 +18,5 @@ export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
   ...ESTATE_SCHEMA_MIGRATIONS,
   ...MIGRATION_SCHEMA_MIGRATIONS,
   ...ROLLOUT_SCHEMA_MIGRATIONS,
+  ...SECURITY_SCHEMA_MIGRATIONS,
 ].sort((a, b) => a.id - b.id);

@@ -19,6 +19,7 @@ import {
 } from "@sentra/proto";
 import { Redis } from "ioredis";
 import { createConnection } from "mysql2/promise";
+import { generateApiToken } from "../security/api-token-store.js";
 
 /**
  * Migration end-to-end benchmark: a real coordinator and satellite processes in simulated mode with
@@ -127,6 +128,8 @@ function summary(samples: readonly number[]) {
   };
 }
 
+const ADMIN_TOKEN = generateApiToken();
+
 async function main(): Promise<void> {
   const regions = CHAIN.slice(0, regionCount);
   // Measured as deployed: the coordinator calls the satellites over mTLS.
@@ -150,6 +153,8 @@ async function main(): Promise<void> {
       SENTRA_PRICE_TTL_MS: "5000",
       SENTRA_INVENTORY_SYNC_INTERVAL_MS: "300",
       SENTRA_LOG_LEVEL: "info",
+      // The bench's own admin token: given, so no token file is written into the working directory.
+      SENTRA_ADMIN_TOKEN: ADMIN_TOKEN,
     },
     "coordinator started",
   );
@@ -179,6 +184,7 @@ async function main(): Promise<void> {
     CoordinatorService,
     `127.0.0.1:${coordinator.line.grpcPort as number}`,
     credentials.createInsecure(),
+    { metadata: { authorization: `Bearer ${ADMIN_TOKEN}` } },
   );
   try {
     // Wait until every region is priced and every inventory pulled.

@@ -64,7 +64,7 @@ export class MigrationServiceHandlers {
           workload: input.workload,
           targetRegion: input.targetRegion,
           idempotencyKey: input.idempotencyKey,
-          requestedBy: input.requestedBy ?? `grpc ${context.peer}`,
+          requestedBy: input.requestedBy ?? context.principal?.name ?? `grpc ${context.peer}`,
           trigger: "manual",
         });
         return { migration: toMigrationMessage(record), replayed };

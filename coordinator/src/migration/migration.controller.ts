@@ -2,6 +2,8 @@ import { toJson } from "@bufbuild/protobuf";
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from "@nestjs/common";
 import { SentraError } from "@sentra/common";
 import { MigrationSchema } from "@sentra/proto";
+import type { TokenPrincipal } from "../security/api-token-store.js";
+import { Access, RequestPrincipal } from "../security/route-access.js";
 import { planJson } from "./arbitrage-estate-adapter.js";
 import { MigrationService } from "./migration.service.js";
 import { migrateInputSchema, parseInput, planInputSchema } from "./migration-input.js";
@@ -9,7 +11,8 @@ import { type MigrationRecord, toMigrationMessage } from "./migration-record.js"
 import { OpportunityMonitor } from "./opportunity-monitor.service.js";
 
 /**
- * REST for the dashboard (JSON bodies use the proto JSON names). Errors are `SentraError`s, mapped
+ * REST for the dashboard (JSON bodies use the proto JSON names), each route with the role it needs
+ * (`Authorization: Bearer <token>`; docs/security.md). Errors are `SentraError`s, mapped
  * to HTTP once by the global `SentraErrorFilter`: a refused plan is 412 with the plan as `details`,
  * bad input 400 naming the field.
  *
@@ -26,6 +29,7 @@ export class MigrationController {
     private readonly monitor: OpportunityMonitor,
   ) {}
 
+  @Access("viewer")
   @Post("migrations/plan")
   @HttpCode(200)
   plan(@Body() body: unknown) {
@@ -35,11 +39,13 @@ export class MigrationController {
     });
   }
 
+  @Access("operator", { mutating: true })
   @Post("migrations")
   @HttpCode(202)
   migrate(
     @Body() body: unknown,
     @Headers("idempotency-key") headerKey: string | undefined,
+    @RequestPrincipal() principal: TokenPrincipal | undefined,
     @Req() request: { ip?: string },
     @Res({ passthrough: true }) response: { status(code: number): unknown },
   ) {
@@ -59,7 +65,7 @@ export class MigrationController {
         workload: input.workload,
         targetRegion: input.targetRegion,
         idempotencyKey: input.idempotencyKey,
-        requestedBy: input.requestedBy ?? `rest ${request.ip ?? "?"}`,
+        requestedBy: input.requestedBy ?? principal?.name ?? `rest ${request.ip ?? "?"}`,
         trigger: "manual",
       });
       if (replayed) response.status(200);
@@ -67,11 +73,13 @@ export class MigrationController {
     });
   }
 
+  @Access("viewer")
   @Get("migrations/:id")
   get(@Param("id") id: string) {
     return rest(async () => ({ migration: migrationJson(await this.migrations.get(id)) }));
   }
 
+  @Access("viewer")
   @Get("migrations")
   list(
     @Query("activeOnly") activeOnly?: string,
@@ -96,6 +104,7 @@ export class MigrationController {
     });
   }
 
+  @Access("viewer")
   @Get("opportunities")
   opportunities(@Query("limit") limit?: string) {
     return rest(async () => {

@@ -55,7 +55,7 @@ export class RolloutServiceHandlers {
 
 /** Who is calling, when the request does not say: the mTLS identity, else the peer address. */
 function callerOf(context: CallContext): string {
-  return context.peerCommonName ?? `grpc:${context.peer}`;
+  return context.principal?.name ?? context.peerCommonName ?? `grpc:${context.peer}`;
 }
 
 function actorOf(actor: string, context: CallContext): string {

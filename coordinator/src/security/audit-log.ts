@@ -15,7 +15,8 @@ export interface AuditEntry {
 
 /** @default 2048 — the target (a summary of the request) is cut to this many characters. */
 const MAX_TARGET_CHARS = 2_048;
-const SECRET_KEYS = /token|secret|password|authorization|key|seed/i;
+const SECRET_KEYS = /token|secret|password|authorization|credential|key|seed/i;
+const IDS_NOT_SECRETS = new Set(["idempotencyKey", "idempotency_key"]);
 
 /** Append-only audit record in MySQL. */
 export class AuditLog {
@@ -39,20 +40,30 @@ export class AuditLog {
     );
   }
 
-  async list(options: {
-    limit: number;
-    principal?: string;
-    sinceMs?: number;
-  }): Promise<Array<AuditEntry & { id: number }>> {
+  /** Newest first, filtered; `beforeId` continues a previous page. */
+  async list(options: AuditQuery): Promise<AuditRecord[]> {
     const where: string[] = [];
     const parameters: unknown[] = [];
-    if (options.principal) {
-      where.push("principal = ?");
-      parameters.push(options.principal);
-    }
+    const equal = (column: string, value: string | undefined): void => {
+      if (!value) return;
+      where.push(`${column} = ?`);
+      parameters.push(value);
+    };
+    equal("principal", options.principal);
+    equal("action", options.action);
+    equal("result", options.result);
+    equal("channel", options.channel);
     if (options.sinceMs !== undefined) {
       where.push("at >= ?");
       parameters.push(new Date(options.sinceMs));
+    }
+    if (options.untilMs !== undefined) {
+      where.push("at < ?");
+      parameters.push(new Date(options.untilMs));
+    }
+    if (options.beforeId !== undefined) {
+      where.push("id < ?");
+      parameters.push(options.beforeId);
     }
     const limit = Math.max(1, Math.min(1_000, Math.floor(options.limit)));
     const [rows] = await this.pool.query<RowDataPacket[]>(
@@ -74,12 +85,28 @@ export class AuditLog {
   }
 }
 
+/** Filters of `AuditLog.list`; empty strings and undefined mean "any". */
+export interface AuditQuery {
+  limit: number;
+  principal?: string;
+  action?: string;
+  result?: string;
+  channel?: string;
+  sinceMs?: number;
+  untilMs?: number;
+  /** Only records older than this id (the previous page's last). */
+  beforeId?: number;
+}
+
+export type AuditRecord = AuditEntry & { id: number };
+
 /** A JSON summary of a request for the audit log, with secret-looking fields blanked. */
 export function summariseForAudit(request: unknown): string {
   try {
     const text = JSON.stringify(request, (key, value: unknown) => {
       if (key === "$typeName") return undefined;
-      if (SECRET_KEYS.test(key) && typeof value === "string") return "[redacted]";
+      // An idempotency key is an id the caller chose, worth keeping; any other *key* may be a secret.
+      if (SECRET_KEYS.test(key) && !IDS_NOT_SECRETS.has(key) && typeof value === "string") return "[redacted]";
       return typeof value === "bigint" ? value.toString() : value;
     });
     return (text ?? "").slice(0, MAX_TARGET_CHARS);

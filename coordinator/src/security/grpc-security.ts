@@ -1,53 +1,44 @@
-import type { Logger } from "@sentra/common";
-import { SentraError } from "@sentra/common";
 import type { CallContext, CallInterceptor } from "@sentra/proto";
-import type { ApiTokenStore } from "./api-token-store.js";
-import { type AuditLog, summariseForAudit } from "./audit-log.js";
+import { type AccessControl, bearerTokenOf } from "./access-control.js";
+import { summariseForAudit } from "./audit-log.js";
+import type { AuditRecorder } from "./audit-recorder.js";
 import { isMutating } from "./method-roles.js";
-import type { MutationRateLimiter } from "./mutation-rate-limiter.js";
-import { type Role, roleAllows } from "./role.js";
+import type { OpenGrpcStreams } from "./open-grpc-streams.js";
+import type { Role } from "./role.js";
 
 export interface GrpcSecurityDependencies {
-  tokens: ApiTokenStore;
-  audit: AuditLog;
-  rateLimiter: MutationRateLimiter;
+  access: AccessControl;
+  audit: AuditRecorder;
   requiredRole: (method: string) => Role;
-  logger: Logger;
+  /** Where streams are registered, so a revocation ends them. */
+  streams: OpenGrpcStreams;
 }
+
+/** Codes the interceptor answers with when it refuses a call. */
+const REFUSALS = new Set(["UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"]);
 
 /** Extracts the bearer token of a call ("authorization: Bearer <token>" metadata). */
 export function bearerToken(context: CallContext): string | undefined {
-  const value = context.metadata.get("authorization")[0];
-  if (typeof value !== "string") return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
-  return match?.[1];
+  return bearerTokenOf(context.metadata.get("authorization")[0]);
 }
 
 /**
- * Authentication, authorisation and rate limiting in front of every CoordinatorService method,
- * plus the audit record of every mutating call and every refused attempt.
+ * Authentication, authorisation and rate limiting in front of every CoordinatorService method
+ * (health and reflection are other services and stay open), plus the audit record of every
+ * mutating call and of every refused attempt, whatever the method. Streams are registered with
+ * their token, so that revoking it ends them.
  */
 export function createGrpcSecurity(dependencies: GrpcSecurityDependencies): {
   interceptor: CallInterceptor;
   onCallEnd: (method: string, code: string, durationMs: number, context: CallContext, request: unknown) => void;
 } {
-  const { tokens, audit, rateLimiter, requiredRole, logger } = dependencies;
+  const { access, audit, requiredRole, streams } = dependencies;
   const interceptor: CallInterceptor = async (context) => {
-    const token = bearerToken(context);
-    if (!token) {
-      throw new SentraError("UNAUTHENTICATED", "missing bearer token: send metadata 'authorization: Bearer <token>'");
-    }
-    const principal = await tokens.verify(token);
-    if (!principal) throw new SentraError("UNAUTHENTICATED", "invalid or revoked token");
+    const principal = await access.authenticate(bearerToken(context), "grpc");
     context.principal = { name: principal.name, role: principal.role, via: "token" };
-    const required = requiredRole(context.method);
-    if (!roleAllows(principal.role, required)) {
-      throw new SentraError(
-        "PERMISSION_DENIED",
-        `${context.method} needs the ${required} role; token ${principal.name} has ${principal.role}`,
-      );
-    }
-    if (isMutating(context.method)) await rateLimiter.check(principal.name);
+    access.authorize(principal, requiredRole(context.method), context.method, "grpc");
+    if (isMutating(context.method)) await access.limit(principal, "grpc");
+    if (context.streaming) streams.add(context, principal.tokenId);
   };
   const onCallEnd = (
     method: string,
@@ -56,21 +47,19 @@ export function createGrpcSecurity(dependencies: GrpcSecurityDependencies): {
     context: CallContext,
     request: unknown,
   ): void => {
-    const refused = code === "UNAUTHENTICATED" || code === "PERMISSION_DENIED" || code === "RESOURCE_EXHAUSTED";
-    if (!isMutating(method) && !refused) return;
-    audit
-      .record({
-        at: new Date(),
-        principal: context.principal?.name ?? "anonymous",
-        role: context.principal?.role ?? "none",
-        source: context.peer,
-        channel: "grpc",
-        action: method,
-        target: summariseForAudit(request),
-        result: code,
-        durationMs,
-      })
-      .catch((error: unknown) => logger.error({ err: String(error), method }, "audit record failed"));
+    if (context.streaming) streams.remove(context);
+    if (!isMutating(method) && !REFUSALS.has(code)) return;
+    audit.record({
+      at: new Date(),
+      principal: context.principal?.name ?? "anonymous",
+      role: context.principal?.role ?? "none",
+      source: context.peer,
+      channel: "grpc",
+      action: method,
+      target: summariseForAudit(request),
+      result: code,
+      durationMs,
+    });
   };
   return { interceptor, onCallEnd };
 }

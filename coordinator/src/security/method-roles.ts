@@ -22,6 +22,10 @@ export const COORDINATOR_METHOD_ROLES: Readonly<Record<string, Role>> = {
   WatchRollouts: "viewer",
   PromoteRollout: "operator",
   AbortRollout: "operator",
+  GetRolloutHistory: "viewer",
+  CreateApiToken: "admin",
+  RevokeApiToken: "admin",
+  ListApiTokens: "admin",
   ListAuditEvents: "admin",
 };
 

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 
-/** The sign-in card: one token, checked by the coordinator when the socket connects. */
+/** The sign-in card: an API token, checked by the coordinator when the socket connects. */
 export function SignIn({
   busy,
   error,
@@ -27,7 +27,7 @@ export function SignIn({
         </div>
         <h1 id="signin-title">Sign in</h1>
         <p className="signin-lead">Live satellites, spot prices and workloads across every region you run in.</p>
-        <label htmlFor="token">Access token</label>
+        <label htmlFor="token">API token</label>
         <input
           id="token"
           name="token"
@@ -38,7 +38,7 @@ export function SignIn({
           onChange={(event) => setToken(event.target.value)}
           aria-invalid={error ? "true" : "false"}
           aria-describedby={error ? "signin-error" : "signin-help"}
-          placeholder="Paste the dashboard token"
+          placeholder="sentra_…"
           data-testid="token-input"
           required
         />
@@ -57,8 +57,10 @@ export function SignIn({
           {busy ? "Signing in…" : "Sign in"}
         </button>
         <p id="signin-help" className="signin-help">
-          The coordinator takes the token from <code>SENTRA_DASHBOARD_TOKEN</code>; without it, it generates one into{" "}
-          <code>.sentra/dashboard-token</code> in its working directory and logs that path.
+          Any Sentra API token: a <strong>viewer</strong> token watches, an <strong>operator</strong> token also acts,
+          an <strong>admin</strong> token also manages tokens. The coordinator keeps its admin token in{" "}
+          <code>.sentra/admin-token</code>; create others with <code>sentra token create --name … --role viewer</code>.
+          Your role shows at the top right once signed in.
         </p>
       </form>
     </main>

@@ -1,3 +1,4 @@
+import type { DashboardRole } from "@sentra/common/dashboard-protocol";
 import { formatAge } from "../format";
 import type { ConnectionStatus } from "../live/estate-connection";
 import { useDashboardModel, useLive, useNow } from "../live/use-live";
@@ -9,6 +10,13 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
   reconnecting: "Reconnecting…",
   rejected: "Signed out",
   closed: "Signed out",
+};
+
+/** What the signed-in token's role allows (docs/security.md). */
+const ROLE_HINTS: Record<DashboardRole, string> = {
+  viewer: "Viewer: sees the estate",
+  operator: "Operator: sees the estate and may migrate, promote and abort",
+  admin: "Admin: everything, including API tokens and the audit log",
 };
 
 /** The top bar: brand, connection state, estate counts, freshness, session. */
@@ -86,7 +94,11 @@ export function Hud({ onSignOut }: { onSignOut: () => void }) {
         </div>
       </dl>
       <div className="session">
-        {role && <span className="role-badge">{role}</span>}
+        {role && (
+          <span className="role-badge" data-testid="session-role" title={ROLE_HINTS[role]}>
+            {role}
+          </span>
+        )}
         <button type="button" className="ghost-button" onClick={onSignOut}>
           Sign out
         </button>

@@ -16,7 +16,7 @@ import { ValueStore } from "./value-store";
  * - `live`: signed in, snapshot applied, deltas flowing
  * - `resyncing`: a gap in `seq` was seen; waiting for a fresh snapshot
  * - `reconnecting`: the socket dropped (coordinator restart, network); Socket.IO retries with backoff
- * - `rejected`: the token was refused (no retry)
+ * - `rejected`: the token was refused, or revoked while signed in (no retry)
  * - `closed`: signed out
  */
 export type ConnectionStatus = "connecting" | "live" | "resyncing" | "reconnecting" | "rejected" | "closed";
@@ -98,8 +98,17 @@ export class EstateConnection {
       const status = this.state.get().snapshots > 0 ? "reconnecting" : "connecting";
       this.state.patch({ status, error: `cannot reach the coordinator (${error.message}); retrying` });
     });
+    socket.on("signedOut", (notice) => {
+      // The token was revoked: the gateway disconnects next, for good.
+      this.state.patch({ status: "rejected", error: notice.message });
+    });
     socket.on("disconnect", (reason) => {
       if (this.socket !== socket || reason === "io client disconnect") return;
+      if (reason === "io server disconnect") {
+        // Only a sign-out makes the gateway drop a socket; Socket.IO does not reconnect after it.
+        this.state.patch({ status: "rejected", error: this.state.get().error ?? "signed out by the coordinator" });
+        return;
+      }
       this.awaitingSnapshot = true;
       this.state.patch({ status: "reconnecting", error: `connection lost (${reason}); reconnecting` });
     });

@@ -8,14 +8,14 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { SentraError } from "@sentra/common";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CoordinatorService } from "../gen/sentra/v1/coordinator_service_pb.js";
 import { RegionSchema } from "../gen/sentra/v1/estate_pb.js";
 import { SatelliteService } from "../gen/sentra/v1/satellite_service_pb.js";
 import { withUnimplemented } from "./partial-implementation.js";
 import { addHealth, addReflection } from "./reflection.js";
 import { createServiceClient } from "./service-client.js";
-import { addService } from "./service-implementation.js";
+import { addService, type CallContext } from "./service-implementation.js";
 import { fromGrpcError } from "./status.js";
 
 const servers: Server[] = [];
@@ -150,6 +150,103 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
       const startedAt = Date.now();
       await expect(client.listSatellites({})).rejects.toMatchObject({ code: "DEADLINE_EXCEEDED" });
       expect(Date.now() - startedAt).toBeLessThan(2_000);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("sends the client's default metadata with every call, a call's own metadata winning per key", async () => {
+    const seen: string[] = [];
+    const address = await serve((server) =>
+      addService(
+        server,
+        CoordinatorService,
+        withUnimplemented(CoordinatorService, { listSatellites: async () => ({ satellites: [] }) }),
+        {
+          interceptors: [
+            (context) => {
+              const value = context.metadata.get("authorization")[0];
+              if (typeof value !== "string") throw new SentraError("UNAUTHENTICATED", "no token");
+              seen.push(value);
+            },
+          ],
+        },
+      ),
+    );
+    const bare = createServiceClient(CoordinatorService, address, credentials.createInsecure());
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure(), {
+      metadata: { authorization: "Bearer default" },
+    });
+    try {
+      await expect(bare.listSatellites({})).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+      await client.listSatellites({});
+      await client.listSatellites({}, { metadata: { authorization: "Bearer per-call" } });
+      expect(seen).toEqual(["Bearer default", "Bearer per-call"]);
+    } finally {
+      bare.close();
+      client.close();
+    }
+  });
+
+  it("answers a stream whose handler fails with the handler's error status", async () => {
+    const address = await serve((server) =>
+      addService(
+        server,
+        CoordinatorService,
+        withUnimplemented(CoordinatorService, {
+          // biome-ignore lint/correctness/useYield: fails before its first message, on purpose
+          async *watchMigrations() {
+            throw SentraError.invalidArgument("id", "no such migration");
+          },
+        }),
+      ),
+    );
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure());
+    try {
+      const consumed = (async () => {
+        for await (const _message of client.watchMigrations({ id: "m-1" })) {
+          // nothing arrives
+        }
+      })();
+      await expect(consumed).rejects.toMatchObject({ code: "INVALID_ARGUMENT", field: "id" });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("ends a stream from the server with the error its client then gets (a revoked token)", async () => {
+    const open: CallContext[] = [];
+    const ends: string[] = [];
+    const address = await serve((server) =>
+      addService(
+        server,
+        CoordinatorService,
+        withUnimplemented(CoordinatorService, {
+          async *watchRollouts(_request, context) {
+            yield { snapshotComplete: true };
+            // Waits for changes until the call ends, as the real watches do.
+            await new Promise((resolve) => context.signal.addEventListener("abort", resolve, { once: true }));
+          },
+        }),
+        {
+          interceptors: [(context) => void open.push(context)],
+          onCallEnd: (method, code) => ends.push(`${method}:${code}`),
+        },
+      ),
+    );
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure());
+    try {
+      const received: unknown[] = [];
+      const consumed = (async () => {
+        for await (const message of client.watchRollouts({})) {
+          received.push(message);
+          expect(open[0]?.streaming).toBe(true);
+          open[0]?.end(new SentraError("UNAUTHENTICATED", "the token was revoked"));
+        }
+      })();
+      await expect(consumed).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: "the token was revoked" });
+      expect(received).toHaveLength(1);
+      await vi.waitFor(() => expect(ends).toEqual(["WatchRollouts:UNAUTHENTICATED"]));
     } finally {
       client.close();
     }

@@ -54,6 +54,11 @@ export type ServiceClient<S extends GenService<GenServiceMethods>> = {
 export interface ServiceClientOptions {
   /** Deadline applied to unary calls that name none. @default 10_000 */
   defaultTimeoutMs?: number;
+  /**
+   * Metadata sent with every call (e.g. `authorization: Bearer <token>`); a call's own `metadata`
+   * wins per key. @default none
+   */
+  metadata?: Record<string, string>;
   channelOptions?: ChannelOptions;
 }
 
@@ -71,6 +76,8 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
   const client = new Constructor(address, credentials, options.channelOptions) as Client &
     Record<string, (...args: unknown[]) => unknown>;
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS;
+  const metadataOf = (callOptions: CallOptions): Metadata =>
+    toMetadata({ ...options.metadata, ...callOptions.metadata });
   const typed: Record<string, unknown> = {
     close: () => client.close(),
     waitForReady: (timeoutMs: number) =>
@@ -86,7 +93,7 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
         new Promise((resolve, reject) => {
           const call = invoke(
             create(method.input, request),
-            toMetadata(callOptions.metadata),
+            metadataOf(callOptions),
             { deadline: Date.now() + (callOptions.timeoutMs ?? defaultTimeoutMs) },
             (error: ServiceError | null, response: unknown) =>
               error ? reject(fromGrpcError(error)) : resolve(response),
@@ -99,7 +106,7 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
           () =>
             invoke(
               create(method.input, request),
-              toMetadata(callOptions.metadata),
+              metadataOf(callOptions),
               callOptions.timeoutMs === undefined ? {} : { deadline: Date.now() + callOptions.timeoutMs },
             ) as ClientReadableStream<unknown>,
           callOptions.signal,

@@ -29,9 +29,19 @@ export interface CallContext {
   /** The TLS peer certificate's common name, when the channel is mTLS. */
   readonly peerCommonName: string | undefined;
   readonly method: string;
+  /** True for a server-streaming method: the call lasts until the stream ends. */
+  readonly streaming: boolean;
   /** Who is calling, once an interceptor has authenticated the call. */
   principal: CallPrincipal | undefined;
+  /**
+   * Ends the call from the server with `error` (e.g. its token was revoked): `signal` aborts, and a
+   * stream stops and answers the error's status. Does nothing once the call has ended.
+   */
+  end(error: SentraError): void;
 }
+
+/** Calls ended from the server (`CallContext.end`), with the error their client gets. */
+const endedByServer = new WeakMap<CallContext, SentraError>();
 
 /** An authenticated caller: a token's name and role, or a certificate's common name. */
 export interface CallPrincipal {
@@ -91,7 +101,7 @@ export function addService<S extends GenService<GenServiceMethods>>(
     if (typeof handler !== "function") throw new Error(`${descriptor.typeName}.${method.name} has no handler`);
     if (method.methodKind === "unary") {
       handlers[method.localName] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        const context = contextOf(call, method.name);
+        const context = contextOf(call, method.name, false);
         const startedAt = performance.now();
         void (async () => {
           try {
@@ -111,7 +121,7 @@ export function addService<S extends GenService<GenServiceMethods>>(
       };
     } else if (method.methodKind === "server_streaming") {
       handlers[method.localName] = (call: ServerWritableStream<unknown, unknown>) => {
-        const context = contextOf(call, method.name);
+        const context = contextOf(call, method.name, true);
         const startedAt = performance.now();
         void (async () => {
           try {
@@ -127,6 +137,8 @@ export function addService<S extends GenService<GenServiceMethods>>(
                 await new Promise<void>((resolve) => call.once("drain", () => resolve()));
               }
             }
+            const ended = endedByServer.get(context);
+            if (ended) throw ended;
             if (!context.signal.aborted) call.end();
             onCallEnd(
               method.name,
@@ -135,8 +147,14 @@ export function addService<S extends GenService<GenServiceMethods>>(
               context,
               call.request,
             );
-          } catch (error) {
-            if (!context.signal.aborted) call.destroy(Object.assign(new Error("stream failed"), toGrpcStatus(error)));
+          } catch (thrown) {
+            // A stream the server ended answers why, whatever its generator threw on the abort.
+            const ended = endedByServer.get(context);
+            const error = ended ?? thrown;
+            if (ended || !context.signal.aborted) {
+              // grpc-js sends a stream's status from its 'error' event; destroy() would never send one.
+              call.emit("error", Object.assign(new Error("stream failed"), toGrpcStatus(error)));
+            }
             onCallEnd(method.name, SentraError.from(error).code, performance.now() - startedAt, context, call.request);
           }
         })();
@@ -158,18 +176,26 @@ function refuseUndecodable(request: unknown): void {
 function contextOf(
   call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
   method: string,
+  streaming: boolean,
 ): CallContext {
   const controller = new AbortController();
   call.on("cancelled", () => controller.abort(new Error("call cancelled by the client")));
   const certificate = call.getAuthContext?.()?.sslPeerCertificate;
-  return {
+  const context: CallContext = {
     metadata: call.metadata,
     peer: call.getPeer(),
     signal: controller.signal,
     peerCommonName: firstOf(certificate?.subject?.CN),
     method,
+    streaming,
     principal: undefined,
+    end: (error) => {
+      if (controller.signal.aborted) return;
+      endedByServer.set(context, error);
+      controller.abort(error);
+    },
   };
+  return context;
 }
 
 function firstOf(value: string | string[] | undefined): string | undefined {

@@ -10,6 +10,8 @@ import type { RegionPrices, Satellite } from "./estate_pb.js";
 import { file_sentra_v1_estate } from "./estate_pb.js";
 import type { AbortRolloutRequestSchema, AbortRolloutResponseSchema, GetRolloutHistoryRequestSchema, GetRolloutHistoryResponseSchema, GetRolloutRequestSchema, GetRolloutResponseSchema, ListRolloutsRequestSchema, ListRolloutsResponseSchema, PromoteRolloutRequestSchema, PromoteRolloutResponseSchema, StartRolloutRequestSchema, StartRolloutResponseSchema, WatchRolloutsRequestSchema, WatchRolloutsResponseSchema } from "./rollout_api_pb.js";
 import { file_sentra_v1_rollout_api } from "./rollout_api_pb.js";
+import type { CreateApiTokenRequestSchema, CreateApiTokenResponseSchema, ListApiTokensRequestSchema, ListApiTokensResponseSchema, ListAuditEventsRequestSchema, ListAuditEventsResponseSchema, RevokeApiTokenRequestSchema, RevokeApiTokenResponseSchema } from "./security_api_pb.js";
+import { file_sentra_v1_security_api } from "./security_api_pb.js";
 import type { Workload } from "./workload_pb.js";
 import { file_sentra_v1_workload } from "./workload_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -18,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/coordinator_service.proto.
  */
 export const file_sentra_v1_coordinator_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzZW50cmEvdjEvY29vcmRpbmF0b3Jfc2VydmljZS5wcm90bxIJc2VudHJhLnYxIioKFUxpc3RTYXRlbGxpdGVzUmVxdWVzdBIRCglsaXZlX29ubHkYASABKAgiQgoWTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRIoCgpzYXRlbGxpdGVzGAEgAygLMhQuc2VudHJhLnYxLlNhdGVsbGl0ZSIjChJMaXN0UmVnaW9uc1JlcXVlc3QSDQoFY2xvdWQYASABKAkiPwoTTGlzdFJlZ2lvbnNSZXNwb25zZRIoCgdyZWdpb25zGAEgAygLMhcuc2VudHJhLnYxLlJlZ2lvblByaWNlcyI8ChRMaXN0V29ya2xvYWRzUmVxdWVzdBIUCgxzYXRlbGxpdGVfaWQYASABKAkSDgoGcmVnaW9uGAIgASgJIj8KFUxpc3RXb3JrbG9hZHNSZXNwb25zZRImCgl3b3JrbG9hZHMYASADKAsyEy5zZW50cmEudjEuV29ya2xvYWQytwsKEkNvb3JkaW5hdG9yU2VydmljZRJVCg5MaXN0U2F0ZWxsaXRlcxIgLnNlbnRyYS52MS5MaXN0U2F0ZWxsaXRlc1JlcXVlc3QaIS5zZW50cmEudjEuTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRJMCgtMaXN0UmVnaW9ucxIdLnNlbnRyYS52MS5MaXN0UmVnaW9uc1JlcXVlc3QaHi5zZW50cmEudjEuTGlzdFJlZ2lvbnNSZXNwb25zZRJSCg1MaXN0V29ya2xvYWRzEh8uc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXF1ZXN0GiAuc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXNwb25zZRJeChFMaXN0T3Bwb3J0dW5pdGllcxIjLnNlbnRyYS52MS5MaXN0T3Bwb3J0dW5pdGllc1JlcXVlc3QaJC5zZW50cmEudjEuTGlzdE9wcG9ydHVuaXRpZXNSZXNwb25zZRJjChJXYXRjaE9wcG9ydHVuaXRpZXMSJC5zZW50cmEudjEuV2F0Y2hPcHBvcnR1bml0aWVzUmVxdWVzdBolLnNlbnRyYS52MS5XYXRjaE9wcG9ydHVuaXRpZXNSZXNwb25zZTABElIKDVBsYW5NaWdyYXRpb24SHy5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlcXVlc3QaIC5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlc3BvbnNlEkAKB01pZ3JhdGUSGS5zZW50cmEudjEuTWlncmF0ZVJlcXVlc3QaGi5zZW50cmEudjEuTWlncmF0ZVJlc3BvbnNlEk8KDEdldE1pZ3JhdGlvbhIeLnNlbnRyYS52MS5HZXRNaWdyYXRpb25SZXF1ZXN0Gh8uc2VudHJhLnYxLkdldE1pZ3JhdGlvblJlc3BvbnNlElUKDkxpc3RNaWdyYXRpb25zEiAuc2VudHJhLnYxLkxpc3RNaWdyYXRpb25zUmVxdWVzdBohLnNlbnRyYS52MS5MaXN0TWlncmF0aW9uc1Jlc3BvbnNlEloKD1dhdGNoTWlncmF0aW9ucxIhLnNlbnRyYS52MS5XYXRjaE1pZ3JhdGlvbnNSZXF1ZXN0GiIuc2VudHJhLnYxLldhdGNoTWlncmF0aW9uc1Jlc3BvbnNlMAESTwoMU3RhcnRSb2xsb3V0Eh4uc2VudHJhLnYxLlN0YXJ0Um9sbG91dFJlcXVlc3QaHy5zZW50cmEudjEuU3RhcnRSb2xsb3V0UmVzcG9uc2USSQoKR2V0Um9sbG91dBIcLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVxdWVzdBodLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVzcG9uc2USTwoMTGlzdFJvbGxvdXRzEh4uc2VudHJhLnYxLkxpc3RSb2xsb3V0c1JlcXVlc3QaHy5zZW50cmEudjEuTGlzdFJvbGxvdXRzUmVzcG9uc2USVAoNV2F0Y2hSb2xsb3V0cxIfLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVxdWVzdBogLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVzcG9uc2UwARJVCg5Qcm9tb3RlUm9sbG91dBIgLnNlbnRyYS52MS5Qcm9tb3RlUm9sbG91dFJlcXVlc3QaIS5zZW50cmEudjEuUHJvbW90ZVJvbGxvdXRSZXNwb25zZRJPCgxBYm9ydFJvbGxvdXQSHi5zZW50cmEudjEuQWJvcnRSb2xsb3V0UmVxdWVzdBofLnNlbnRyYS52MS5BYm9ydFJvbGxvdXRSZXNwb25zZRJeChFHZXRSb2xsb3V0SGlzdG9yeRIjLnNlbnRyYS52MS5HZXRSb2xsb3V0SGlzdG9yeVJlcXVlc3QaJC5zZW50cmEudjEuR2V0Um9sbG91dEhpc3RvcnlSZXNwb25zZWIGcHJvdG8z", [file_sentra_v1_arbitrage_api, file_sentra_v1_estate, file_sentra_v1_rollout_api, file_sentra_v1_workload]);
+  fileDesc("CiNzZW50cmEvdjEvY29vcmRpbmF0b3Jfc2VydmljZS5wcm90bxIJc2VudHJhLnYxIioKFUxpc3RTYXRlbGxpdGVzUmVxdWVzdBIRCglsaXZlX29ubHkYASABKAgiQgoWTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRIoCgpzYXRlbGxpdGVzGAEgAygLMhQuc2VudHJhLnYxLlNhdGVsbGl0ZSIjChJMaXN0UmVnaW9uc1JlcXVlc3QSDQoFY2xvdWQYASABKAkiPwoTTGlzdFJlZ2lvbnNSZXNwb25zZRIoCgdyZWdpb25zGAEgAygLMhcuc2VudHJhLnYxLlJlZ2lvblByaWNlcyI8ChRMaXN0V29ya2xvYWRzUmVxdWVzdBIUCgxzYXRlbGxpdGVfaWQYASABKAkSDgoGcmVnaW9uGAIgASgJIj8KFUxpc3RXb3JrbG9hZHNSZXNwb25zZRImCgl3b3JrbG9hZHMYASADKAsyEy5zZW50cmEudjEuV29ya2xvYWQykw4KEkNvb3JkaW5hdG9yU2VydmljZRJVCg5MaXN0U2F0ZWxsaXRlcxIgLnNlbnRyYS52MS5MaXN0U2F0ZWxsaXRlc1JlcXVlc3QaIS5zZW50cmEudjEuTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRJMCgtMaXN0UmVnaW9ucxIdLnNlbnRyYS52MS5MaXN0UmVnaW9uc1JlcXVlc3QaHi5zZW50cmEudjEuTGlzdFJlZ2lvbnNSZXNwb25zZRJSCg1MaXN0V29ya2xvYWRzEh8uc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXF1ZXN0GiAuc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXNwb25zZRJeChFMaXN0T3Bwb3J0dW5pdGllcxIjLnNlbnRyYS52MS5MaXN0T3Bwb3J0dW5pdGllc1JlcXVlc3QaJC5zZW50cmEudjEuTGlzdE9wcG9ydHVuaXRpZXNSZXNwb25zZRJjChJXYXRjaE9wcG9ydHVuaXRpZXMSJC5zZW50cmEudjEuV2F0Y2hPcHBvcnR1bml0aWVzUmVxdWVzdBolLnNlbnRyYS52MS5XYXRjaE9wcG9ydHVuaXRpZXNSZXNwb25zZTABElIKDVBsYW5NaWdyYXRpb24SHy5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlcXVlc3QaIC5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlc3BvbnNlEkAKB01pZ3JhdGUSGS5zZW50cmEudjEuTWlncmF0ZVJlcXVlc3QaGi5zZW50cmEudjEuTWlncmF0ZVJlc3BvbnNlEk8KDEdldE1pZ3JhdGlvbhIeLnNlbnRyYS52MS5HZXRNaWdyYXRpb25SZXF1ZXN0Gh8uc2VudHJhLnYxLkdldE1pZ3JhdGlvblJlc3BvbnNlElUKDkxpc3RNaWdyYXRpb25zEiAuc2VudHJhLnYxLkxpc3RNaWdyYXRpb25zUmVxdWVzdBohLnNlbnRyYS52MS5MaXN0TWlncmF0aW9uc1Jlc3BvbnNlEloKD1dhdGNoTWlncmF0aW9ucxIhLnNlbnRyYS52MS5XYXRjaE1pZ3JhdGlvbnNSZXF1ZXN0GiIuc2VudHJhLnYxLldhdGNoTWlncmF0aW9uc1Jlc3BvbnNlMAESTwoMU3RhcnRSb2xsb3V0Eh4uc2VudHJhLnYxLlN0YXJ0Um9sbG91dFJlcXVlc3QaHy5zZW50cmEudjEuU3RhcnRSb2xsb3V0UmVzcG9uc2USSQoKR2V0Um9sbG91dBIcLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVxdWVzdBodLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVzcG9uc2USTwoMTGlzdFJvbGxvdXRzEh4uc2VudHJhLnYxLkxpc3RSb2xsb3V0c1JlcXVlc3QaHy5zZW50cmEudjEuTGlzdFJvbGxvdXRzUmVzcG9uc2USVAoNV2F0Y2hSb2xsb3V0cxIfLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVxdWVzdBogLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVzcG9uc2UwARJVCg5Qcm9tb3RlUm9sbG91dBIgLnNlbnRyYS52MS5Qcm9tb3RlUm9sbG91dFJlcXVlc3QaIS5zZW50cmEudjEuUHJvbW90ZVJvbGxvdXRSZXNwb25zZRJPCgxBYm9ydFJvbGxvdXQSHi5zZW50cmEudjEuQWJvcnRSb2xsb3V0UmVxdWVzdBofLnNlbnRyYS52MS5BYm9ydFJvbGxvdXRSZXNwb25zZRJeChFHZXRSb2xsb3V0SGlzdG9yeRIjLnNlbnRyYS52MS5HZXRSb2xsb3V0SGlzdG9yeVJlcXVlc3QaJC5zZW50cmEudjEuR2V0Um9sbG91dEhpc3RvcnlSZXNwb25zZRJVCg5DcmVhdGVBcGlUb2tlbhIgLnNlbnRyYS52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaIS5zZW50cmEudjEuQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRJVCg5SZXZva2VBcGlUb2tlbhIgLnNlbnRyYS52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaIS5zZW50cmEudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZRJSCg1MaXN0QXBpVG9rZW5zEh8uc2VudHJhLnYxLkxpc3RBcGlUb2tlbnNSZXF1ZXN0GiAuc2VudHJhLnYxLkxpc3RBcGlUb2tlbnNSZXNwb25zZRJYCg9MaXN0QXVkaXRFdmVudHMSIS5zZW50cmEudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoiLnNlbnRyYS52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_sentra_v1_arbitrage_api, file_sentra_v1_estate, file_sentra_v1_rollout_api, file_sentra_v1_security_api, file_sentra_v1_workload]);
 
 /**
  * @generated from message sentra.v1.ListSatellitesRequest
@@ -136,7 +138,8 @@ export const ListWorkloadsResponseSchema: GenMessage<ListWorkloadsResponse> = /*
   messageDesc(file_sentra_v1_coordinator_service, 5);
 
 /**
- * Served by the coordinator for automation clients, the CLI and the dashboard.
+ * Served by the coordinator for automation clients, the CLI and the dashboard. Every call carries
+ * `authorization: Bearer <API token>`; each method needs a role (docs/security.md).
  *
  * @generated from service sentra.v1.CoordinatorService
  */
@@ -312,6 +315,47 @@ export const CoordinatorService: GenService<{
     methodKind: "unary";
     input: typeof GetRolloutHistoryRequestSchema;
     output: typeof GetRolloutHistoryResponseSchema;
+  },
+  /**
+   * --- credentials and audit (admin only; messages in security_api.proto, docs/security.md) ---
+   * Creates an API token with a role; the response carries the token, once.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.CreateApiToken
+   */
+  createApiToken: {
+    methodKind: "unary";
+    input: typeof CreateApiTokenRequestSchema;
+    output: typeof CreateApiTokenResponseSchema;
+  },
+  /**
+   * Revokes a token by id, or every token with a name; it stops working on the very next call.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.RevokeApiToken
+   */
+  revokeApiToken: {
+    methodKind: "unary";
+    input: typeof RevokeApiTokenRequestSchema;
+    output: typeof RevokeApiTokenResponseSchema;
+  },
+  /**
+   * The tokens' records (never the tokens or their hashes).
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.ListApiTokens
+   */
+  listApiTokens: {
+    methodKind: "unary";
+    input: typeof ListApiTokensRequestSchema;
+    output: typeof ListApiTokensResponseSchema;
+  },
+  /**
+   * The audit log: every mutating call and every refused call, newest first.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.ListAuditEvents
+   */
+  listAuditEvents: {
+    methodKind: "unary";
+    input: typeof ListAuditEventsRequestSchema;
+    output: typeof ListAuditEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sentra_v1_coordinator_service, 0);

@@ -1,0 +1,15 @@
+/** @default ".sentra/admin-token" — where the bootstrap admin token is kept, relative to the working directory. */
+export const DEFAULT_ADMIN_TOKEN_FILE = ".sentra/admin-token";
+/** @default 120 — mutating calls (gRPC, REST, socket) one principal may make per minute. */
+export const DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE = 120;
+/** @default 2000 — how often the dashboard gateway re-checks its sockets' tokens (revocation on other replicas). */
+export const DEFAULT_TOKEN_RECHECK_INTERVAL_MS = 2_000;
+/** The name of the admin token the coordinator provisions at start (`SENTRA_ADMIN_TOKEN[_FILE]`). */
+export const BOOTSTRAP_ADMIN_TOKEN_NAME = "bootstrap-admin";
+/** `created_by` of the bootstrap admin token. */
+export const BOOTSTRAP_CREATOR = "bootstrap";
+/**
+ * What an API token looks like: `sentra_` and 32–192 base64url characters. Generated tokens carry
+ * 43 (256 random bits); a deployment's own (`SENTRA_ADMIN_TOKEN`) may be e.g. `sentra_$(openssl rand -hex 32)`.
+ */
+export const API_TOKEN_PATTERN = /^sentra_[A-Za-z0-9_-]{32,192}$/;
