@@ -145,6 +145,12 @@ const schema = z.object({
     .optional()
     .transform((value) => (value === "" ? undefined : value))
     .pipe(z.string().min(16, "at least 16 characters (or unset: one is generated)").optional()),
+  SENTRA_DASHBOARD_VIEWER_TOKEN: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === "" ? undefined : value))
+    .pipe(z.string().min(16, "at least 16 characters (or unset: no viewer token)").optional()),
   SENTRA_DASHBOARD_TOKEN_FILE: z.string().min(1).default(DEFAULT_DASHBOARD_TOKEN_FILE),
   SENTRA_DASHBOARD_DIR: z.string().min(1).optional(),
   SENTRA_DASHBOARD_DELTA_INTERVAL_MS: z.coerce
@@ -209,8 +215,10 @@ export interface CoordinatorConfig {
   };
   /** The dashboard (docs/dashboard.md): sign-in token and the built page the coordinator serves. */
   dashboard: {
-    /** `SENTRA_DASHBOARD_TOKEN`; undefined: generated once and kept in `tokenFile`. */
+    /** `SENTRA_DASHBOARD_TOKEN` (signs in as operator); undefined: generated once and kept in `tokenFile`. */
     token: string | undefined;
+    /** `SENTRA_DASHBOARD_VIEWER_TOKEN`: an optional second token that signs in as a viewer (sees, never acts). */
+    viewerToken: string | undefined;
     /** Absolute path of the generated token's file (mode 0600). */
     tokenFile: string;
     /** Absolute path of the built page (`index.html` and `assets/`). */
@@ -269,6 +277,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
     },
     dashboard: {
       token: parsed.SENTRA_DASHBOARD_TOKEN,
+      viewerToken: parsed.SENTRA_DASHBOARD_VIEWER_TOKEN,
       tokenFile: resolve(parsed.SENTRA_DASHBOARD_TOKEN_FILE),
       staticDir: resolve(parsed.SENTRA_DASHBOARD_DIR ?? defaultDashboardDir()),
       deltaIntervalMs: parsed.SENTRA_DASHBOARD_DELTA_INTERVAL_MS,

@@ -59,4 +59,11 @@ describe("dashboard sign-in token", () => {
     expect(access.roleOf(undefined)).toBeUndefined();
     expect(access.roleOf({ token: "the-one-token-0123456789" })).toBeUndefined();
   });
+
+  it("grants the viewer role to the viewer token, when one is configured", () => {
+    const access = new DashboardAccess("operator-token-0123456789", "viewer-token-0123456789");
+    expect(access.roleOf("operator-token-0123456789")).toBe("operator");
+    expect(access.roleOf("viewer-token-0123456789")).toBe("viewer");
+    expect(access.roleOf("viewer-token-012345678")).toBeUndefined();
+  });
 });

@@ -53,21 +53,27 @@ export async function resolveDashboardToken(options: {
 }
 
 /**
- * Checks sign-in tokens. Until the security issue brings users and roles, the one configured token
- * signs in as an operator; a wrong or missing one signs in as nobody.
+ * Checks sign-in tokens. Until the security issue brings users and roles, the configured token
+ * signs in as an operator and the optional viewer token as a viewer; a wrong or missing one signs
+ * in as nobody.
  */
 export class DashboardAccess {
   private readonly digest: Buffer;
+  private readonly viewerDigest: Buffer | undefined;
 
-  constructor(token: string) {
+  constructor(token: string, viewerToken?: string) {
     this.digest = sha256(token);
+    this.viewerDigest = viewerToken === undefined ? undefined : sha256(viewerToken);
   }
 
   /** The role a presented token grants, or undefined. Constant time in the token's content. */
   roleOf(candidate: unknown): DashboardRole | undefined {
     if (typeof candidate !== "string" || candidate.length === 0) return undefined;
     // Hashing first gives both sides the same length, so timingSafeEqual never leaks the length.
-    return timingSafeEqual(sha256(candidate), this.digest) ? "operator" : undefined;
+    const digest = sha256(candidate);
+    if (timingSafeEqual(digest, this.digest)) return "operator";
+    if (this.viewerDigest && timingSafeEqual(digest, this.viewerDigest)) return "viewer";
+    return undefined;
   }
 }
 
