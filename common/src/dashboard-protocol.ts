@@ -205,7 +205,9 @@ export interface MigrationPlanView {
 
 /**
  * Topic `opportunities`, keyed by workload id (`<namespace>/<name>`): the best accepted move of
- * each workload from the latest ranking (recomputed every `SENTRA_ARBITRAGE_INTERVAL_MS`).
+ * each workload from the latest ranking (recomputed every `SENTRA_ARBITRAGE_INTERVAL_MS`). An entry
+ * is sent when its numbers change, so `evaluatedAtMs` is when these numbers were first computed,
+ * not the last recomputation.
  */
 export interface OpportunityView extends MigrationPlanView {
   key: string;
@@ -353,6 +355,7 @@ export interface RolloutWaveView {
   canaryWeight: number;
   /** Canary weight of each step, percent (running sums: `[5, 20, 40, 70, 100]`). */
   stepWeights: number[];
+  /** As of the satellite's last reported transition: they may lag the decisions (whose reasons say them). */
   passes: number;
   consecutiveBreaches: number;
   trafficRouter: string;

@@ -79,10 +79,11 @@ export function formatSeconds(seconds: number): string {
  */
 export function formatGateValue(gate: string, value: number | null): string {
   if (value === null || !Number.isFinite(value)) return "—";
+  if (value === 0)
+    return gate.endsWith("_ms") ? "0 ms" : gate.endsWith("_rate") || gate.endsWith("_ratio") ? "0 %" : "0";
   if (gate.endsWith("_ms")) return `${value >= 100 ? Math.round(value) : value.toPrecision(3)} ms`;
   if (gate.endsWith("_rate") || gate.endsWith("_ratio")) {
     const percent = value * 100;
-    if (percent === 0) return "0 %";
     return `${percent >= 10 ? percent.toFixed(0) : percent >= 1 ? percent.toFixed(1) : percent.toPrecision(2)} %`;
   }
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);

@@ -55,6 +55,8 @@ export class MigrateFlow {
   readonly state = new ValueStore<MigrateFlowState>({ step: "closed" });
   /** Answers to an earlier opening are ignored once the dialog moved on. */
   private generation = 0;
+  /** The HUD notice this flow put up last: a newer one replaces it. */
+  private noticeId: number | undefined;
 
   constructor(
     private readonly connection: EstateConnection,
@@ -86,7 +88,7 @@ export class MigrateFlow {
     if (answer.ok) {
       const { migration } = answer.result;
       this.state.set({ step: "following", migrationId: migration.id });
-      this.notices.push({
+      this.notify({
         tone: "info",
         title: `Migration of ${migration.workloadId} started`,
         detail: `${migration.sourceRegionKey} → ${migration.targetRegionKey}: make-before-break, step by step below`,
@@ -109,12 +111,17 @@ export class MigrateFlow {
 
   private refuse(request: PlanMigrationRequest, error: DashboardActionError, title: string): void {
     this.state.set({ step: "refused", request, error, plan: error.plan ?? null });
-    this.notices.push({
+    this.notify({
       tone: "error",
       title: `${title}: ${statusLine(error.httpStatus)}`,
       detail: error.message,
       code: error.code,
       httpStatus: error.httpStatus,
     });
+  }
+
+  private notify(notice: Parameters<NoticeStore["push"]>[0]): void {
+    if (this.noticeId !== undefined) this.notices.dismiss(this.noticeId);
+    this.noticeId = this.notices.push(notice);
   }
 }

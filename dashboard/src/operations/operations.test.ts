@@ -120,6 +120,7 @@ describe("formatting", () => {
     expect(formatGateValue("log_error_ratio", 0.25)).toBe("25 %");
     expect(formatGateValue("p95_latency_ms", 182.4)).toBe("182 ms");
     expect(formatGateValue("p95_latency_ms", 42.25)).toBe("42.3 ms");
+    expect(formatGateValue("p95_latency_ms", 0)).toBe("0 ms");
     expect(formatGateValue("queue_depth", 7)).toBe("7.00");
     expect(formatGateValue("error_rate", null)).toBe("—");
   });
