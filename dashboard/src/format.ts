@@ -43,3 +43,48 @@ export function formatAge(ageMs: number): string {
 export function formatClock(ms: number): string {
   return new Date(ms).toLocaleTimeString(undefined, { hour12: false });
 }
+
+/** `$1.33`, `−$2.09`, `$0.00750`: a signed amount (a real minus sign), as {@link formatUsd}. */
+export function formatUsdSigned(value: number): string {
+  if (!Number.isFinite(value)) return "—";
+  return value < 0 ? `−${formatUsd(-value)}` : formatUsd(value);
+}
+
+/** `$0.0600/h`. */
+export function formatUsdPerHour(value: number): string {
+  return `${formatUsdSigned(value)}/h`;
+}
+
+/** `45 min`, `1.8 h`, `12 h`, `3.5 d`: how long until something happens. */
+export function formatHours(hours: number): string {
+  if (!Number.isFinite(hours)) return "—";
+  if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} min`;
+  if (hours < 10) return `${hours.toFixed(1)} h`;
+  if (hours < 48) return `${Math.round(hours)} h`;
+  return `${(hours / 24).toFixed(1)} d`;
+}
+
+/** `45 s`, `5 min`, `2.5 min`, `1.5 h`. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "—";
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  const minutes = seconds / 60;
+  if (minutes < 90) return `${Number.isInteger(minutes) ? minutes : minutes.toFixed(1)} min`;
+  return `${(minutes / 60).toFixed(1)} h`;
+}
+
+/**
+ * A gate's value in its unit, read from its name: `*_ms` in milliseconds, `*_rate` / `*_ratio`
+ * (fractions 0–1) in percent, anything else as a plain number. `—` when unknown.
+ */
+export function formatGateValue(gate: string, value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "—";
+  if (value === 0)
+    return gate.endsWith("_ms") ? "0 ms" : gate.endsWith("_rate") || gate.endsWith("_ratio") ? "0 %" : "0";
+  if (gate.endsWith("_ms")) return `${value >= 100 ? Math.round(value) : value.toPrecision(3)} ms`;
+  if (gate.endsWith("_rate") || gate.endsWith("_ratio")) {
+    const percent = value * 100;
+    return `${percent >= 10 ? percent.toFixed(0) : percent >= 1 ? percent.toFixed(1) : percent.toPrecision(2)} %`;
+  }
+  return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);
+}

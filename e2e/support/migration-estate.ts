@@ -9,7 +9,7 @@ import {
 } from "@sentra/proto";
 import { eventually, type RunningProcess, type TestNamespace } from "@sentra/testkit";
 import { createConnection } from "mysql2/promise";
-import { bearerMetadata } from "./coordinator-auth.js";
+import { coordinatorClientWithToken } from "./coordinator-auth.js";
 import { type SatelliteProcess, startSatelliteProcess } from "./estate-processes.js";
 
 /** Instance types every test satellite quotes, so prices (and margins) are fully determined by overrides. */
@@ -54,12 +54,7 @@ export async function startPricedSatellite(
 
 /** A typed CoordinatorService client sending `token` (e.g. the coordinator's adminToken), closed with the namespace. */
 export function coordinatorClient(namespace: TestNamespace, address: string, token: string): CoordinatorClient {
-  const client = createServiceClient(CoordinatorService, address, credentials.createInsecure(), {
-    defaultTimeoutMs: 10_000,
-    metadata: bearerMetadata(token),
-  });
-  namespace.defer(() => client.close());
-  return client;
+  return coordinatorClientWithToken(namespace, address, token);
 }
 
 /** Waits until the coordinator sees every satellite live with prices and its inventory pulled. */

@@ -2,10 +2,14 @@ import { randomUUID } from "node:crypto";
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import {
   DASHBOARD_PROTOCOL_VERSION,
+  type DashboardChanges,
   type DashboardDelta,
   type DashboardRole,
   type DashboardSnapshot,
   type Logger,
+  type MigrationView,
+  type OpportunityView,
+  type RolloutView,
 } from "@sentra/common";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { EstateEvents } from "../estate/estate-events.js";
@@ -13,16 +17,24 @@ import { EstateStore } from "../estate/estate-store.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
 import { toLivenessView } from "./dashboard-views.js";
 import { EstateMirror } from "./estate-mirror.js";
+import { OperationsMirror } from "./operations-mirror.js";
 import { ThrottledFlush } from "./throttled-flush.js";
 
 /** @default 120 — points kept per price series (10 minutes at the default 5 s price interval). */
 export const PRICE_HISTORY_LENGTH = 120;
+/** @default 120 — decisions kept per rollout (4–10 minutes at a 2–5 s evaluation interval). */
+export const ROLLOUT_DECISIONS_LENGTH = 120;
+/** @default 12 — finished migrations kept (besides every unfinished one), so a saga's end stays visible. */
+export const FINISHED_MIGRATIONS_KEPT = 12;
+/** @default 8 — finished rollouts kept (besides every unfinished one). */
+export const FINISHED_ROLLOUTS_KEPT = 8;
 
 export type DeltaListener = (delta: DashboardDelta) => void;
 
 /**
  * The live estate as the dashboard sees it: estate events feed an in-memory mirror (seeded from
- * Redis at start), and changes leave as numbered delta batches at most every
+ * Redis at start), the operations feed records opportunities, migrations and rollouts into a
+ * second one, and changes leave as numbered delta batches at most every
  * `dashboard.deltaIntervalMs`. Transport-free: the gateway subscribes and emits.
  */
 @Injectable()
@@ -31,6 +43,11 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
   readonly epoch = randomUUID();
   private seq = 0;
   private readonly mirror = new EstateMirror(PRICE_HISTORY_LENGTH);
+  private readonly operations = new OperationsMirror({
+    decisionsPerRollout: ROLLOUT_DECISIONS_LENGTH,
+    finishedMigrations: FINISHED_MIGRATIONS_KEPT,
+    finishedRollouts: FINISHED_ROLLOUTS_KEPT,
+  });
   private readonly listeners = new Set<DeltaListener>();
   private readonly flusher: ThrottledFlush;
   private readonly unsubscribers: Array<() => void> = [];
@@ -86,6 +103,29 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
     this.listeners.clear();
   }
 
+  /** A new opportunity ranking (the topic becomes exactly these). */
+  recordRanking(opportunities: readonly OpportunityView[]): void {
+    this.operations.ranking(opportunities);
+    this.flusher.request();
+  }
+
+  /** A migration's latest state with all its steps. */
+  recordMigration(migration: MigrationView): void {
+    this.operations.migration(migration);
+    this.flusher.request();
+  }
+
+  /** A rollout as just read, with its recent decisions. */
+  recordRollout(rollout: RolloutView): void {
+    this.operations.rollout(rollout);
+    this.flusher.request();
+  }
+
+  /** The region key (`aws:eu-west-1`) of a satellite the estate knows, or empty. */
+  regionKeyOf(satelliteId: string): string {
+    return this.mirror.regionKeyOf(satelliteId);
+  }
+
   /** The whole state at the current `seq`; deltas after it carry `seq + 1`, `seq + 2`, … */
   snapshot(role: DashboardRole): DashboardSnapshot {
     return {
@@ -98,8 +138,9 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
         priceTtlMs: this.config.priceTtlMs,
         deltaIntervalMs: this.config.dashboard.deltaIntervalMs,
         priceHistoryLength: PRICE_HISTORY_LENGTH,
+        rolloutDecisionsLength: ROLLOUT_DECISIONS_LENGTH,
       },
-      topics: this.mirror.snapshot(),
+      topics: { ...this.mirror.snapshot(), ...this.operations.snapshot() },
     };
   }
 
@@ -110,8 +151,10 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private flush(): void {
-    const changes = this.mirror.takeChanges();
-    if (!changes) return;
+    const estate = this.mirror.takeChanges();
+    const operations = this.operations.takeChanges();
+    if (!estate && !operations) return;
+    const changes: DashboardChanges = { ...estate, ...operations };
     this.seq += 1;
     const delta: DashboardDelta = { epoch: this.epoch, seq: this.seq, sentAtMs: Date.now(), changes };
     let count = 0;

@@ -9,6 +9,7 @@ export class DashboardMetrics {
   readonly deltas: Counter;
   readonly deltaChanges: Histogram;
   readonly emitDuration: Histogram<"event">;
+  readonly actions: Counter<"action" | "result">;
 
   constructor(registry: Registry) {
     this.clients = new Gauge({
@@ -50,6 +51,12 @@ export class DashboardMetrics {
       help: "Event-loop time spent emitting a snapshot or a delta to dashboard sockets",
       labelNames: ["event"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [registry],
+    });
+    this.actions = new Counter({
+      name: "sentra_coordinator_dashboard_actions_total",
+      help: "Actions asked for over dashboard sockets, by action and result (ok, or the error code: PERMISSION_DENIED for a role that may not act)",
+      labelNames: ["action", "result"],
       registers: [registry],
     });
   }

@@ -21,11 +21,24 @@ export interface SocketEventRule {
 }
 
 /**
- * Every event a page may emit. An event missing here is refused for everyone (default deny). An
- * event that acts (none yet: actions go over REST) would be `{ role: "operator", mutating: true }`.
+ * Every event a page may emit, with the role it needs — the same as the gRPC method doing the same
+ * thing (PlanMigration: viewer; Migrate, PromoteRollout, AbortRollout: operator). An event missing
+ * here is refused for everyone (default deny).
  */
 export const DASHBOARD_EVENT_RULES: Readonly<Record<string, SocketEventRule>> = {
   resync: { role: "viewer", mutating: false },
+  planMigration: { role: "viewer", mutating: false },
+  migrate: { role: "operator", mutating: true },
+  promoteRollout: { role: "operator", mutating: true },
+  abortRollout: { role: "operator", mutating: true },
+};
+
+/** The HTTP status the REST API answers for each refusal, so the page shows one vocabulary. */
+const REFUSAL_HTTP_STATUS: Record<DashboardEventRefusal["error"]["code"], number> = {
+  PERMISSION_DENIED: 403,
+  RESOURCE_EXHAUSTED: 429,
+  UNIMPLEMENTED: 501,
+  UNAVAILABLE: 503,
 };
 
 /** Per-socket data the handshake sets: who signed in. */
@@ -162,7 +175,7 @@ export class DashboardSocketAccess {
         args.filter((arg) => typeof arg !== "function"),
         code,
       );
-      ack?.({ error: { code, message } });
+      ack?.({ ok: false, error: { code, httpStatus: REFUSAL_HTTP_STATUS[code], message } });
     };
     const rule = this.eventRules[name];
     if (!rule) {
@@ -191,7 +204,12 @@ export class DashboardSocketAccess {
     );
   }
 
-  private recordAudit(socket: AnySocket, action: string, request: unknown, result: string): void {
+  /** Records an acting event's outcome (the gateway calls it once the action has answered). */
+  auditAction(socket: AnySocket, action: string, request: unknown, result: string, durationMs: number): void {
+    this.recordAudit(socket, action, request, result, durationMs);
+  }
+
+  private recordAudit(socket: AnySocket, action: string, request: unknown, result: string, durationMs = 0): void {
     this.options.audit.record({
       at: new Date(),
       principal: socket.data.principal?.name ?? "anonymous",
@@ -201,7 +219,7 @@ export class DashboardSocketAccess {
       action,
       target: summariseForAudit(request),
       result,
-      durationMs: 0,
+      durationMs,
     });
   }
 }

@@ -7,13 +7,21 @@ import {
   DASHBOARD_AUTH_ERROR,
   DASHBOARD_SOCKET_NAMESPACE,
   DASHBOARD_TOKEN_REVOKED,
+  type DashboardActionResult,
   type DashboardDelta,
   type DashboardEventRefusal,
   type DashboardSignedOut,
   type DashboardSnapshot,
+  type MigrationView,
   SentraError,
 } from "@sentra/common";
-import { HealthSummarySchema, Liveness, PriceSnapshotSchema, SatelliteStatus } from "@sentra/proto";
+import {
+  HealthSummarySchema,
+  Liveness,
+  MigrationPlanSchema,
+  PriceSnapshotSchema,
+  SatelliteStatus,
+} from "@sentra/proto";
 import { Registry } from "prom-client";
 import { io, type Socket } from "socket.io-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -26,10 +34,12 @@ import type { AuditEntry } from "../security/audit-log.js";
 import type { MutationRateLimiter } from "../security/mutation-rate-limiter.js";
 import { SecurityMetrics } from "../security/security-metrics.js";
 import { TokenRevocations } from "../security/token-revocations.js";
+import { planJson } from "../migration/arbitrage-estate-adapter.js";
 import { DashboardGateway } from "./dashboard.gateway.js";
+import { DashboardActions } from "./dashboard-actions.js";
 import { DashboardFeed } from "./dashboard-feed.service.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
-import { DashboardSocketAccess } from "./dashboard-socket-access.js";
+import { DASHBOARD_EVENT_RULES, DashboardSocketAccess } from "./dashboard-socket-access.js";
 
 const TOKEN = "sentra_gateway-operator-token-0123456789abcdef";
 const VIEWER_TOKEN = "sentra_gateway-viewer-token-0123456789abcdef";
@@ -70,7 +80,7 @@ const socketAccess = new DashboardSocketAccess({
   logger: createLogger("test", "silent"),
   recheckIntervalMs: RECHECK_INTERVAL_MS,
   // `act` stands for an event that acts: operator, rate-limited.
-  eventRules: { resync: { role: "viewer", mutating: false }, act: { role: "operator", mutating: true } },
+  eventRules: { ...DASHBOARD_EVENT_RULES, act: { role: "operator", mutating: true } },
 });
 
 /** Only what the feed reads at start-up: an empty estate. */
@@ -85,7 +95,50 @@ const config = {
   dashboard: { staticDir: "", deltaIntervalMs: DELTA_INTERVAL_MS },
 } as unknown as CoordinatorConfig;
 
-/** The gateway and its feed, with the estate store and infrastructure replaced by fakes. */
+/** A refused dry run as the migration service throws it: FAILED_PRECONDITION with the plan as details. */
+const refusedPlan = create(MigrationPlanSchema, {
+  workload: { satelliteId: "aws-us-east-2", cluster: "sim", namespace: "default", name: "search-indexer" },
+  sourceCloud: "aws",
+  sourceRegion: "us-east-2",
+  targetCloud: "aws",
+  targetRegion: "us-east-1",
+  costNowUsdPerHour: 0.03,
+  costTargetUsdPerHour: 0.1,
+  horizonHours: 24,
+  savings24hUsd: -1.68,
+  egressUsd: 0.4,
+  overlapUsd: 0.0108,
+  marginUsd: -2.0908,
+  accepted: false,
+  refusalCode: "MARGIN_NOT_POSITIVE",
+  refusalReason: "moving default/search-indexer would not pay: margin −2.09 USD",
+  priced: true,
+});
+
+/** Records what the gateway let through to the actions. */
+const actionCalls: Array<{ action: string; body: unknown; actor?: string }> = [];
+const fakeActions = {
+  planMigration: async (body: unknown) => {
+    actionCalls.push({ action: "planMigration", body });
+    throw new SentraError("FAILED_PRECONDITION", refusedPlan.refusalReason, { details: planJson(refusedPlan) });
+  },
+  migrate: async (body: unknown, actor: string) => {
+    actionCalls.push({ action: "migrate", body, actor });
+    return { migration: { id: "m-1" } as MigrationView, replayed: false };
+  },
+  promoteRollout: async (body: unknown, actor: string) => {
+    actionCalls.push({ action: "promoteRollout", body, actor });
+    throw new Error("satellite connection reset");
+  },
+  abortRollout: async (body: unknown, actor: string) => {
+    actionCalls.push({ action: "abortRollout", body, actor });
+    throw new SentraError("NOT_FOUND", "no rollout ro-1", { field: "rollout_id" });
+  },
+} as unknown as DashboardActions;
+
+const metricsRegistry = new Registry();
+
+/** The gateway and its feed, with the estate store, the actions and infrastructure replaced by fakes. */
 class GatewayTestModule {}
 // Applied as a call: test files are not compiled with the coordinator's decorator settings.
 Module({
@@ -94,7 +147,8 @@ Module({
     { provide: LOGGER, useValue: createLogger("test", "silent") },
     { provide: EstateStore, useValue: emptyStore },
     { provide: DashboardSocketAccess, useValue: socketAccess },
-    { provide: DashboardMetrics, useValue: new DashboardMetrics(new Registry()) },
+    { provide: DashboardMetrics, useValue: new DashboardMetrics(metricsRegistry) },
+    { provide: DashboardActions, useValue: fakeActions },
     EstateEvents,
     DashboardFeed,
     DashboardGateway,
@@ -162,6 +216,8 @@ describe("dashboard gateway over a real Socket.IO server", () => {
 
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.disconnect();
+    actionCalls.splice(0);
+    metricsRegistry.resetMetrics();
     await app.close();
   });
 
@@ -247,7 +303,14 @@ describe("dashboard gateway over a real Socket.IO server", () => {
       deltaIntervalMs: DELTA_INTERVAL_MS,
       priceTtlMs: 30_000,
     });
-    expect(snapshot.topics).toEqual({ satellites: [], prices: [], workloads: [] });
+    expect(snapshot.topics).toEqual({
+      satellites: [],
+      prices: [],
+      workloads: [],
+      opportunities: [],
+      migrations: [],
+      rollouts: [],
+    });
 
     // Within one batch: two heartbeats of one satellite, two price snapshots of one series.
     events.publish("satelliteChanged", { health: heartbeat(1), receivedAtMs: 1_000 });
@@ -309,5 +372,98 @@ describe("dashboard gateway over a real Socket.IO server", () => {
       [10, 0.05],
       [20, 0.03],
     ]);
+  });
+
+  /** Emits an acting event and waits for its acknowledgement. */
+  const act = <T>(socket: Socket, event: string, body: unknown): Promise<DashboardActionResult<T>> =>
+    socket.timeout(3_000).emitWithAck(event, body) as Promise<DashboardActionResult<T>>;
+
+  const actionsCounted = async (result: string): Promise<number> => {
+    const metric = await metricsRegistry.getSingleMetric("sentra_coordinator_dashboard_actions_total")?.get();
+    return (metric?.values ?? [])
+      .filter((value) => value.labels.result === result)
+      .reduce((sum, value) => sum + value.value, 0);
+  };
+
+  it("signs a viewer in, and refuses and counts every action a viewer's socket asks for", async () => {
+    const viewer = new Recorder(connect(VIEWER_TOKEN));
+    expect((await waitFor(() => viewer.snapshots[0])).session.role).toBe("viewer");
+    const workload = { satelliteId: "aws-us-east-1", namespace: "default", name: "checkout-api" };
+    const answers = [
+      await act(viewer.socket, "planMigration", { workload }),
+      await act(viewer.socket, "migrate", { workload, idempotencyKey: "forged-1" }),
+      await act(viewer.socket, "promoteRollout", { rolloutId: "ro-1" }),
+      await act(viewer.socket, "abortRollout", { rolloutId: "ro-1" }),
+    ];
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ ok: false, error: { code: "PERMISSION_DENIED", httpStatus: 403 } });
+    }
+    expect(answers[1]).toMatchObject({ error: { message: expect.stringMatching(/viewer session may not migrate/) } });
+    expect(actionCalls).toEqual([]);
+    expect(await actionsCounted("PERMISSION_DENIED")).toBe(4);
+  });
+
+  it("lets an operator act, answering refusals in the error vocabulary (412 with the plan's arithmetic)", async () => {
+    const operator = new Recorder(connect(TOKEN));
+    await waitFor(() => operator.snapshots[0]);
+    const workload = { satelliteId: "aws-us-east-2", namespace: "default", name: "search-indexer" };
+
+    const refused = await act(operator.socket, "planMigration", { workload, targetRegion: "us-east-1" });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: "FAILED_PRECONDITION",
+        httpStatus: 412,
+        message: expect.stringMatching(/would not pay/),
+        plan: {
+          workloadId: "default/search-indexer",
+          source: { regionKey: "aws:us-east-2", usdPerHour: 0.03 },
+          target: { regionKey: "aws:us-east-1", usdPerHour: 0.1 },
+          marginUsd: -2.0908,
+          breakEvenHours: null,
+          accepted: false,
+          refusalCode: "MARGIN_NOT_POSITIVE",
+        },
+      },
+    });
+
+    const started = await act<{ migration: { id: string } }>(operator.socket, "migrate", {
+      workload,
+      idempotencyKey: "k-1",
+    });
+    expect(started).toEqual({ ok: true, result: { migration: { id: "m-1" }, replayed: false } });
+    expect(actionCalls.find((call) => call.action === "migrate")?.actor).toMatch(/^dashboard operator /);
+
+    // Field names as the page sent them; an unexpected error keeps its message in the log.
+    expect(await act(operator.socket, "abortRollout", { rolloutId: "ro-1" })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND", httpStatus: 404, field: "rolloutId" },
+    });
+    expect(await act(operator.socket, "promoteRollout", { rolloutId: "ro-1" })).toEqual({
+      ok: false,
+      error: { code: "INTERNAL", httpStatus: 500, message: "internal error; see the coordinator log" },
+    });
+    expect(await actionsCounted("ok")).toBe(1);
+    expect(await actionsCounted("FAILED_PRECONDITION")).toBe(1);
+  });
+
+  it("carries migrations recorded into the feed in the next delta", async () => {
+    const page = new Recorder(connect(TOKEN));
+    const snapshot = await waitFor(() => page.snapshots[0]);
+    const feed = app.get(DashboardFeed);
+    const migration = {
+      key: "m-2",
+      id: "m-2",
+      state: "LOCKED",
+      steps: [
+        { sequence: 1, state: "PLANNED", atMs: 1, detail: "" },
+        { sequence: 2, state: "LOCKED", atMs: 2, detail: "" },
+      ],
+      updatedAtMs: 2,
+    } as MigrationView;
+    feed.recordMigration(migration);
+    const delta = await waitFor(() => page.deltas[0]);
+    expect(delta.seq).toBe(snapshot.seq + 1);
+    expect(delta.changes).toEqual({ migrations: { upsert: [migration] } });
   });
 });

@@ -1,15 +1,28 @@
-import type { OnModuleDestroy } from "@nestjs/common";
+import { Inject, type OnModuleDestroy } from "@nestjs/common";
 import {
   ConnectedSocket,
+  MessageBody,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
   type OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
 } from "@nestjs/websockets";
-import { DASHBOARD_SOCKET_NAMESPACE, type DashboardClientEvents, type DashboardServerEvents } from "@sentra/common";
+import {
+  DASHBOARD_SOCKET_NAMESPACE,
+  type DashboardAction,
+  type DashboardActionResult,
+  type DashboardClientEvents,
+  type DashboardServerEvents,
+  type Logger,
+  type MigrateResult,
+  type PlanMigrationResult,
+  type RolloutActionResult,
+} from "@sentra/common";
 import type { Namespace, Socket } from "socket.io";
+import { LOGGER } from "../config/coordinator-config.js";
 import type { TokenPrincipal } from "../security/api-token-store.js";
+import { DashboardActions, toActionError } from "./dashboard-actions.js";
 import { DashboardFeed } from "./dashboard-feed.service.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
 import { DashboardSocketAccess } from "./dashboard-socket-access.js";
@@ -32,7 +45,10 @@ const MIN_RESYNC_INTERVAL_MS = 1_000;
  * API token in the handshake (`auth.token`) and every event against its role, signs out sockets
  * whose token is revoked (DashboardSocketAccess), sends a `snapshot` (with the session's role) to
  * each new socket, then broadcasts the feed's `delta` batches (one emit per batch for every
- * socket) and answers `resync`.
+ * socket) and answers `resync`. Acting events (`planMigration`, `migrate`, `promoteRollout`,
+ * `abortRollout`) are answered through their acknowledgement; who may send them (and how often)
+ * is DashboardSocketAccess's check, which runs before any handler here; every outcome of a
+ * mutating one is audited.
  */
 @WebSocketGateway({
   namespace: DASHBOARD_SOCKET_NAMESPACE,
@@ -48,7 +64,9 @@ export class DashboardGateway implements OnGatewayInit, OnGatewayConnection, OnG
   constructor(
     private readonly feed: DashboardFeed,
     private readonly access: DashboardSocketAccess,
+    private readonly actions: DashboardActions,
     private readonly metrics: DashboardMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   afterInit(namespace: DashboardNamespace): void {
@@ -92,9 +110,78 @@ export class DashboardGateway implements OnGatewayInit, OnGatewayConnection, OnG
     setTimeout(send, waitMs).unref();
   }
 
+  /** The dry run: a refused plan answers FAILED_PRECONDITION (412) with its arithmetic. */
+  @SubscribeMessage("planMigration")
+  planMigration(
+    @ConnectedSocket() socket: DashboardSocket,
+    @MessageBody() body: unknown,
+  ): Promise<DashboardActionResult<PlanMigrationResult>> {
+    return this.act(socket, "planMigration", body, () => this.actions.planMigration(body));
+  }
+
+  @SubscribeMessage("migrate")
+  migrate(
+    @ConnectedSocket() socket: DashboardSocket,
+    @MessageBody() body: unknown,
+  ): Promise<DashboardActionResult<MigrateResult>> {
+    return this.act(socket, "migrate", body, (actor) => this.actions.migrate(body, actor));
+  }
+
+  @SubscribeMessage("promoteRollout")
+  promoteRollout(
+    @ConnectedSocket() socket: DashboardSocket,
+    @MessageBody() body: unknown,
+  ): Promise<DashboardActionResult<RolloutActionResult>> {
+    return this.act(socket, "promoteRollout", body, (actor) => this.actions.promoteRollout(body, actor));
+  }
+
+  @SubscribeMessage("abortRollout")
+  abortRollout(
+    @ConnectedSocket() socket: DashboardSocket,
+    @MessageBody() body: unknown,
+  ): Promise<DashboardActionResult<RolloutActionResult>> {
+    return this.act(socket, "abortRollout", body, (actor) => this.actions.abortRollout(body, actor));
+  }
+
   onModuleDestroy(): void {
     this.unsubscribe?.();
     this.stopWatching?.();
+  }
+
+  /** Runs an action the access check let through; answers in the error vocabulary, never throws. */
+  private async act<T>(
+    socket: DashboardSocket,
+    action: DashboardAction,
+    body: unknown,
+    run: (actor: string) => Promise<T>,
+  ): Promise<DashboardActionResult<T>> {
+    const { principal } = socket.data;
+    const address = socket.handshake.address;
+    const startedAt = performance.now();
+    // The same `requested_by` as a gRPC or REST call of this token: the token's name.
+    const actor = principal.name;
+    let answer: DashboardActionResult<T>;
+    try {
+      answer = { ok: true, result: await run(actor) };
+      this.logger.info({ action, principal: principal.name, role: principal.role, address }, "dashboard action done");
+    } catch (error) {
+      const refusal = toActionError(error);
+      answer = { ok: false, error: refusal };
+      if (refusal.code === "INTERNAL") {
+        this.logger.error({ action, principal: principal.name, address, err: String(error) }, "dashboard action failed");
+      } else {
+        this.logger.info(
+          { action, principal: principal.name, address, code: refusal.code, reason: refusal.message },
+          "dashboard action refused",
+        );
+      }
+    }
+    const result = answer.ok ? "OK" : answer.error.code;
+    this.metrics.actions.inc({ action, result });
+    if (action !== "planMigration") {
+      this.access.auditAction(socket, action, body, result, Math.round(performance.now() - startedAt));
+    }
+    return answer;
   }
 
   private sendSnapshot(socket: DashboardSocket): void {

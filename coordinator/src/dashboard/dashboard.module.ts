@@ -3,20 +3,28 @@ import type { Logger } from "@sentra/common";
 import type { Registry } from "prom-client";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, METRICS_REGISTRY } from "../config/coordinator-config.js";
 import { EstateModule } from "../estate/estate.module.js";
+import { MigrationModule } from "../migration/migration.module.js";
+import { RolloutModule } from "../rollout/rollout.module.js";
 import { AccessControl } from "../security/access-control.js";
 import { ApiTokenStore } from "../security/api-token-store.js";
 import { AuditRecorder } from "../security/audit-recorder.js";
 import { SecurityModule } from "../security/security.module.js";
 import { TokenRevocations } from "../security/token-revocations.js";
 import { DashboardGateway } from "./dashboard.gateway.js";
+import { DashboardActions } from "./dashboard-actions.js";
 import { DashboardFeed } from "./dashboard-feed.service.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
 import { DashboardSiteMiddleware } from "./dashboard-site.middleware.js";
 import { DashboardSocketAccess } from "./dashboard-socket-access.js";
+import { OperationsFeed } from "./operations-feed.service.js";
 
-/** The dashboard: its live feed and Socket.IO gateway, sign-in with an API token, and the built page at `/`. */
+/**
+ * The dashboard: its live feed (the estate, and the opportunities, migrations and rollouts of the
+ * capabilities' modules), the Socket.IO gateway with the operators' actions, sign-in with an API
+ * token, and the built page at `/`.
+ */
 @Module({
-  imports: [EstateModule, SecurityModule],
+  imports: [EstateModule, MigrationModule, RolloutModule, SecurityModule],
   providers: [
     {
       provide: DashboardSocketAccess,
@@ -54,6 +62,8 @@ import { DashboardSocketAccess } from "./dashboard-socket-access.js";
       useFactory: (registry: Registry) => new DashboardMetrics(registry),
     },
     DashboardFeed,
+    OperationsFeed,
+    DashboardActions,
     DashboardGateway,
   ],
   exports: [DashboardFeed],

@@ -25,6 +25,9 @@ import {
   toWorkloadView,
 } from "./dashboard-views.js";
 
+/** The topics this mirror holds. */
+export type EstateTopic = "satellites" | "prices" | "workloads";
+
 /** What the estate store holds at start-up, to seed a mirror that has not heard anything yet. */
 export interface EstateSeed {
   satellites: readonly Satellite[];
@@ -117,8 +120,13 @@ export class EstateMirror {
     for (const [satelliteId, workloads] of bySatellite) this.workloadInventory(satelliteId, workloads);
   }
 
-  /** Every topic in full (price series with their whole history). */
-  snapshot(): { [K in keyof DashboardTopics]: DashboardTopics[K][] } {
+  /** The region key of a known satellite, or empty. */
+  regionKeyOf(satelliteId: string): string {
+    return this.satellites.get(satelliteId)?.region.key ?? "";
+  }
+
+  /** The estate's topics in full (price series with their whole history). */
+  snapshot(): { [K in EstateTopic]: DashboardTopics[K][] } {
     return {
       satellites: [...this.satellites.values()],
       prices: [...this.prices.values()],
@@ -127,10 +135,10 @@ export class EstateMirror {
   }
 
   /** The changes since the last call, one entry per key, or undefined when nothing changed. */
-  takeChanges(): DashboardChanges | undefined {
+  takeChanges(): Pick<DashboardChanges, EstateTopic> | undefined {
     const pending = this.pending;
     this.pending = emptyPending();
-    const changes: DashboardChanges = {};
+    const changes: Pick<DashboardChanges, EstateTopic> = {};
     if (pending.satellites.size > 0) {
       changes.satellites = { upsert: [...pending.satellites].flatMap((id) => this.satellites.get(id) ?? []) };
     }

@@ -139,6 +139,6 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
     MigrationServiceHandlers,
   ],
   controllers: [MigrationController],
-  exports: [MigrationServiceHandlers],
+  exports: [MigrationServiceHandlers, MigrationService, MigrationEventBus, OpportunityMonitor],
 })
 export class MigrationModule {}

@@ -68,6 +68,6 @@ import { ROLLOUT_SATELLITE_GATEWAY, WaveOrchestrator } from "./wave-orchestrator
     RolloutService,
     RolloutServiceHandlers,
   ],
-  exports: [RolloutServiceHandlers],
+  exports: [RolloutServiceHandlers, RolloutService, RolloutChangeFeed],
 })
 export class RolloutModule {}

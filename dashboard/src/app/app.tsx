@@ -5,9 +5,12 @@ import { GlobeView } from "../globe/globe-view";
 import { CheapestRegions } from "../hud/cheapest-regions";
 import { EmptyEstate } from "../hud/empty-estate";
 import { Hud } from "../hud/hud";
+import { HudNotices } from "../hud/hud-notices";
 import { Legend } from "../hud/legend";
 import type { DashboardModel } from "../live/dashboard-model";
 import { DashboardModelContext, useLive } from "../live/use-live";
+import { MigrateDialog } from "../panels/migrate-dialog";
+import { OperationsPanel } from "../panels/operations-panel";
 import { RegionPanel } from "../panels/region-panel";
 
 /**
@@ -40,7 +43,7 @@ export function App({ model }: { model: DashboardModel }) {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
-      if (event.key === "Escape") model.focus.set(undefined);
+      if (event.key === "Escape" && model.migrateFlow.state.get().step === "closed") model.focus.set(undefined);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -50,6 +53,7 @@ export function App({ model }: { model: DashboardModel }) {
     clearToken();
     model.connection.close();
     model.focus.set(undefined);
+    model.migrateFlow.close();
     setSignedIn(false);
   };
 
@@ -60,12 +64,15 @@ export function App({ model }: { model: DashboardModel }) {
         {signedIn ? (
           <>
             <Hud onSignOut={signOut} />
+            <HudNotices />
             <div className="left-column" data-occludes>
               <CheapestRegions />
               <Legend />
             </div>
             <RegionPanel />
+            <OperationsPanel />
             <EmptyEstate />
+            <MigrateDialog />
             <p className="hint">Drag to turn · scroll to zoom · click a region · Esc to return</p>
           </>
         ) : (

@@ -13,7 +13,7 @@ const FLIGHT_SMOOTH_TIME = 0.75;
 /** Idle auto-rotation, radians per second, resumed this long after the last interaction. */
 const AUTO_ROTATE_SPEED = 0.045;
 const AUTO_ROTATE_IDLE_MS = 4_000;
-/** Pixels on the right that the region panel covers while a region is focused. */
+/** Pixels on the right that the region panel (focused) or the operations panel (overview) covers. */
 export const PANEL_WIDTH_PX = 420;
 /** Pixels on the left that the ranking and legend cover. */
 const LEFT_COLUMN_WIDTH_PX = 300;
@@ -60,7 +60,13 @@ export function CameraRig({ model, initialLongitude }: { model: DashboardModel; 
       current.smoothTime = FLIGHT_SMOOTH_TIME;
       if (!summary) {
         void current.dollyTo(OVERVIEW_DISTANCE, true);
-        void current.setFocalOffset(-focalShift(LEFT_COLUMN_WIDTH_PX / 2, OVERVIEW_DISTANCE), 0, 0, true);
+        // Centre the globe between the left column and the operations panel.
+        void current.setFocalOffset(
+          focalShift((PANEL_WIDTH_PX - LEFT_COLUMN_WIDTH_PX) / 2, OVERVIEW_DISTANCE),
+          0,
+          0,
+          true,
+        );
         return;
       }
       const { azimuth, polar } = orbitAnglesOf(summary.region.latitude, summary.region.longitude);

@@ -6,6 +6,7 @@ import type { DashboardModel } from "../live/dashboard-model";
 import { CameraRig } from "./camera-rig";
 import { buildLandPoints, type LandPoints } from "./land-points";
 import { LabelProjector, LabelRegistry, MarkerLabels } from "./marker-labels";
+import { MigrationArcs } from "./migration-arcs";
 import { Atmosphere, LandDots, Ocean } from "./points-earth";
 import { RegionMarkers } from "./region-markers";
 import { detectRenderQuality } from "./render-quality";
@@ -32,9 +33,9 @@ function useLandPoints(): LandPoints | undefined {
 }
 
 /**
- * The WebGL globe (react-three-fiber): points-Earth, atmosphere, instanced region markers, camera
- * rig; and over it the DOM layer of markers. `model` is absent behind the sign-in form, where the
- * globe turns on its own without markers.
+ * The WebGL globe (react-three-fiber): points-Earth, atmosphere, instanced region markers, the
+ * arcs of opportunities and migrations, camera rig; and over it the DOM layer of markers. `model`
+ * is absent behind the sign-in form, where the globe turns on its own without markers.
  */
 export function GlobeView({ model }: { model: DashboardModel | undefined }) {
   const land = useLandPoints();
@@ -68,6 +69,7 @@ export function GlobeView({ model }: { model: DashboardModel | undefined }) {
         <LandDots land={land} />
         <Atmosphere />
         {model && <RegionMarkers model={model} />}
+        {model && <MigrationArcs model={model} />}
         {model && <LabelProjector registry={registry} model={model} />}
         {model ? (
           <CameraRig model={model} initialLongitude={initialLongitude} />

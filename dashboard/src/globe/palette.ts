@@ -18,6 +18,12 @@ export const TONE_COLORS: Record<RegionTone, string> = {
   steady: "#38bdf8",
 };
 
+/**
+ * The accent of arbitrage: opportunities (their arcs on the globe, their panel) and migrations.
+ * Violet, so it never reads as a region's tone. 6.9:1
+ */
+export const OPPORTUNITY_COLOR = "#a78bfa";
+
 export const GLOBE_COLORS = {
   landDim: "#1d3557",
   landBright: "#8fd3ff",
@@ -26,7 +32,8 @@ export const GLOBE_COLORS = {
   atmosphere: "#4fb3ff",
 } as const;
 
-/** Sets the tones as CSS custom properties (`--tone-stale`, …) on the document. */
+/** Sets the tones as CSS custom properties (`--tone-stale`, …, `--opportunity`) on the document. */
 export function applyPaletteToCss(root: HTMLElement = document.documentElement): void {
   for (const [tone, color] of Object.entries(TONE_COLORS)) root.style.setProperty(`--tone-${tone}`, color);
+  root.style.setProperty("--opportunity", OPPORTUNITY_COLOR);
 }

@@ -19,6 +19,11 @@ export function Legend() {
           <span className="legend-meaning">{meaning}</span>
         </div>
       ))}
+      <div className="legend-row">
+        <span className="legend-arc" />
+        <span className="legend-name">Move</span>
+        <span className="legend-meaning">an opportunity or migration</span>
+      </div>
     </section>
   );
 }

@@ -1,5 +1,8 @@
+import { DASHBOARD_ACTING_ROLES } from "@sentra/common/dashboard-protocol";
 import { EstateConnection } from "./estate-connection";
 import { createEstateStores, type EstateStores } from "./estate-stores";
+import { MigrateFlow } from "./migrate-flow";
+import { NoticeStore } from "./notices";
 import { type RegionSummary, summarizeRegions } from "./region-summary";
 import type { Listener } from "./topic-store";
 import { ValueStore } from "./value-store";
@@ -82,20 +85,44 @@ export interface DashboardModel {
   focus: ValueStore<string | undefined>;
   /** The region under the pointer. */
   hover: ValueStore<string | undefined>;
+  /** Messages on the HUD (an action's refusal or success). */
+  notices: NoticeStore;
+  /** The one-click migration dialog. */
+  migrateFlow: MigrateFlow;
+  /** The operations panel's tab. */
+  operationsTab: ValueStore<OperationsTab>;
+}
+
+export type OperationsTab = "opportunities" | "rollouts";
+
+/** True when the session may act (migrate, promote, abort); the gateway checks it again. */
+export function canAct(model: DashboardModel): boolean {
+  const role = model.connection.state.get().session?.role;
+  return role !== undefined && DASHBOARD_ACTING_ROLES.includes(role);
 }
 
 export function createDashboardModel(): DashboardModel {
-  let historyLength = 120;
-  const stores = createEstateStores(() => historyLength);
+  let priceHistoryLength = 120;
+  let rolloutDecisionsLength = 120;
+  const stores = createEstateStores({
+    prices: () => priceHistoryLength,
+    rolloutDecisions: () => rolloutDecisionsLength,
+  });
   const connection = new EstateConnection(stores);
   connection.state.subscribe(() => {
-    historyLength = connection.state.get().session?.priceHistoryLength ?? historyLength;
+    const session = connection.state.get().session;
+    priceHistoryLength = session?.priceHistoryLength ?? priceHistoryLength;
+    rolloutDecisionsLength = session?.rolloutDecisionsLength ?? rolloutDecisionsLength;
   });
+  const notices = new NoticeStore();
   return {
     stores,
     connection,
     regions: new RegionSummaries(stores, connection),
     focus: new ValueStore<string | undefined>(undefined),
     hover: new ValueStore<string | undefined>(undefined),
+    notices,
+    migrateFlow: new MigrateFlow(connection, notices),
+    operationsTab: new ValueStore<OperationsTab>("opportunities"),
   };
 }

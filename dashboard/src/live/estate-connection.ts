@@ -1,6 +1,8 @@
 import {
   DASHBOARD_AUTH_ERROR,
   DASHBOARD_SOCKET_NAMESPACE,
+  type DashboardAction,
+  type DashboardActionResult,
   type DashboardClientEvents,
   type DashboardDelta,
   type DashboardServerEvents,
@@ -51,6 +53,13 @@ declare global {
 type EstateSocket = Socket<DashboardServerEvents, DashboardClientEvents>;
 
 const AUTH_MESSAGES: readonly string[] = Object.values(DASHBOARD_AUTH_ERROR);
+
+/** @default 15000 — how long the page waits for an action's answer (a dry run reads the estate; a migrate journals). */
+const ACTION_TIMEOUT_MS = 15_000;
+
+/** What an acting event sends, and what its acknowledgement carries. */
+export type ActionRequest<E extends DashboardAction> = Parameters<DashboardClientEvents[E]>[0];
+export type ActionAnswer<E extends DashboardAction> = Parameters<Parameters<DashboardClientEvents[E]>[1]>[0];
 
 /**
  * The page's end of the estate feed: signs in with the token, applies the snapshot then the deltas
@@ -114,6 +123,35 @@ export class EstateConnection {
     });
   }
 
+  /**
+   * Asks the coordinator to act (the gateway checks the session's role) and resolves with its
+   * answer; never rejects: being offline or a timeout are answered in the same error vocabulary.
+   */
+  async act<E extends DashboardAction>(event: E, request: ActionRequest<E>): Promise<ActionAnswer<E>> {
+    const socket = this.socket;
+    if (!socket?.connected) {
+      return offline(
+        "not connected to the coordinator: wait until the HUD says Live, then try again",
+      ) as ActionAnswer<E>;
+    }
+    try {
+      // Typed events cannot express "the answer of event E" generically: the protocol types say it.
+      const timed = socket.timeout(ACTION_TIMEOUT_MS) as unknown as {
+        emitWithAck(event: string, request: unknown): Promise<unknown>;
+      };
+      return (await timed.emitWithAck(event, request)) as ActionAnswer<E>;
+    } catch {
+      return {
+        ok: false,
+        error: {
+          code: "DEADLINE_EXCEEDED",
+          httpStatus: 504,
+          message: `the coordinator did not answer within ${ACTION_TIMEOUT_MS / 1000} s; the action may still have happened`,
+        },
+      } as ActionAnswer<E>;
+    }
+  }
+
   /** Signs out: no more reconnects. */
   close(): void {
     const socket = this.socket;
@@ -156,4 +194,8 @@ export class EstateConnection {
     this.state.patch({ seq: delta.seq, clockOffsetMs: delta.sentAtMs - appliedAtMs, lastUpdateAtMs: appliedAtMs });
     window.__sentraProbe?.deltaApplied?.(delta, appliedAtMs);
   }
+}
+
+function offline(message: string): DashboardActionResult<never> {
+  return { ok: false, error: { code: "UNAVAILABLE", httpStatus: 503, message } };
 }

@@ -3,25 +3,57 @@ import {
   type DashboardChanges,
   type DashboardTopic,
   type DashboardTopics,
+  type MigrationView,
+  type OpportunityView,
   type PriceSeriesView,
+  type RolloutDecisionView,
+  type RolloutView,
   type SatelliteView,
   type WorkloadView,
 } from "@sentra/common/dashboard-protocol";
 import { TopicStore } from "./topic-store";
 
-/** One store per protocol topic; a new topic (opportunities, migrations, rollouts) is one more line. */
+/** One store per protocol topic; a new topic is one more line. */
 export type EstateStores = { [K in DashboardTopic]: TopicStore<DashboardTopics[K]> };
 
-/** @param historyLength points kept per price series (the session says how many) */
-export function createEstateStores(historyLength: () => number): EstateStores {
+/** How much history the session says to keep. */
+export interface HistoryLengths {
+  /** Points per price series. */
+  prices(): number;
+  /** Decisions per rollout. */
+  rolloutDecisions(): number;
+}
+
+export function createEstateStores(lengths: HistoryLengths): EstateStores {
   return {
     satellites: new TopicStore<SatelliteView>((satellite) => satellite.id),
     prices: new TopicStore<PriceSeriesView>(
       (series) => series.key,
-      (previous, next) => mergePriceSeries(previous, next, historyLength()),
+      (previous, next) => mergePriceSeries(previous, next, lengths.prices()),
     ),
     workloads: new TopicStore<WorkloadView>((workload) => workload.key),
+    opportunities: new TopicStore<OpportunityView>((opportunity) => opportunity.key),
+    migrations: new TopicStore<MigrationView>((migration) => migration.key),
+    rollouts: new TopicStore<RolloutView>(
+      (rollout) => rollout.key,
+      (previous, next) => mergeRollout(previous, next, lengths.rolloutDecisions()),
+    ),
   };
+}
+
+/**
+ * A delta's rollout carries only the decisions recorded since the previous delta: add the ones
+ * not held yet (by key), in time order, and keep the last N.
+ */
+export function mergeRollout(previous: RolloutView | undefined, next: RolloutView, keep: number): RolloutView {
+  if (!previous) return next;
+  const held = new Set(previous.decisions.map((decision) => decision.key));
+  const fresh = next.decisions.filter((decision) => !held.has(decision.key));
+  if (fresh.length === 0) return { ...next, decisions: previous.decisions };
+  const decisions: RolloutDecisionView[] = [...previous.decisions, ...fresh].sort(
+    (a, b) => a.atMs - b.atMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
+  return { ...next, decisions: decisions.slice(-keep) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { PriceSeriesView, SatelliteView, WorkloadView } from "@sentra/common/dashboard-protocol";
 import { formatAge, formatBytes, formatMillicores, formatPercent, formatUsd } from "../format";
 import { TONE_COLORS } from "../globe/palette";
+import { canAct } from "../live/dashboard-model";
 import { isFresh, type RegionSummary, seriesChange, trendOf } from "../live/region-summary";
 import { useDashboardModel, useLive, useNow } from "../live/use-live";
 import { Sparkline } from "./sparkline";
@@ -19,6 +20,7 @@ export function RegionPanel() {
   const focus = useLive(model.focus, model.focus.get);
   useLive(model.regions, model.regions.getVersion);
   const now = useNow(500);
+  const operator = useLive(model.connection.state, () => canAct(model));
   const summary = focus ? model.regions.get().get(focus) : undefined;
   if (!summary) return null;
   const { clockOffsetMs, session } = model.connection.state.get();
@@ -63,7 +65,21 @@ export function RegionPanel() {
             {workloads.length} · {summary.readyReplicas}/{summary.desiredReplicas} replicas ready
           </span>
         </h3>
-        <WorkloadTable workloads={workloads} />
+        <WorkloadTable
+          workloads={workloads}
+          copies={operator ? copyRegions([...model.stores.workloads.values()]) : undefined}
+          onMove={(workload, targetRegion) =>
+            void model.migrateFlow.open({
+              workload: {
+                satelliteId: workload.satelliteId,
+                cluster: workload.cluster,
+                namespace: workload.namespace,
+                name: workload.name,
+              },
+              targetRegion,
+            })
+          }
+        />
       </section>
     </aside>
   );
@@ -210,7 +226,31 @@ function SatelliteCard({ satellite, serverNow }: { satellite: SatelliteView; ser
   );
 }
 
-function WorkloadTable({ workloads }: { workloads: WorkloadView[] }) {
+/** `namespace/name` → the regions holding a copy (a Deployment Sentra can move replicas to). */
+function copyRegions(workloads: readonly WorkloadView[]): Map<string, Set<string>> {
+  const copies = new Map<string, Set<string>>();
+  for (const workload of workloads) {
+    const id = `${workload.namespace}/${workload.name}`;
+    const regions = copies.get(id) ?? new Set<string>();
+    regions.add(workload.regionKey);
+    copies.set(id, regions);
+  }
+  return copies;
+}
+
+/**
+ * The region's workloads. For operators (`copies` given), each workload with a copy elsewhere has
+ * a "Move to…" choice: picking a region runs the dry run for that move at once.
+ */
+function WorkloadTable({
+  workloads,
+  copies,
+  onMove,
+}: {
+  workloads: WorkloadView[];
+  copies: Map<string, Set<string>> | undefined;
+  onMove: (workload: WorkloadView, targetRegion: string) => void;
+}) {
   if (workloads.length === 0) return <p className="panel-empty">No workloads reported yet.</p>;
   return (
     <table className="workload-table">
@@ -220,6 +260,11 @@ function WorkloadTable({ workloads }: { workloads: WorkloadView[] }) {
           <th scope="col">Ready</th>
           <th scope="col">CPU</th>
           <th scope="col">Memory</th>
+          {copies && (
+            <th scope="col">
+              <span className="visually-hidden">Move</span>
+            </th>
+          )}
         </tr>
       </thead>
       <tbody>
@@ -236,10 +281,54 @@ function WorkloadTable({ workloads }: { workloads: WorkloadView[] }) {
             </td>
             <td className="num">{formatMillicores(workload.cpuMillicores)}</td>
             <td className="num">{formatBytes(workload.memoryBytes)}</td>
+            {copies && (
+              <td className="move-cell">
+                <MoveSelect
+                  workload={workload}
+                  targets={[...(copies.get(`${workload.namespace}/${workload.name}`) ?? [])]
+                    .filter((regionKey) => regionKey !== workload.regionKey)
+                    .sort()}
+                  onMove={onMove}
+                />
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+function MoveSelect({
+  workload,
+  targets,
+  onMove,
+}: {
+  workload: WorkloadView;
+  targets: string[];
+  onMove: (workload: WorkloadView, targetRegion: string) => void;
+}) {
+  if (targets.length === 0) return null;
+  return (
+    <select
+      className="move-select"
+      value=""
+      aria-label={`Migrate ${workload.namespace}/${workload.name} to another region`}
+      title="Move to another region (dry run first)"
+      data-testid={`move-${workload.key}`}
+      onChange={(event) => {
+        if (event.target.value) onMove(workload, event.target.value);
+      }}
+    >
+      <option value="" disabled>
+        ⇄
+      </option>
+      {targets.map((regionKey) => (
+        <option key={regionKey} value={regionKey}>
+          Move to {regionKey}
+        </option>
+      ))}
+    </select>
   );
 }
 
