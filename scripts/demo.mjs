@@ -236,8 +236,8 @@ function adminTokenNote() {
 }
 
 // The banner once the coordinator is up (so the admin token exists) and the satellites had time to join.
-Promise.all([coordinatorStarted, new Promise((resolve) => setTimeout(resolve, 4000))]).then(() => {
-  console.log(`
+await Promise.all([coordinatorStarted, new Promise((resolve) => setTimeout(resolve, 4000))]);
+console.log(`
 \x1b[1mSentra demo estate is running\x1b[0m (Ctrl-C stops it)
   coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
   coordinator gRPC   127.0.0.1:${grpcPort}           (reflection and health open: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
@@ -251,4 +251,3 @@ Promise.all([coordinatorStarted, new Promise((resolve) => setTimeout(resolve, 40
         grpcurl -plaintext -H "authorization: Bearer $(cat ${adminTokenFile})" 127.0.0.1:${grpcPort} sentra.v1.CoordinatorService/ListRegions
         a canary of the demo service "catalog": see docs/release-guard.md ("Running it")
 `);
-});

@@ -28,6 +28,17 @@ describe("satellite configuration", () => {
     expect(config.kube).toEqual({ kubeconfigPath: "/k", contexts: ["a", "b"] });
   });
 
+  it("takes the satellite's NATS identity as a file path, one kind at a time", () => {
+    const base = { SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" };
+    expect(loadSatelliteConfig(base).natsAuth).toEqual({ nkeySeedFile: undefined, credsFile: undefined });
+    expect(loadSatelliteConfig({ ...base, SENTRA_NATS_NKEY_SEED_FILE: "/s/a.nk" }).natsAuth.nkeySeedFile).toBe(
+      "/s/a.nk",
+    );
+    expect(() =>
+      loadSatelliteConfig({ ...base, SENTRA_NATS_NKEY_SEED_FILE: "/s/a.nk", SENTRA_NATS_CREDS_FILE: "/s/a.creds" }),
+    ).toThrowError(/SENTRA_NATS_CREDS_FILE: set either SENTRA_NATS_NKEY_SEED_FILE or SENTRA_NATS_CREDS_FILE, not both/);
+  });
+
   it("reports every invalid variable at once, by name", () => {
     expect(() =>
       loadSatelliteConfig({ ...TLS_FILES, SENTRA_CLOUD: "ibm", SENTRA_REGION: "EU West", SENTRA_GRPC_PORT: "70000" }),
