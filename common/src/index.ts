@@ -1,4 +1,4 @@
-export { type CsvRecord, streamCsvRecords } from "./csv-records.js";
+export { type CsvRecord, streamCsvRecordBatches } from "./csv-records.js";
 export {
   type ClusterView,
   DASHBOARD_AUTH_ERROR,

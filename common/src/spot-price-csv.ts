@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { type CsvRecord, streamCsvRecords } from "./csv-records.js";
+import { type CsvRecord, streamCsvRecordBatches } from "./csv-records.js";
 import { SentraError } from "./sentra-error.js";
 
 /** The columns of every spot price history CSV in shared/data/spot (see shared/data/README.md). */
@@ -79,7 +79,7 @@ export interface SpotPriceCsvOptions {
   name?: string;
 }
 
-/** The rows of a spot price CSV as they are read, and the counts so far (final once iteration ends). */
+/** The rows of a spot price CSV as they are read, and the counts so far (final once the iteration ends). */
 export interface SpotPriceRowStream extends AsyncGenerator<SpotPriceRow, void, undefined> {
   readonly stats: Readonly<SpotCsvReadStats>;
 }
@@ -95,15 +95,16 @@ const DECIMAL_PATTERN = /^\d+(\.\d+)?$/;
 
 /**
  * Streams a spot price CSV (`timestamp,cloud,region,zone,instance_type,product,price_usd_per_hour`)
- * row by row from a path or a Readable, without loading it: memory holds one chunk of the file plus
- * what the consumer keeps. Validates the header and every row (ISO-8601 UTC timestamp ending in Z,
- * cloud, region and instance type present, price a positive decimal, seven fields); see
- * {@link SpotPriceCsvOptions} for what happens to a malformed row. Errors of the input itself (a
- * missing file) are thrown as they are.
+ * row by row from a path or a Readable, without loading it: memory holds about one chunk of the
+ * file and its rows plus what the consumer keeps. Validates the header and every row (ISO-8601 UTC
+ * timestamp ending in Z, cloud, region and instance type present, price a positive decimal, seven
+ * fields); see {@link SpotPriceCsvOptions} for what happens to a malformed row (with "fail", the
+ * valid rows before it are yielded first). Errors of the input itself (a missing file) are thrown
+ * as they are. The stats count what has been read, up to one chunk ahead of the rows yielded.
  */
 export function streamSpotPriceCsv(input: string | Readable, options: SpotPriceCsvOptions = {}): SpotPriceRowStream {
-  const stats: SpotCsvReadStats = { dataLines: 0, rowsKept: 0, rowsFiltered: 0, invalidRows: 0, errors: [] };
-  return Object.assign(spotPriceRows(input, options, stats), { stats });
+  const stats = emptyStats();
+  return Object.assign(rowsOf(spotPriceRowBatches(input, options, stats)), { stats });
 }
 
 /**
@@ -114,63 +115,76 @@ export async function readSpotPriceCsv(
   input: string | Readable,
   options: SpotPriceCsvOptions = {},
 ): Promise<SpotCsvReadResult> {
-  const stream = streamSpotPriceCsv(input, options);
+  const stats = emptyStats();
   const rows: SpotPriceRow[] = [];
-  for await (const row of stream) rows.push(row);
-  return { rows, stats: stream.stats };
+  for await (const batch of spotPriceRowBatches(input, options, stats)) {
+    for (const row of batch) rows.push(row);
+  }
+  return { rows, stats };
 }
 
-async function* spotPriceRows(
+function emptyStats(): SpotCsvReadStats {
+  return { dataLines: 0, rowsKept: 0, rowsFiltered: 0, invalidRows: 0, errors: [] };
+}
+
+async function* rowsOf(batches: AsyncIterable<readonly SpotPriceRow[]>): AsyncGenerator<SpotPriceRow, void, undefined> {
+  for await (const batch of batches) yield* batch;
+}
+
+/** The kept rows of a spot price CSV, one array per chunk read (validated as a whole: no await per row). */
+async function* spotPriceRowBatches(
   input: string | Readable,
   options: SpotPriceCsvOptions,
   stats: SpotCsvReadStats,
-): AsyncGenerator<SpotPriceRow, void, undefined> {
+): AsyncGenerator<SpotPriceRow[], void, undefined> {
   const name = options.name ?? (typeof input === "string" ? input : "spot price CSV");
   const skipMalformed = options.malformedRows === "skip";
   const maxReportedErrors = options.maxReportedErrors ?? MAX_REPORTED_ROW_ERRORS;
   const requireSorted = options.requireSortedTimestamps === true;
   const accept = options.accept;
-  const invalid = (line: number, problem: string): void => {
-    const message = `line ${line}: ${problem}`;
-    if (!skipMalformed) {
-      throw new SentraError("INVALID_ARGUMENT", `${name}: ${message}`, { field: "csv", details: { line } });
-    }
-    stats.invalidRows++;
-    if (stats.errors.length < maxReportedErrors) stats.errors.push({ line, message });
-  };
+  const malformed = (line: number, problem: string): SentraError =>
+    new SentraError("INVALID_ARGUMENT", `${name}: line ${line}: ${problem}`, { field: "csv", details: { line } });
 
   let headerSeen = false;
   let lastTimestampMs = Number.NEGATIVE_INFINITY;
-  for await (const record of streamCsvRecords(input)) {
-    if (!headerSeen) {
-      const header = record.error ?? record.fields.join(",");
-      if (header !== SPOT_PRICE_CSV_HEADER) {
-        const problem = `line ${record.line}: not a spot price CSV, header is "${header}", expected "${SPOT_PRICE_CSV_HEADER}"`;
-        throw new SentraError("INVALID_ARGUMENT", `${name}: ${problem}`, {
-          field: "csv",
-          details: { line: record.line },
-        });
+  for await (const records of streamCsvRecordBatches(input)) {
+    const kept: SpotPriceRow[] = [];
+    for (const record of records) {
+      if (!headerSeen) {
+        const header = record.error ?? record.fields.join(",");
+        if (header !== SPOT_PRICE_CSV_HEADER) {
+          throw malformed(
+            record.line,
+            `not a spot price CSV, header is "${header}", expected "${SPOT_PRICE_CSV_HEADER}"`,
+          );
+        }
+        headerSeen = true;
+        continue;
       }
-      headerSeen = true;
-      continue;
+      stats.dataLines++;
+      let row = record.error === undefined ? parseSpotPriceRow(record) : record.error;
+      if (typeof row !== "string" && requireSorted && row.timestampMs < lastTimestampMs) {
+        row = `timestamp ${record.fields[0]} goes backwards; sort the file by timestamp`;
+      }
+      if (typeof row === "string") {
+        if (!skipMalformed) {
+          if (kept.length > 0) yield kept;
+          throw malformed(record.line, row);
+        }
+        stats.invalidRows++;
+        if (stats.errors.length < maxReportedErrors)
+          stats.errors.push({ line: record.line, message: `line ${record.line}: ${row}` });
+        continue;
+      }
+      lastTimestampMs = row.timestampMs;
+      if (accept !== undefined && !accept(row)) {
+        stats.rowsFiltered++;
+        continue;
+      }
+      stats.rowsKept++;
+      kept.push(row);
     }
-    stats.dataLines++;
-    const row = record.error === undefined ? parseSpotPriceRow(record) : record.error;
-    if (typeof row === "string") {
-      invalid(record.line, row);
-      continue;
-    }
-    if (requireSorted && row.timestampMs < lastTimestampMs) {
-      invalid(record.line, `timestamp ${record.fields[0]} goes backwards; sort the file by timestamp`);
-      continue;
-    }
-    lastTimestampMs = row.timestampMs;
-    if (accept !== undefined && !accept(row)) {
-      stats.rowsFiltered++;
-      continue;
-    }
-    stats.rowsKept++;
-    yield row;
+    if (kept.length > 0) yield kept;
   }
   if (!headerSeen) {
     throw new SentraError("INVALID_ARGUMENT", `${name}: empty file, expected a spot price CSV`, { field: "csv" });

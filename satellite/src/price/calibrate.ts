@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { SentraError, streamCsvRecords, streamSpotPriceCsv } from "@sentra/common";
+import { readSpotPriceCsv, SentraError, streamCsvRecordBatches } from "@sentra/common";
 import { instanceFamily } from "./instance-types.js";
 import { MODEL_PARAMETER_NAMES, type ModelParameters } from "./model-parameters.js";
 
@@ -122,16 +122,25 @@ const MS_PER_HOUR = 3_600_000;
 const ON_DEMAND_HEADER = "as_of,cloud,region,instance_type,product,price_usd_per_hour,source_id";
 
 /**
- * Reads every shared/data/spot/*.csv into series, each sorted by time, streaming each file straight
- * into its series. Malformed rows are errors here (counted over the whole file, then reported).
+ * Reads every shared/data/spot/*.csv into series, each sorted by time (one file's rows in memory at
+ * a time). Malformed rows are errors here (counted over the whole file, then reported).
  */
 export async function loadSpotHistories(dataDir: string): Promise<PriceSeries[]> {
   const spotDir = join(dataDir, "spot");
   const files = (await readdir(spotDir)).filter((name) => name.endsWith(".csv")).sort();
   const byKey = new Map<string, PriceSeries>();
   for (const file of files) {
-    const rows = streamSpotPriceCsv(join(spotDir, file), { malformedRows: "skip", maxReportedErrors: 1 });
-    for await (const row of rows) {
+    const { rows, stats } = await readSpotPriceCsv(join(spotDir, file), {
+      malformedRows: "skip",
+      maxReportedErrors: 1,
+    });
+    if (stats.invalidRows > 0) {
+      throw new SentraError(
+        "INVALID_ARGUMENT",
+        `${file}: ${stats.invalidRows} malformed rows, first: ${stats.errors[0]?.message}`,
+      );
+    }
+    for (const row of rows) {
       const key = [file, row.cloud, row.region, row.zone, row.instanceType, row.product].join("|");
       let series = byKey.get(key);
       if (series === undefined) {
@@ -148,12 +157,6 @@ export async function loadSpotHistories(dataDir: string): Promise<PriceSeries[]>
       }
       series.points.push({ atMs: row.timestampMs, usdPerHour: row.usdPerHour });
     }
-    if (rows.stats.invalidRows > 0) {
-      throw new SentraError(
-        "INVALID_ARGUMENT",
-        `${file}: ${rows.stats.invalidRows} malformed rows, first: ${rows.stats.errors[0]?.message}`,
-      );
-    }
   }
   const series = [...byKey.values()];
   for (const entry of series) entry.points.sort((a, b) => a.atMs - b.atMs);
@@ -165,29 +168,31 @@ export async function loadOnDemandPrices(dataDir: string): Promise<OnDemandPrice
   const path = join(dataDir, "ondemand-prices.csv");
   const prices: OnDemandPrice[] = [];
   let headerSeen = false;
-  for await (const { line, fields, error } of streamCsvRecords(path)) {
-    if (!headerSeen) {
-      headerSeen = true;
-      if (fields.join(",") !== ON_DEMAND_HEADER) {
-        throw new SentraError("INVALID_ARGUMENT", `${path}: unexpected header "${error ?? fields.join(",")}"`);
+  for await (const records of streamCsvRecordBatches(path)) {
+    for (const { line, fields, error } of records) {
+      if (!headerSeen) {
+        headerSeen = true;
+        if (fields.join(",") !== ON_DEMAND_HEADER) {
+          throw new SentraError("INVALID_ARGUMENT", `${path}: unexpected header "${error ?? fields.join(",")}"`);
+        }
+        continue;
       }
-      continue;
+      const [asOf, cloud, region, instanceType, product, price, sourceId] = fields;
+      const usdPerHour = Number(price);
+      if (fields.length !== 7 || !cloud || !region || !instanceType || !(usdPerHour > 0)) {
+        const problem = error ?? "malformed on-demand price row";
+        throw new SentraError("INVALID_ARGUMENT", `${path}: line ${line}: ${problem}`);
+      }
+      prices.push({
+        cloud,
+        region,
+        instanceType,
+        product: product ?? "",
+        usdPerHour,
+        asOf: asOf ?? "",
+        sourceId: sourceId ?? "",
+      });
     }
-    const [asOf, cloud, region, instanceType, product, price, sourceId] = fields;
-    const usdPerHour = Number(price);
-    if (fields.length !== 7 || !cloud || !region || !instanceType || !(usdPerHour > 0)) {
-      const problem = error ?? "malformed on-demand price row";
-      throw new SentraError("INVALID_ARGUMENT", `${path}: line ${line}: ${problem}`);
-    }
-    prices.push({
-      cloud,
-      region,
-      instanceType,
-      product: product ?? "",
-      usdPerHour,
-      asOf: asOf ?? "",
-      sourceId: sourceId ?? "",
-    });
   }
   return prices;
 }
