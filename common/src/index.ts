@@ -1,3 +1,4 @@
+export { type CsvRecord, streamCsvRecordBatches } from "./csv-records.js";
 export {
   type AbortRolloutRequest,
   type ClusterView,
@@ -76,6 +77,20 @@ export {
 } from "./pki/development-pki.js";
 export { type Closable, runMain } from "./run-main.js";
 export { ErrorCode, type ErrorCodeName, type ErrorDetails, errorCodeName, SentraError } from "./sentra-error.js";
+export { findRepoRoot, resolveSharedDataDir, SHARED_DATA_ENV } from "./shared-data-dir.js";
+export {
+  type CsvRowError,
+  MAX_REPORTED_ROW_ERRORS,
+  readSpotPriceCsv,
+  SPOT_PRICE_CSV_COLUMNS,
+  SPOT_PRICE_CSV_HEADER,
+  type SpotCsvReadResult,
+  type SpotCsvReadStats,
+  type SpotPriceCsvOptions,
+  type SpotPriceRow,
+  type SpotPriceRowStream,
+  streamSpotPriceCsv,
+} from "./spot-price-csv.js";
 export {
   checkGrpcTlsEnvironment,
   GRPC_TLS_ENVIRONMENT,

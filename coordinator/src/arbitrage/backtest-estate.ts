@@ -43,6 +43,9 @@ export interface ParsedBacktestEstate {
   readonly instanceTypes: Readonly<Record<string, InstanceSpec>>;
 }
 
+/** The six-region AWS GPU spot history the built-in estate is priced by, relative to the shared data folder. */
+export const AWS_GPU_HISTORY = "spot/aws-gpu-6-regions-2019-12_2020-03.csv";
+
 /**
  * The built-in estate: GPU workloads on the six AWS regions of the shared GPU price history. GPU
  * pods request a whole instance (its vCPUs and memory), so each replica's share is 1 and the

@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { SentraError } from "@sentra/common";
-import { formatBacktestReport, runBacktest } from "./backtest.js";
-import { DEFAULT_BACKTEST_ESTATE, parseBacktestEstate } from "./backtest-estate.js";
-import { AWS_GPU_HISTORY, resolveSharedDataDir } from "./shared-data-dir.js";
-import { readSpotPriceCsv } from "./spot-price-csv.js";
+import { resolveSharedDataDir, SentraError, streamSpotPriceCsv } from "@sentra/common";
+import { BACKTEST_CSV_OPTIONS, formatBacktestReport, runBacktest } from "./backtest.js";
+import { AWS_GPU_HISTORY, DEFAULT_BACKTEST_ESTATE, parseBacktestEstate } from "./backtest-estate.js";
 
 const USAGE = `Usage: node coordinator/dist/arbitrage/backtest-main.js [options]
 
@@ -51,14 +49,14 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const csv = values.csv ?? join(resolveSharedDataDir(process.env, import.meta.url), AWS_GPU_HISTORY);
+  const csv = values.csv ?? join(resolveSharedDataDir(process.env), AWS_GPU_HISTORY);
   const estate = parseBacktestEstate(
     values.estate === undefined ? DEFAULT_BACKTEST_ESTATE : JSON.parse(readFileSync(values.estate, "utf8")),
   );
   const optional = <K extends string>(key: K, value: number | undefined) =>
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, number>>;
   const report = await runBacktest({
-    rows: readSpotPriceCsv(csv),
+    rows: streamSpotPriceCsv(csv, BACKTEST_CSV_OPTIONS),
     estate,
     source: csv,
     options: {

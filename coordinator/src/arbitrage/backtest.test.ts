@@ -1,12 +1,10 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
-import { SentraError } from "@sentra/common";
+import { resolveSharedDataDir, SentraError, streamSpotPriceCsv } from "@sentra/common";
 import { describe, expect, it } from "vitest";
-import { formatBacktestReport, runBacktest } from "./backtest.js";
-import { DEFAULT_BACKTEST_ESTATE, parseBacktestEstate } from "./backtest-estate.js";
-import { AWS_GPU_HISTORY, resolveSharedDataDir } from "./shared-data-dir.js";
-import { readSpotPriceCsv } from "./spot-price-csv.js";
+import { BACKTEST_CSV_OPTIONS, formatBacktestReport, runBacktest } from "./backtest.js";
+import { AWS_GPU_HISTORY, DEFAULT_BACKTEST_ESTATE, parseBacktestEstate } from "./backtest-estate.js";
 
 const HEADER = "timestamp,cloud,region,zone,instance_type,product,price_usd_per_hour";
 const T0 = Date.UTC(2020, 0, 1);
@@ -14,6 +12,7 @@ const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().re
 const row = (minutes: number, zone: string, price: number) =>
   `${at(minutes)},aws,${zone.slice(0, -1)},${zone},t.x,Linux/UNIX,${price.toFixed(6)}`;
 const csv = (lines: string[]) => Readable.from([`${[HEADER, ...lines].join("\n")}\n`]);
+const history = (input: Readable) => streamSpotPriceCsv(input, BACKTEST_CSV_OPTIONS);
 
 /** One replica filling one 2 vCPU / 8 GiB "t.x" instance in us-east-1, 100 GB of state. */
 const estate = parseBacktestEstate({
@@ -34,7 +33,7 @@ const estate = parseBacktestEstate({
 describe("runBacktest on hand-checkable synthetic histories", () => {
   it("moves once after a step drop, pays egress and overlap, and delays the move by the sustain time", async () => {
     const report = await runBacktest({
-      rows: readSpotPriceCsv(
+      rows: history(
         csv([
           row(0, "us-east-1a", 1.0),
           row(0, "us-east-2a", 1.0),
@@ -77,7 +76,7 @@ describe("runBacktest on hand-checkable synthetic histories", () => {
     const lines = [row(0, "us-east-1a", 1.0), row(0, "us-east-2a", 0.5)];
     for (let k = 1; k <= 12; k++) lines.push(row(20 * k, "us-east-2a", k % 2 === 1 ? 1.5 : 0.5));
     const report = await runBacktest({
-      rows: readSpotPriceCsv(csv(lines)),
+      rows: history(csv(lines)),
       estate,
       options: {
         decisionIntervalSeconds: 600,
@@ -100,22 +99,22 @@ describe("runBacktest on hand-checkable synthetic histories", () => {
   });
 
   it("refuses a history that never prices the estate where it starts", async () => {
-    await expect(runBacktest({ rows: readSpotPriceCsv(csv([row(0, "us-east-2a", 1.0)])), estate })).rejects.toThrow(
+    await expect(runBacktest({ rows: history(csv([row(0, "us-east-2a", 1.0)])), estate })).rejects.toThrow(
       /never prices every workload/,
     );
   });
 });
 
-describe("readSpotPriceCsv", () => {
+describe("the backtest's history reader (BACKTEST_CSV_OPTIONS)", () => {
   it("names the line of a bad header, price or a timestamp that goes backwards", async () => {
     const drain = async (text: string) => {
-      for await (const _ of readSpotPriceCsv(Readable.from([text]))) {
+      for await (const _ of history(Readable.from([text]))) {
         // consume
       }
     };
-    await expect(drain("time,price\n")).rejects.toThrow(/:1: expected header/);
+    await expect(drain("time,price\n")).rejects.toThrow(/line 1: not a spot price CSV/);
     await expect(drain(`${HEADER}\n${row(10, "us-east-1a", 1)}\n${row(5, "us-east-1a", 1)}\n`)).rejects.toThrow(
-      /:3: timestamp .* goes backwards/,
+      /line 3: timestamp .* goes backwards/,
     );
     await expect(drain(`${HEADER}\n${at(0)},aws,us-east-1,us-east-1a,t.x,Linux/UNIX,abc\n`)).rejects.toThrow(
       SentraError,
@@ -125,10 +124,10 @@ describe("readSpotPriceCsv", () => {
 
 describe("runBacktest on the real six-region AWS GPU history", () => {
   it("replays the whole file with the default estate in under 20 s", async () => {
-    const path = join(resolveSharedDataDir(process.env, import.meta.url), AWS_GPU_HISTORY);
+    const path = join(resolveSharedDataDir(process.env), AWS_GPU_HISTORY);
     const started = performance.now();
     const report = await runBacktest({
-      rows: readSpotPriceCsv(path),
+      rows: streamSpotPriceCsv(path, BACKTEST_CSV_OPTIONS),
       estate: parseBacktestEstate(DEFAULT_BACKTEST_ESTATE),
       source: AWS_GPU_HISTORY,
     });

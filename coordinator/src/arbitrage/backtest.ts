@@ -1,4 +1,4 @@
-import { SentraError } from "@sentra/common";
+import { SentraError, type SpotPriceCsvOptions, type SpotPriceRow } from "@sentra/common";
 import { type ArbitrageOptions, compileArbitrageOptions } from "./arbitrage-options.js";
 import {
   type AutoMigrationOptions,
@@ -13,11 +13,19 @@ import { DEFAULT_INSTANCE_CATALOG, type InstanceSpec } from "./instance-catalog.
 import { type ArbitrageOpportunity, createOpportunityFinder } from "./opportunity-finder.js";
 import type { InstancePrice, RegionMarket, RegionRef } from "./region-market.js";
 import { createSpotPriceBook } from "./spot-price-book.js";
-import type { SpotPriceRow } from "./spot-price-csv.js";
 import type { WorkloadCostInput } from "./workload-cost-input.js";
 
 /** How often the simulated coordinator runs the finder and the auto policy, seconds. */
 export const DEFAULT_BACKTEST_DECISION_INTERVAL_SECONDS = 300;
+
+/**
+ * How a backtest reads its price history (`streamSpotPriceCsv(path, BACKTEST_CSV_OPTIONS)`): a replay
+ * needs the rows in time order, and a malformed row stops it, naming the line.
+ */
+export const BACKTEST_CSV_OPTIONS: Readonly<SpotPriceCsvOptions> = Object.freeze({
+  malformedRows: "fail",
+  requireSortedTimestamps: true,
+});
 
 /** Options of {@link runBacktest}. */
 export interface BacktestOptions {

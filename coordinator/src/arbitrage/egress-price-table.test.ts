@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SentraError } from "@sentra/common";
+import { resolveSharedDataDir, SentraError } from "@sentra/common";
 import { describe, expect, it } from "vitest";
 import {
   createEgressPriceTable,
@@ -10,7 +10,6 @@ import {
   egressUsdPerGb,
 } from "./egress-price-table.js";
 import type { RegionRef } from "./region-market.js";
-import { resolveSharedDataDir } from "./shared-data-dir.js";
 
 interface EgressEntry {
   cloud: string;
@@ -27,7 +26,7 @@ interface EgressFile {
 }
 
 const file = JSON.parse(
-  readFileSync(join(resolveSharedDataDir(process.env, import.meta.url), "egress-prices.json"), "utf8"),
+  readFileSync(join(resolveSharedDataDir(process.env), "egress-prices.json"), "utf8"),
 ) as EgressFile;
 
 const ref = (key: string): RegionRef => {

@@ -1,3 +1,11 @@
+// The spot price CSV reader lives in @sentra/common (the satellite's calibration and replay read the same files).
+export {
+  readSpotPriceCsv,
+  SPOT_PRICE_CSV_COLUMNS,
+  type SpotPriceCsvOptions,
+  type SpotPriceRow,
+  streamSpotPriceCsv,
+} from "@sentra/common";
 export {
   type AnnotationProblem,
   ARBITRAGE_ANNOTATIONS,
@@ -115,5 +123,4 @@ export {
 export { compilePlacementConstraints, type PlacementConstraints } from "./placement-constraints.js";
 export { type InstancePrice, type RegionMarket, type RegionRef, regionKey } from "./region-market.js";
 export { createSpotPriceBook, type SpotPriceBook } from "./spot-price-book.js";
-export { readSpotPriceCsv, SPOT_PRICE_CSV_COLUMNS, type SpotPriceRow } from "./spot-price-csv.js";
 export type { WorkloadCostInput } from "./workload-cost-input.js";

@@ -1,5 +1,5 @@
+import type { SpotPriceRow } from "@sentra/common";
 import type { RegionRef } from "./region-market.js";
-import type { SpotPriceRow } from "./spot-price-csv.js";
 
 /**
  * The prices in force at one instant of a replay. Every series (zone × type × product) is a step

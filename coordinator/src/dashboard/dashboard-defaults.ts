@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { findRepoRoot } from "../arbitrage/shared-data-dir.js";
+import { findRepoRoot } from "@sentra/common";
 
 /** @default 50 — live updates go out at most at 20 Hz: one emit to 1,000 sockets blocks the loop ≈ 15 ms. */
 export const DEFAULT_DASHBOARD_DELTA_INTERVAL_MS = 50;

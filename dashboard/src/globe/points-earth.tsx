@@ -47,7 +47,8 @@ const LAND_FRAGMENT = /* glsl */ `
   }
 `;
 
-const OCEAN_VERTEX = /* glsl */ `
+/** Vertex shader of the shaded spheres (ocean, atmosphere): view-space normal and view direction. */
+const SPHERE_VERTEX = /* glsl */ `
   varying vec3 vNormal;
   varying vec3 vView;
   void main() {
@@ -71,17 +72,6 @@ const OCEAN_FRAGMENT = /* glsl */ `
   }
 `;
 
-const ATMOSPHERE_VERTEX = /* glsl */ `
-  varying vec3 vNormal;
-  varying vec3 vView;
-  void main() {
-    vec4 mvPosition = modelViewMatrix * vec4(position, 1.0);
-    vNormal = normalize(normalMatrix * normal);
-    vView = normalize(-mvPosition.xyz);
-    gl_Position = projectionMatrix * mvPosition;
-  }
-`;
-
 const ATMOSPHERE_FRAGMENT = /* glsl */ `
   uniform vec3 uColor;
   uniform float uStrength;
@@ -101,54 +91,56 @@ const ATMOSPHERE_FRAGMENT = /* glsl */ `
 /** Radius of the atmosphere's shell, in globe radii. */
 const ATMOSPHERE_SCALE = 1.16;
 
-/** The dark ocean sphere with a fresnel rim; it also hides the far side's land dots (depth). */
-export function Ocean() {
-  const material = useMemo(
-    () =>
-      new ShaderMaterial({
-        uniforms: {
-          uOcean: { value: new Color(GLOBE_COLORS.ocean) },
-          uRim: { value: new Color(GLOBE_COLORS.oceanRim) },
-        },
-        vertexShader: OCEAN_VERTEX,
-        fragmentShader: OCEAN_FRAGMENT,
-      }),
-    [],
-  );
+/** The ocean's material: dark, lit by the key light, with a fresnel rim. */
+function createOceanMaterial(): ShaderMaterial {
+  return new ShaderMaterial({
+    uniforms: {
+      uOcean: { value: new Color(GLOBE_COLORS.ocean) },
+      uRim: { value: new Color(GLOBE_COLORS.oceanRim) },
+    },
+    vertexShader: SPHERE_VERTEX,
+    fragmentShader: OCEAN_FRAGMENT,
+  });
+}
+
+/** The atmosphere's material: a fresnel glow on the back faces, additively blended. */
+function createAtmosphereMaterial(): ShaderMaterial {
+  return new ShaderMaterial({
+    uniforms: {
+      uColor: { value: new Color(GLOBE_COLORS.atmosphere) },
+      uStrength: { value: 1.1 },
+      uLimb: { value: Math.sqrt(1 - 1 / ATMOSPHERE_SCALE ** 2) },
+    },
+    vertexShader: SPHERE_VERTEX,
+    fragmentShader: ATMOSPHERE_FRAGMENT,
+    side: BackSide,
+    blending: AdditiveBlending,
+    premultipliedAlpha: true,
+    transparent: true,
+    depthWrite: false,
+  });
+}
+
+/** A sphere drawn with one shader material, made once per mount and disposed on unmount. */
+function ShaderSphere(props: { createMaterial: () => ShaderMaterial; radius: number; renderOrder: number }) {
+  const { createMaterial, radius, renderOrder } = props;
+  const material = useMemo(createMaterial, [createMaterial]);
   useEffect(() => () => material.dispose(), [material]);
   return (
-    <mesh material={material} renderOrder={0}>
-      <sphereGeometry args={[0.995, 96, 64]} />
+    <mesh material={material} renderOrder={renderOrder}>
+      <sphereGeometry args={[radius, 96, 64]} />
     </mesh>
   );
 }
 
+/** The dark ocean sphere with a fresnel rim; it also hides the far side's land dots (depth). */
+export function Ocean() {
+  return <ShaderSphere createMaterial={createOceanMaterial} radius={0.995} renderOrder={0} />;
+}
+
 /** The glow around the planet: a custom fresnel shader on the back faces, additively blended. */
 export function Atmosphere() {
-  const material = useMemo(
-    () =>
-      new ShaderMaterial({
-        uniforms: {
-          uColor: { value: new Color(GLOBE_COLORS.atmosphere) },
-          uStrength: { value: 1.1 },
-          uLimb: { value: Math.sqrt(1 - 1 / ATMOSPHERE_SCALE ** 2) },
-        },
-        vertexShader: ATMOSPHERE_VERTEX,
-        fragmentShader: ATMOSPHERE_FRAGMENT,
-        side: BackSide,
-        blending: AdditiveBlending,
-        premultipliedAlpha: true,
-        transparent: true,
-        depthWrite: false,
-      }),
-    [],
-  );
-  useEffect(() => () => material.dispose(), [material]);
-  return (
-    <mesh material={material} scale={ATMOSPHERE_SCALE} renderOrder={3}>
-      <sphereGeometry args={[1, 96, 64]} />
-    </mesh>
-  );
+  return <ShaderSphere createMaterial={createAtmosphereMaterial} radius={ATMOSPHERE_SCALE} renderOrder={3} />;
 }
 
 /** Land as points: one draw call for ~17,000 dots, shaded by a key light and faded at the limb. */

@@ -1,3 +1,4 @@
+import { resolveSharedDataDir } from "@sentra/common";
 import { findRegion } from "../region/region-catalog.js";
 import {
   calibrate,
@@ -8,7 +9,6 @@ import {
   loadSpotHistories,
 } from "./calibrate.js";
 import { findInstanceType } from "./instance-types.js";
-import { resolveSharedDataDir } from "./shared-data-dir.js";
 
 /**
  * Re-runs the spot price calibration on the shared real data and prints it.

@@ -1,3 +1,4 @@
+import { resolveSharedDataDir } from "@sentra/common";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findRegion } from "../region/region-catalog.js";
 import {
@@ -14,7 +15,6 @@ import {
 import { findInstanceType } from "./instance-types.js";
 import { DEFAULT_MODEL_PARAMETERS, MODEL_PARAMETER_NAMES } from "./model-parameters.js";
 import { ON_DEMAND_PRICES, REFERENCE_SPOT_PRICES } from "./reference-prices.js";
-import { resolveSharedDataDir } from "./shared-data-dir.js";
 
 let series: PriceSeries[];
 let onDemand: OnDemandPrice[];

@@ -1,9 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { SentraError } from "@sentra/common";
+import { readSpotPriceCsv, SentraError, streamCsvRecordBatches } from "@sentra/common";
 import { instanceFamily } from "./instance-types.js";
 import { MODEL_PARAMETER_NAMES, type ModelParameters } from "./model-parameters.js";
-import { forEachCsvRecord, readSpotPriceCsv } from "./spot-price-csv.js";
 
 /** One price point of a recorded series. */
 export interface PricePoint {
@@ -122,13 +121,19 @@ export const MIN_JUMPS_TO_ESTIMATE = 5;
 const MS_PER_HOUR = 3_600_000;
 const ON_DEMAND_HEADER = "as_of,cloud,region,instance_type,product,price_usd_per_hour,source_id";
 
-/** Reads every shared/data/spot/*.csv into series, each sorted by time. Malformed rows are errors here. */
+/**
+ * Reads every shared/data/spot/*.csv into series, each sorted by time (one file's rows in memory at
+ * a time). Malformed rows are errors here (counted over the whole file, then reported).
+ */
 export async function loadSpotHistories(dataDir: string): Promise<PriceSeries[]> {
   const spotDir = join(dataDir, "spot");
   const files = (await readdir(spotDir)).filter((name) => name.endsWith(".csv")).sort();
   const byKey = new Map<string, PriceSeries>();
   for (const file of files) {
-    const { rows, stats } = await readSpotPriceCsv(join(spotDir, file));
+    const { rows, stats } = await readSpotPriceCsv(join(spotDir, file), {
+      malformedRows: "skip",
+      maxReportedErrors: 1,
+    });
     if (stats.invalidRows > 0) {
       throw new SentraError(
         "INVALID_ARGUMENT",
@@ -163,29 +168,32 @@ export async function loadOnDemandPrices(dataDir: string): Promise<OnDemandPrice
   const path = join(dataDir, "ondemand-prices.csv");
   const prices: OnDemandPrice[] = [];
   let headerSeen = false;
-  await forEachCsvRecord(path, ({ line, fields }) => {
-    if (!headerSeen) {
-      headerSeen = true;
-      if (fields.join(",") !== ON_DEMAND_HEADER) {
-        throw new SentraError("INVALID_ARGUMENT", `${path}: unexpected header "${fields.join(",")}"`);
+  for await (const records of streamCsvRecordBatches(path)) {
+    for (const { line, fields, error } of records) {
+      if (!headerSeen) {
+        headerSeen = true;
+        if (fields.join(",") !== ON_DEMAND_HEADER) {
+          throw new SentraError("INVALID_ARGUMENT", `${path}: unexpected header "${error ?? fields.join(",")}"`);
+        }
+        continue;
       }
-      return;
+      const [asOf, cloud, region, instanceType, product, price, sourceId] = fields;
+      const usdPerHour = Number(price);
+      if (fields.length !== 7 || !cloud || !region || !instanceType || !(usdPerHour > 0)) {
+        const problem = error ?? "malformed on-demand price row";
+        throw new SentraError("INVALID_ARGUMENT", `${path}: line ${line}: ${problem}`);
+      }
+      prices.push({
+        cloud,
+        region,
+        instanceType,
+        product: product ?? "",
+        usdPerHour,
+        asOf: asOf ?? "",
+        sourceId: sourceId ?? "",
+      });
     }
-    const [asOf, cloud, region, instanceType, product, price, sourceId] = fields;
-    const usdPerHour = Number(price);
-    if (fields.length !== 7 || !cloud || !region || !instanceType || !(usdPerHour > 0)) {
-      throw new SentraError("INVALID_ARGUMENT", `${path}: line ${line}: malformed on-demand price row`);
-    }
-    prices.push({
-      cloud,
-      region,
-      instanceType,
-      product: product ?? "",
-      usdPerHour,
-      asOf: asOf ?? "",
-      sourceId: sourceId ?? "",
-    });
-  });
+  }
   return prices;
 }
 

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { resolveSharedDataDir, SPOT_PRICE_CSV_HEADER } from "@sentra/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCsvPriceReplay } from "./csv-price-replay.js";
-import { resolveSharedDataDir } from "./shared-data-dir.js";
-import { SPOT_CSV_HEADER } from "./spot-price-csv.js";
 
 const HOUR_MS = 3_600_000;
 const WALL_START = new Date("2031-06-01T00:00:00Z");
@@ -185,7 +184,7 @@ describe("createCsvPriceReplay input checks", () => {
     writeFileSync(
       path,
       [
-        SPOT_CSV_HEADER,
+        SPOT_PRICE_CSV_HEADER,
         "2020-01-01T00:00:00Z,aws,us-east-1,us-east-1a,m5.large,Linux/UNIX,0.040000",
         "2020-01-01T01:00:00Z,aws,us-east-1,us-east-1a,m5.large,Linux/UNIX,-1",
         "2020-01-01T02:00:00Z,aws,us-east-1,us-east-1a,m5.large,Linux/UNIX,0.042000",

@@ -1,6 +1,5 @@
-import { SentraError } from "@sentra/common";
+import { readSpotPriceCsv, SentraError, type SpotCsvReadResult, type SpotCsvReadStats } from "@sentra/common";
 import { findInstanceType } from "./instance-types.js";
-import { readSpotPriceCsv, type SpotCsvReadStats } from "./spot-price-csv.js";
 import { type OverridableSpotPriceSource, PriceOverrides, type SpotPriceQuote } from "./spot-price-source.js";
 
 export interface CsvPriceReplayOptions {
@@ -78,18 +77,21 @@ export async function createCsvPriceReplay(options: CsvPriceReplayOptions): Prom
   const zones = options.zones === undefined ? undefined : new Set(options.zones);
 
   let rowsWithoutShape = 0;
-  let read: Awaited<ReturnType<typeof readSpotPriceCsv>>;
+  let read: SpotCsvReadResult;
   try {
-    read = await readSpotPriceCsv(path, (row) => {
-      if (row.cloud !== cloud || row.region !== region) return false;
-      if (types !== undefined && !types.has(row.instanceType)) return false;
-      if (zones !== undefined && !zones.has(row.zone)) return false;
-      if (product !== undefined && row.product !== product) return false;
-      if (findInstanceType(cloud, row.instanceType) === undefined) {
-        rowsWithoutShape++;
-        return false;
-      }
-      return true;
+    read = await readSpotPriceCsv(path, {
+      malformedRows: "skip",
+      accept: (row) => {
+        if (row.cloud !== cloud || row.region !== region) return false;
+        if (types !== undefined && !types.has(row.instanceType)) return false;
+        if (zones !== undefined && !zones.has(row.zone)) return false;
+        if (product !== undefined && row.product !== product) return false;
+        if (findInstanceType(cloud, row.instanceType) === undefined) {
+          rowsWithoutShape++;
+          return false;
+        }
+        return true;
+      },
     });
   } catch (error) {
     if (error instanceof SentraError) throw error;

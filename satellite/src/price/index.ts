@@ -1,3 +1,13 @@
+// The shared data folder and the spot price CSV reader live in @sentra/common (the coordinator's
+// backtest reads the same files); re-exported here for the satellite's price code.
+export {
+  type CsvRowError,
+  readSpotPriceCsv,
+  resolveSharedDataDir,
+  SHARED_DATA_ENV,
+  type SpotCsvReadStats,
+  type SpotPriceRow,
+} from "@sentra/common";
 export {
   ar1ToMeanReversion,
   CALIBRATION_GRID_HOURS,
@@ -42,8 +52,6 @@ export {
   resolveSeriesPricing,
   type SeriesPricing,
 } from "./reference-prices.js";
-export { resolveSharedDataDir, SHARED_DATA_ENV } from "./shared-data-dir.js";
-export { type CsvRowError, readSpotPriceCsv, type SpotCsvReadStats, type SpotPriceRow } from "./spot-price-csv.js";
 export {
   createSpotPriceModel,
   type SpotPriceModel,

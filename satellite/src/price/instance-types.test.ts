@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { resolveSharedDataDir } from "@sentra/common";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadOnDemandPrices, type OnDemandPrice } from "./calibrate.js";
 import { findInstanceType, INSTANCE_TYPES, instanceFamily, instanceTypesOf } from "./instance-types.js";
-import { resolveSharedDataDir } from "./shared-data-dir.js";
 
 let onDemand: OnDemandPrice[];
 const price = (cloud: string, region: string, type: string): number | undefined =>

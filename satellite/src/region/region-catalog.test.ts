@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { resolveSharedDataDir } from "@sentra/common";
 import { describe, expect, it } from "vitest";
-import { resolveSharedDataDir } from "../price/shared-data-dir.js";
 import { findRegion, REGION_CATALOG } from "./region-catalog.js";
 
 interface SharedRegion {
@@ -77,13 +77,5 @@ describe("REGION_CATALOG", () => {
     expect(findRegion("gcp", "eu-west-1")).toBeUndefined();
     expect(findRegion("aws", "mars-north-1")).toBeUndefined();
     expect(Object.isFrozen(REGION_CATALOG)).toBe(true);
-  });
-});
-
-describe("resolveSharedDataDir", () => {
-  it("fails with a message naming the folder and the variable when the data is missing", () => {
-    expect(() => resolveSharedDataDir({ SENTRA_SHARED_DATA: "/nonexistent/shared-data" })).toThrow(
-      /shared data folder not found at \/nonexistent\/shared-data .*SENTRA_SHARED_DATA/,
-    );
   });
 });

@@ -1,17 +1,7 @@
-import { KubeConfig } from "@kubernetes/client-node";
-import { createLogger } from "@sentra/common";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { KubeCluster } from "../cluster/kube-cluster.js";
-import {
-  minReadyReplicas,
-  SimulatedCluster,
-  sumReplicaTimelines,
-  versionedServiceManifests,
-} from "../cluster/sim/index.js";
-import type { RolloutTarget } from "../rollout/index.js";
+import { describe, expect, it } from "vitest";
+import { minReadyReplicas, sumReplicaTimelines } from "../cluster/sim/index.js";
 import { canaryReplicasFor, ReplicaRatioRouter, STABLE_REPLICAS_ANNOTATION } from "./replica-ratio-router.js";
-
-const target: RolloutTarget = { id: "r1", service: "search", namespace: "shop", version: "v2", stableVersion: "v1" };
+import { useRouterFixture } from "./router-test-fixture.js";
 
 describe("canaryReplicasFor: the precision limit of replica ratio", () => {
   it("keeps the stable at full size and rounds the canary share to whole replicas", () => {
@@ -27,58 +17,48 @@ describe("canaryReplicasFor: the precision limit of replica ratio", () => {
 });
 
 describe("replica-ratio router against a simulated API server", () => {
-  let sim: SimulatedCluster;
-  let router: ReplicaRatioRouter;
-
-  beforeEach(async () => {
-    sim = await SimulatedCluster.start({ name: "rr", readinessDelayMs: 100, traffic: { requestsPerSecond: 0 } });
-    sim.ensureNamespace("shop");
-    for (const object of versionedServiceManifests({
-      namespace: "shop",
+  const fixture = useRouterFixture({
+    cluster: "rr",
+    router: "replica-ratio",
+    readinessDelayMs: 100,
+    service: {
       service: "search",
       route: "shared",
       versions: [
         { version: "v1", replicas: 4 },
         { version: "v2", replicas: 0 },
       ],
-    })) {
-      sim.createObject(object);
-    }
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(sim.kubeconfigYaml());
-    const cluster = new KubeCluster("rr", kubeConfig, createLogger("test", "silent"));
-    router = new ReplicaRatioRouter(
-      () => ({ binding: { cluster: "rr", router: "replica-ratio", routeName: "search" }, cluster }),
-      {
-        readinessTimeoutMs: 1_500,
-      },
-    );
+    },
+    createRouter: (resolve) => new ReplicaRatioRouter(resolve, { readinessTimeoutMs: 1_500 }),
   });
-  afterEach(async () => {
-    await sim.close();
-  });
+  const { target } = fixture;
 
-  const desired = (name: string) => sim.getDeployment("shop", name)?.spec.replicas;
+  const desired = (name: string) => fixture.sim.getDeployment("shop", name)?.spec.replicas;
 
   it("scales only the canary below 100 %, and at 100 % hands over make-before-break", async () => {
-    await router.setCanaryWeight(target, 20);
+    await fixture.router.setCanaryWeight(target, 20);
     expect([desired("search-v1"), desired("search-v2")]).toEqual([4, 1]);
-    expect(sim.getDeployment("shop", "search-v1")?.metadata.annotations?.[STABLE_REPLICAS_ANNOTATION]).toBe("4");
+    expect(fixture.sim.getDeployment("shop", "search-v1")?.metadata.annotations?.[STABLE_REPLICAS_ANNOTATION]).toBe(
+      "4",
+    );
 
-    await router.setCanaryWeight(target, 100);
+    await fixture.router.setCanaryWeight(target, 100);
     expect([desired("search-v1"), desired("search-v2")]).toEqual([0, 4]);
     // Back to 0 %: the stable is scaled up and ready before the canary goes.
-    await router.setCanaryWeight(target, 0);
+    await fixture.router.setCanaryWeight(target, 0);
     expect([desired("search-v1"), desired("search-v2")]).toEqual([4, 0]);
 
     // Capacity never dipped below the stable's full size across both Deployments.
-    const total = sumReplicaTimelines([sim.timeline("shop", "search-v1"), sim.timeline("shop", "search-v2")]);
+    const total = sumReplicaTimelines([
+      fixture.sim.timeline("shop", "search-v1"),
+      fixture.sim.timeline("shop", "search-v2"),
+    ]);
     expect(minReadyReplicas(total)).toBeGreaterThanOrEqual(4);
   });
 
   it("fails instead of removing capacity when the canary cannot become ready", async () => {
-    sim.failReadiness("shop", "search-v2", 0);
-    await expect(router.setCanaryWeight(target, 100)).rejects.toMatchObject({
+    fixture.sim.failReadiness("shop", "search-v2", 0);
+    await expect(fixture.router.setCanaryWeight(target, 100)).rejects.toMatchObject({
       code: "DEADLINE_EXCEEDED",
       message: expect.stringContaining("search-v2 has 0/4 ready replicas"),
     });
@@ -86,8 +66,8 @@ describe("replica-ratio router against a simulated API server", () => {
   });
 
   it("names the missing Deployment when checked before a rollout", async () => {
-    await expect(router.check(target)).resolves.toBeUndefined();
-    await expect(router.check({ ...target, version: "v3" })).rejects.toMatchObject({
+    await expect(fixture.router.check(target)).resolves.toBeUndefined();
+    await expect(fixture.router.check({ ...target, version: "v3" })).rejects.toMatchObject({
       code: "NOT_FOUND",
       message: expect.stringContaining("search-v3"),
     });
