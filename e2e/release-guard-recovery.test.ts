@@ -3,11 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import {
-  RolloutPhase,
-  type SatelliteEvent,
-  satelliteEventStream,
-} from "@sentra/proto";
+import { RolloutPhase, type SatelliteEvent, satelliteEventStream } from "@sentra/proto";
 import { versionedServiceManifests } from "@sentra/satellite";
 import {
   createTestNamespace,

@@ -1,12 +1,5 @@
-import { credentials } from "@grpc/grpc-js";
 import { SentraError } from "@sentra/common";
-import {
-  CoordinatorService,
-  createServiceClient,
-  type Migration,
-  MigrationState,
-  type ServiceClient,
-} from "@sentra/proto";
+import { CoordinatorService, type Migration, MigrationState, type ServiceClient } from "@sentra/proto";
 import { eventually, type RunningProcess, type TestNamespace } from "@sentra/testkit";
 import { createConnection } from "mysql2/promise";
 import { coordinatorClientWithToken } from "./coordinator-auth.js";

@@ -168,7 +168,10 @@ export class DashboardGateway implements OnGatewayInit, OnGatewayConnection, OnG
       const refusal = toActionError(error);
       answer = { ok: false, error: refusal };
       if (refusal.code === "INTERNAL") {
-        this.logger.error({ action, principal: principal.name, address, err: String(error) }, "dashboard action failed");
+        this.logger.error(
+          { action, principal: principal.name, address, err: String(error) },
+          "dashboard action failed",
+        );
       } else {
         this.logger.info(
           { action, principal: principal.name, address, code: refusal.code, reason: refusal.message },
