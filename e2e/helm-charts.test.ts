@@ -62,7 +62,9 @@ describe.each(charts)("helm chart %s", (chart) => {
   it("sets only environment variables its component reads", () => {
     const component = COMPONENT_OF_CHART[chart];
     expect(component, `no component known for chart ${chart}`).toBeDefined();
-    const compiled = filesUnder(join(REPO_ROOT, component ?? "", "dist"), ".js")
+    // Settings shared by both components (TLS, NATS credentials) are parsed in common.
+    const compiled = [component ?? "", "common"]
+      .flatMap((folder) => filesUnder(join(REPO_ROOT, folder, "dist"), ".js"))
       .map((path) => readFileSync(path, "utf8"))
       .join("\n");
     const names = new Set<string>();

@@ -57,15 +57,22 @@ const fakeTokens = {
   activeIds: async (ids: readonly string[]) => new Set(ids.filter((id) => !revoked.has(id))),
 };
 const actsByPrincipal = new Map<string, number>();
+/** Mutating calls each principal may make in a test (reset to 1 before each). */
+let mutatingCallLimit = 1;
 const fakeLimiter = {
   check: async (principal: string) => {
     const count = (actsByPrincipal.get(principal) ?? 0) + 1;
     actsByPrincipal.set(principal, count);
-    if (count > 1)
-      throw new SentraError("RESOURCE_EXHAUSTED", `rate limit: 1 mutating call per minute for ${principal}`);
+    if (count > mutatingCallLimit)
+      throw new SentraError(
+        "RESOURCE_EXHAUSTED",
+        `rate limit: ${mutatingCallLimit} mutating call(s) per minute for ${principal}`,
+      );
   },
 };
 const audited: AuditEntry[] = [];
+/** The access check's own metrics (refused events are counted there, before any handler). */
+const accessMetricsRegistry = new Registry();
 const revocations = new TokenRevocations();
 const socketAccess = new DashboardSocketAccess({
   access: new AccessControl(
@@ -76,7 +83,7 @@ const socketAccess = new DashboardSocketAccess({
   tokens: fakeTokens,
   revocations,
   audit: { record: (entry) => audited.push(entry) },
-  metrics: new DashboardMetrics(new Registry()),
+  metrics: new DashboardMetrics(accessMetricsRegistry),
   logger: createLogger("test", "silent"),
   recheckIntervalMs: RECHECK_INTERVAL_MS,
   // `act` stands for an event that acts: operator, rate-limited.
@@ -207,6 +214,7 @@ describe("dashboard gateway over a real Socket.IO server", () => {
     principals.set(VIEWER_TOKEN, { tokenId: "view-1", name: "watcher", role: "viewer" });
     revoked.clear();
     actsByPrincipal.clear();
+    mutatingCallLimit = 1;
     audited.length = 0;
     app = await NestFactory.create(GatewayTestModule, { logger: false });
     await app.listen(0, "127.0.0.1");
@@ -251,6 +259,7 @@ describe("dashboard gateway over a real Socket.IO server", () => {
     await waitFor(() => viewer.snapshots[1]);
     expect((await emitWithAck(viewer.socket, "act")).error).toEqual({
       code: "PERMISSION_DENIED",
+      httpStatus: 403,
       message: "event act needs the operator role; token watcher has viewer",
     });
     expect((await emitWithAck(viewer.socket, "dropTables")).error.code).toBe("UNIMPLEMENTED");
@@ -378,6 +387,14 @@ describe("dashboard gateway over a real Socket.IO server", () => {
   const act = <T>(socket: Socket, event: string, body: unknown): Promise<DashboardActionResult<T>> =>
     socket.timeout(3_000).emitWithAck(event, body) as Promise<DashboardActionResult<T>>;
 
+  const refusedEventsCounted = async (code: string): Promise<number> => {
+    const metric = await accessMetricsRegistry
+      .getSingleMetric("sentra_coordinator_dashboard_refused_events_total")
+      ?.get();
+    return (metric?.values ?? [])
+      .filter((value) => value.labels.code === code)
+      .reduce((sum, value) => sum + value.value, 0);
+  };
   const actionsCounted = async (result: string): Promise<number> => {
     const metric = await metricsRegistry.getSingleMetric("sentra_coordinator_dashboard_actions_total")?.get();
     return (metric?.values ?? [])
@@ -385,12 +402,17 @@ describe("dashboard gateway over a real Socket.IO server", () => {
       .reduce((sum, value) => sum + value.value, 0);
   };
 
-  it("signs a viewer in, and refuses and counts every action a viewer's socket asks for", async () => {
+  it("signs a viewer in, lets it see a dry run, and refuses and counts every action that acts", async () => {
+    const refusedBefore = await refusedEventsCounted("PERMISSION_DENIED");
     const viewer = new Recorder(connect(VIEWER_TOKEN));
     expect((await waitFor(() => viewer.snapshots[0])).session.role).toBe("viewer");
     const workload = { satelliteId: "aws-us-east-1", namespace: "default", name: "checkout-api" };
+    // The dry run is a read (PlanMigration needs viewer over gRPC too): the viewer gets its answer.
+    expect(await act(viewer.socket, "planMigration", { workload })).toMatchObject({
+      ok: false,
+      error: { code: "FAILED_PRECONDITION", httpStatus: 412 },
+    });
     const answers = [
-      await act(viewer.socket, "planMigration", { workload }),
       await act(viewer.socket, "migrate", { workload, idempotencyKey: "forged-1" }),
       await act(viewer.socket, "promoteRollout", { rolloutId: "ro-1" }),
       await act(viewer.socket, "abortRollout", { rolloutId: "ro-1" }),
@@ -398,12 +420,18 @@ describe("dashboard gateway over a real Socket.IO server", () => {
     for (const answer of answers) {
       expect(answer).toMatchObject({ ok: false, error: { code: "PERMISSION_DENIED", httpStatus: 403 } });
     }
-    expect(answers[1]).toMatchObject({ error: { message: expect.stringMatching(/viewer session may not migrate/) } });
-    expect(actionCalls).toEqual([]);
-    expect(await actionsCounted("PERMISSION_DENIED")).toBe(4);
+    expect(answers[0]).toMatchObject({
+      error: { message: "event migrate needs the operator role; token watcher has viewer" },
+    });
+    expect(actionCalls.map((call) => call.action)).toEqual(["planMigration"]);
+    expect((await refusedEventsCounted("PERMISSION_DENIED")) - refusedBefore).toBe(3);
+    expect(audited.filter((entry) => entry.result === "PERMISSION_DENIED").map((entry) => entry.action)).toEqual(
+      expect.arrayContaining(["migrate", "promoteRollout", "abortRollout"]),
+    );
   });
 
   it("lets an operator act, answering refusals in the error vocabulary (412 with the plan's arithmetic)", async () => {
+    mutatingCallLimit = 3; // migrate, abort, promote
     const operator = new Recorder(connect(TOKEN));
     await waitFor(() => operator.snapshots[0]);
     const workload = { satelliteId: "aws-us-east-2", namespace: "default", name: "search-indexer" };
@@ -432,7 +460,8 @@ describe("dashboard gateway over a real Socket.IO server", () => {
       idempotencyKey: "k-1",
     });
     expect(started).toEqual({ ok: true, result: { migration: { id: "m-1" }, replayed: false } });
-    expect(actionCalls.find((call) => call.action === "migrate")?.actor).toMatch(/^dashboard operator /);
+    // Recorded as the token's name, as a gRPC or REST call of the same token would be.
+    expect(actionCalls.find((call) => call.action === "migrate")?.actor).toBe("ops");
 
     // Field names as the page sent them; an unexpected error keeps its message in the log.
     expect(await act(operator.socket, "abortRollout", { rolloutId: "ro-1" })).toMatchObject({

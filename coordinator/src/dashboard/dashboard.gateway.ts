@@ -179,7 +179,7 @@ export class DashboardGateway implements OnGatewayInit, OnGatewayConnection, OnG
         );
       }
     }
-    const result = answer.ok ? "OK" : answer.error.code;
+    const result = answer.ok ? "ok" : answer.error.code;
     this.metrics.actions.inc({ action, result });
     if (action !== "planMigration") {
       this.access.auditAction(socket, action, body, result, Math.round(performance.now() - startedAt));
