@@ -192,9 +192,14 @@ describe("dashboard actions in Chromium: one-click migrate, rollouts, roles", ()
     const state = page.getByTestId("saga-state");
     await expect.poll(() => state.getAttribute("data-state"), { timeout: 30_000 }).toBe("DONE");
     // Live: the steps arrived one delta after another as the saga journalled them, same document.
+    // Deltas coalesce each migration's changes per 50 ms batch, so a step that lasted less than a
+    // batch may be folded into the next; the saga must still arrive in more than one step.
     const applied = (await page.evaluate("window.__migrationStates")) as string[];
-    expect(applied).toEqual(expect.arrayContaining(["SCALING_UP_TARGET", "TARGET_READY", "DONE"]));
-    expect(applied.indexOf("DONE")).toBeGreaterThan(applied.indexOf("SCALING_UP_TARGET"));
+    const middle = applied.findIndex((state) =>
+      ["SCALING_UP_TARGET", "TARGET_READY", "SCALING_DOWN_SOURCE"].includes(state),
+    );
+    expect(middle, `states applied from deltas: ${applied.join(", ")}`).toBeGreaterThanOrEqual(0);
+    expect(applied.lastIndexOf("DONE")).toBeGreaterThan(middle);
     const stages = await Promise.all(
       (await page.locator(".saga-stage").all()).map((stage) => stage.getAttribute("data-state")),
     );
@@ -268,8 +273,8 @@ describe("dashboard actions in Chromium: one-click migrate, rollouts, roles", ()
     await context.close();
 
     // The buttons are only the face of it: the gateway refuses a viewer's socket event itself.
-    const refusedBefore = await readMetric(coordinator.httpUrl, "sentra_coordinator_dashboard_actions_total", {
-      result: "PERMISSION_DENIED",
+    const refusedBefore = await readMetric(coordinator.httpUrl, "sentra_coordinator_dashboard_refused_events_total", {
+      code: "PERMISSION_DENIED",
     });
     const socket = io(`${coordinator.httpUrl}${DASHBOARD_SOCKET_NAMESPACE}`, {
       auth: { token: viewerToken },
@@ -284,8 +289,8 @@ describe("dashboard actions in Chromium: one-click migrate, rollouts, roles", ()
       .emitWithAck("abortRollout", { rolloutId, reason: "forged" })) as DashboardActionResult<RolloutActionResult>;
     expect(answer).toMatchObject({ ok: false, error: { code: "PERMISSION_DENIED", httpStatus: 403 } });
     expect(
-      await readMetric(coordinator.httpUrl, "sentra_coordinator_dashboard_actions_total", {
-        result: "PERMISSION_DENIED",
+      await readMetric(coordinator.httpUrl, "sentra_coordinator_dashboard_refused_events_total", {
+        code: "PERMISSION_DENIED",
       }),
     ).toBe(refusedBefore + 1);
     const { rollout } = await client.getRollout({ rolloutId });

@@ -368,17 +368,23 @@ describe("API tokens, roles and the audit log against a real coordinator", () =>
       const again = snapshot(socket);
       socket.emit("resync");
       expect((await again).session.role).toBe("viewer");
-      // An event the gateway does not list is refused, with a reason, and audited.
-      const answer = await new Promise<DashboardEventRefusal>((resolve) =>
-        socket.emit("migrate", { workload: "checkout-api" }, resolve),
-      );
-      expect(answer.error.code).toBe("UNIMPLEMENTED");
+      // An event that acts needs an operator: refused with the role it needs, and audited.
+      const ask = (event: string) =>
+        new Promise<DashboardEventRefusal>((resolve) => socket.emit(event, { rolloutId: "ro-none" }, resolve));
+      const refused = await ask("abortRollout");
+      expect(refused).toMatchObject({ ok: false, error: { code: "PERMISSION_DENIED", httpStatus: 403 } });
+      expect(refused.error.message).toMatch(/needs the operator role/);
+      // An event the gateway does not list is refused for everyone, with a reason, and audited.
+      expect((await ask("dropTables")).error.code).toBe("UNIMPLEMENTED");
       const operatorSocket = connect(coordinator.httpUrl, operatorToken);
       expect((await snapshot(operatorSocket)).session.role).toBe("operator");
       await eventually(async () => {
         const { events } = await admin.listAuditEvents({ channel: "socket", pageSize: 100 });
         expect(events.map((event) => [event.principal, event.action, event.result])).toEqual(
-          expect.arrayContaining([["e2e-viewer", "migrate", "UNIMPLEMENTED"]]),
+          expect.arrayContaining([
+            ["e2e-viewer", "abortRollout", "PERMISSION_DENIED"],
+            ["e2e-viewer", "dropTables", "UNIMPLEMENTED"],
+          ]),
         );
       });
     });
