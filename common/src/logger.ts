@@ -16,6 +16,8 @@ const REDACTED_PATHS = [
   "*.authorization",
   "*.secret",
   "*.privateKey",
+  "privateKeyPem",
+  "*.privateKeyPem",
   "headers.authorization",
 ];
 
