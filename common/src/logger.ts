@@ -18,6 +18,8 @@ const REDACTED_PATHS = [
   "*.secret",
   "*.seed",
   "*.privateKey",
+  "privateKeyPem",
+  "*.privateKeyPem",
   "headers.authorization",
 ];
 
