@@ -1,10 +1,34 @@
 // `npm run demo`: the demo estate on this machine — the coordinator plus one simulated satellite
 // per real cloud region — against NATS, Redis and MySQL from the environment (localhost defaults).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
+import { natsIdentityEnv, writeNatsServerFiles } from "../cli/dist/index.js";
+
+/**
+ * NATS with one user per satellite, as in production (docs/security.md): unless NATS_URL is given,
+ * the demo runs its own nats-server (Debian package `nats-server`) from the configuration
+ * `sentra nats-config` writes into .sentra/nats, on SENTRA_DEMO_NATS_PORT (4223), so a satellite
+ * may publish only under its own subjects. Without a nats-server binary it falls back to the NATS
+ * on 4222, without per-satellite permissions, and says so.
+ */
+function findNatsServer() {
+  const candidates = process.env.NATS_SERVER_BIN
+    ? [process.env.NATS_SERVER_BIN]
+    : [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin"].map((folder) => join(folder, "nats-server"));
+  return candidates.find((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+const natsServerBin = process.env.NATS_URL === undefined ? findNatsServer() : undefined;
+const NATS_DIR = join(".sentra", "nats");
 
 const env = {
   NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
@@ -47,7 +71,7 @@ function reachable(url, defaultPort) {
 
 const missing = [];
 for (const [name, port] of [
-  ["NATS_URL", 4222],
+  ...(natsServerBin ? [] : [["NATS_URL", 4222]]),
   ["REDIS_URL", 6379],
   ["MYSQL_URL", 3306],
 ]) {
@@ -86,6 +110,11 @@ function start(name, script, extraEnv, color, args) {
       if (name === "coordinator" && line.includes('"msg":"coordinator started"')) markCoordinatorStarted();
       if (raw) {
         console.log(`${prefix} ${line}`);
+        continue;
+      }
+      // nats-server logs a banner at start; only its warnings and errors matter here.
+      if (name === "nats") {
+        if (/\[(WRN|ERR|FTL)\]/.test(line)) console.log(`${prefix} ${line}`);
         continue;
       }
       // Prometheus logs in logfmt and a lot at start; only its warnings and errors matter here.
@@ -127,10 +156,37 @@ async function stopAll() {
         }),
     ),
   );
-  process.exit(0);
+  process.exit(process.exitCode ?? 0);
 }
 process.on("SIGINT", stopAll);
 process.on("SIGTERM", stopAll);
+
+/** Per-process NATS identity: NATS_URL and the seed file of `coordinator` or a satellite id. */
+let natsEnv = () => ({});
+let natsNote = `NATS               ${env.NATS_URL} (shared: no per-satellite permissions; install nats-server for them)`;
+if (natsServerBin) {
+  const files = await writeNatsServerFiles({
+    dir: NATS_DIR,
+    satelliteIds: SATELLITES.map(({ cloud, region }) => `${cloud}-${region}`),
+    subjectPrefix: "",
+    listen: `127.0.0.1:${process.env.SENTRA_DEMO_NATS_PORT ?? "4223"}`,
+  });
+  start("nats", natsServerBin, {}, 37, ["-c", files.serverConfigPath]);
+  const deadline = Date.now() + 15_000;
+  while (!(await reachable(files.url, 4223))) {
+    if (Date.now() > deadline) {
+      console.error(`nats-server did not start on ${files.url}; see its output above`);
+      process.exitCode = 1;
+      await stopAll();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  env.NATS_URL = files.url;
+  natsEnv = (identity) => natsIdentityEnv(files, identity);
+  natsNote = `NATS               ${files.url} (own nats-server, one nkey user per satellite: ${NATS_DIR}/)`;
+} else if (process.env.NATS_URL === undefined) {
+  console.warn("nats-server not found: using the NATS on 4222 without per-satellite permissions");
+}
 
 /**
  * The release guard needs a Prometheus scraping the satellites' simulated workloads. The demo
@@ -206,7 +262,7 @@ const grpcPort = process.env.SENTRA_GRPC_PORT ?? "50051";
 start(
   "coordinator",
   "coordinator/dist/main.js",
-  { ...tlsEnv("coordinator"), SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort },
+  { ...tlsEnv("coordinator"), ...natsEnv("coordinator"), SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort },
   97,
 );
 await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -216,6 +272,7 @@ SATELLITES.forEach(({ cloud, region }, index) => {
     "satellite/dist/main.js",
     {
       ...tlsEnv(`satellite-${cloud}-${region}`),
+      ...natsEnv(`${cloud}-${region}`),
       SENTRA_CLOUD: cloud,
       SENTRA_REGION: region,
       SENTRA_GRPC_PORT: String(50061 + index),
@@ -242,6 +299,7 @@ console.log(`
   coordinator HTTP   http://127.0.0.1:${httpPort}   (/healthz, /metrics)
   coordinator gRPC   127.0.0.1:${grpcPort}           (reflection and health open: grpcurl -plaintext 127.0.0.1:${grpcPort} list)
   satellites         ${SATELLITES.map(({ cloud, region }, i) => `${cloud}-${region} gRPC :${50061 + i} metrics :${9461 + i}`).join("\n                     ")}
+  ${natsNote}
   satellite gRPC     ${insecure ? "PLAINTEXT (SENTRA_GRPC_INSECURE=true)" : `mTLS, certificates in ${PKI_DIR}/ (only the coordinator's may call: grpcurl -cacert ${PKI_DIR}/ca.crt -cert ${PKI_DIR}/coordinator.crt -key ${PKI_DIR}/coordinator.key 127.0.0.1:50061 list)`}
   dashboard          http://127.0.0.1:${httpPort}   (sign in with any API token; the admin token below works)
   ${adminTokenNote()}

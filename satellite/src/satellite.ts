@@ -34,8 +34,14 @@ import type { SatelliteIdentity } from "./satellite-identity.js";
 import { createPriceSource } from "./telemetry/price-source-factory.js";
 import { SatellitePublisher } from "./telemetry/satellite-publisher.js";
 
-/** @default 10000 — how long start-up waits for NATS before failing with a clear message. */
+/** @default 10000 — how long one connection attempt to NATS may take. */
 const NATS_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * @default 60000 — how long start-up keeps retrying an unreachable NATS before failing with a clear
+ * message. Estates start all at once (a demo, a cluster reboot): NATS may come up a little later,
+ * or answer slowly on a loaded node; refused credentials fail at once.
+ */
+const NATS_START_DEADLINE_MS = 60_000;
 export const SATELLITE_VERSION = "0.1.0";
 
 /** A started satellite: its endpoints, and `close()` which stops everything it started. */
@@ -78,7 +84,7 @@ export async function startSatellite(
 
     // Before gRPC: the rollout methods need the release guard, and the guard resumes its rollouts
     // from the JetStream event stream.
-    const nats = await connectNats(config, identity.satelliteId, log);
+    const nats = await connectNatsWithRetry(config, identity.satelliteId, log);
     closers.push(() => nats.drain());
     const releaseGuard = await startReleaseGuard(config, identity, clusters, nats, registry, log);
     closers.push(() => releaseGuard.close());
@@ -233,6 +239,24 @@ function resolveIdentity(config: SatelliteConfig): SatelliteIdentity {
 /** How the satellite authenticates to NATS, for the start-up log (never the secret). */
 function natsAuthKind(config: SatelliteConfig): "nkey" | "creds" | "none" {
   return config.natsAuth.nkeySeedFile ? "nkey" : config.natsAuth.credsFile ? "creds" : "none";
+}
+
+/** {@link connectNats}, retried while NATS is unreachable, up to {@link NATS_START_DEADLINE_MS}. */
+async function connectNatsWithRetry(
+  config: SatelliteConfig,
+  satelliteId: string,
+  logger: Logger,
+): Promise<NatsConnection> {
+  const deadline = Date.now() + NATS_START_DEADLINE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectNats(config, satelliteId, logger);
+    } catch (error) {
+      if (!(error instanceof SentraError) || error.code !== "UNAVAILABLE" || Date.now() >= deadline) throw error;
+      logger.warn({ attempt, err: error.message }, "NATS not reachable yet: retrying");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
 
 /**
