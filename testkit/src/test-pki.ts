@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -18,7 +18,8 @@ import {
 export type TlsEnvironment = Readonly<Record<string, string>>;
 
 /**
- * A development PKI for tests: one CA in a temporary folder (removed when the test process exits),
+ * A development PKI for tests: one CA in a temporary folder under `<tmp>/sentra-test-pki/`
+ * (removed when the test process exits, or by the next test PKI once that process is gone),
  * certificates issued on demand and cached.
  */
 export interface TestPki {
@@ -46,12 +47,38 @@ export function getTestPki(): Promise<TestPki> {
   return shared;
 }
 
+/** Every test PKI lives under here, in a folder named after the process that made it. */
+const TEST_PKI_ROOT = join(tmpdir(), "sentra-test-pki");
+
 /** A new, separate PKI (its own CA): e.g. a "foreign" CA whose certificates the estate must refuse. */
 export async function createTestPki(): Promise<TestPki> {
-  const dir = mkdtempSync(join(tmpdir(), "sentra-test-pki-"));
+  mkdirSync(TEST_PKI_ROOT, { recursive: true, mode: 0o700 });
+  removeFoldersOfEndedProcesses();
+  const dir = mkdtempSync(join(TEST_PKI_ROOT, `${process.pid}-`));
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const ca = await createDevelopmentCa({ dir });
   return testPkiOf(dir, ca);
+}
+
+/**
+ * Test workers are often ended without an `exit` event, so each new PKI also removes the folders
+ * of processes that are gone.
+ */
+function removeFoldersOfEndedProcesses(): void {
+  for (const name of readdirSync(TEST_PKI_ROOT)) {
+    const pid = Number(name.split("-")[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    rmSync(join(TEST_PKI_ROOT, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function testPkiOf(dir: string, ca: DevelopmentCa): TestPki {
