@@ -70,11 +70,7 @@ function reachable(url, defaultPort) {
 }
 
 const missing = [];
-for (const [name, port] of [
-  ...(natsServerBin ? [] : [["NATS_URL", 4222]]),
-  ["REDIS_URL", 6379],
-  ["MYSQL_URL", 3306],
-]) {
+for (const [name, port] of [...(natsServerBin ? [] : [["NATS_URL", 4222]]), ["REDIS_URL", 6379], ["MYSQL_URL", 3306]]) {
   if (!(await reachable(env[name], port)))
     missing.push(`  ${name}=${env[name]} does not answer. Start ${HINTS[name]}.`);
 }
