@@ -89,7 +89,7 @@ describe("the shipped nats-server configuration, running for real, with real coo
       expect(satellites.map((s) => s.id)).toEqual([A]);
       const { regions } = await client.listRegions({}, { metadata });
       expect(regions.find((r) => r.region?.name === "eu-west-1")?.prices.length).toBeGreaterThan(0);
-    }, 15_000);
+    }, 30_000);
 
     // A rollout's events reach the stream (JetStream acks on the satellite's own inbox) and the coordinator.
     const satelliteClient = createServiceClient(SatelliteService, satellite.grpcEndpoint, credentials.createInsecure());
@@ -113,7 +113,7 @@ describe("the shipped nats-server configuration, running for real, with real coo
       expect(
         await readMetric(coordinator.httpUrl, "sentra_coordinator_nats_messages_total", { kind: "event" }),
       ).toBeGreaterThan(0);
-    }, 15_000);
+    }, 30_000);
 
     // Satellite A's credentials cannot publish on B's subjects: the server refuses, nothing arrives.
     const asA = await connectAs(files.satelliteSeedPaths.get(A) as string, A);
