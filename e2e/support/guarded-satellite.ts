@@ -1,5 +1,9 @@
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
-import { SIM_ERROR_RATE_ANNOTATION, versionedServiceManifests } from "@sentra/satellite";
+import {
+  SIM_ERROR_RATE_ANNOTATION,
+  SIM_REQUESTS_PER_SECOND_ANNOTATION,
+  versionedServiceManifests,
+} from "@sentra/satellite";
 import { freePort, type RunningPrometheus, startPrometheus, type TestNamespace } from "@sentra/testkit";
 import { type SatelliteProcess, startSatelliteProcess } from "./estate-processes.js";
 
@@ -67,6 +71,19 @@ export async function startGuardedSatellite(
     currentContext: "sim",
   });
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  // The demo's catalog service sends 100 real requests/s that no test here looks at: CPU for nothing.
+  await objects.patch(
+    {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "catalog", namespace: "default", annotations: { [SIM_REQUESTS_PER_SECOND_ANNOTATION]: "0" } },
+    },
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    PatchStrategy.MergePatch,
+  );
   const { namespace: shop, service } = GUARDED_SERVICE;
   await objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: shop } });
   for (const manifest of versionedServiceManifests({

@@ -1,6 +1,7 @@
 export {
   SIM_ERROR_RATE_ANNOTATION,
   SIM_LATENCY_ANNOTATION,
+  SIM_REQUESTS_PER_SECOND_ANNOTATION,
   SimulatedCluster,
   type SimulatedClusterOptions,
   type VersionedServiceOptions,

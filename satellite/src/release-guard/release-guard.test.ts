@@ -32,6 +32,7 @@ import {
   HTTP_ROUTE_RESOURCE,
   type HttpRouteObject,
   SIM_ERROR_RATE_ANNOTATION,
+  SIM_REQUESTS_PER_SECOND_ANNOTATION,
   SimulatedCluster,
   versionedServiceManifests,
 } from "../cluster/sim/index.js";
@@ -134,6 +135,12 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
     })) {
       sim.createObject(object);
     }
+    // Its real requests stop with the test, so later tests do not pay for them in CPU.
+    namespace.defer(() => {
+      sim.patchObject(HTTP_ROUTE_RESOURCE, "shop", service, {
+        metadata: { annotations: { [SIM_REQUESTS_PER_SECOND_ANNOTATION]: "0" } },
+      });
+    });
     // Scrapes are flowing for this service before any rollout is judged on them.
     await prometheus.waitForValue(`sum(http_requests_total{service="${service}",version="v1"})`);
   }
