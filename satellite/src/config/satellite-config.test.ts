@@ -29,7 +29,7 @@ describe("satellite configuration", () => {
   });
 
   it("takes the satellite's NATS identity as a file path, one kind at a time", () => {
-    const base = { SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" };
+    const base = { ...TLS_FILES, SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" };
     expect(loadSatelliteConfig(base).natsAuth).toEqual({ nkeySeedFile: undefined, credsFile: undefined });
     expect(loadSatelliteConfig({ ...base, SENTRA_NATS_NKEY_SEED_FILE: "/s/a.nk" }).natsAuth.nkeySeedFile).toBe(
       "/s/a.nk",
