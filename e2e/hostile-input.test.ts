@@ -16,7 +16,7 @@ import {
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCredentialHeaders, apiCredentialMetadata, apiCredentialsEnv } from "./support/api-credentials.js";
+import { apiCredentialHeaders, apiCredentialMetadata } from "./support/api-credentials.js";
 import { type CoordinatorProcess, readMetric, startCoordinatorProcess } from "./support/estate-processes.js";
 import { HOSTILE_STRINGS, mutate, randomEncodedMessage, SeededRandom } from "./support/fuzz.js";
 
@@ -34,7 +34,7 @@ const NATS_MESSAGES = { health: 1_000, price: 1_000, event: 800 } as const;
 const PHASE_TIMEOUT_MS = 180_000;
 /** How long the coordinator may take to work through the NATS fuzz stream. */
 const SETTLE_TIMEOUT_MS = 90_000;
-const GRPC_CALLS_PER_UNARY_METHOD = 150;
+const GRPC_CALLS_PER_UNARY_METHOD = 120;
 const GRPC_CALLS_PER_STREAM_METHOD = 30;
 const REST_CALLS = 600;
 
@@ -94,7 +94,6 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
       // Prices must not expire while the test reads them back; liveness does not matter here.
       SENTRA_PRICE_TTL_MS: "600000",
       SENTRA_INVENTORY_SYNC_INTERVAL_MS: "60000",
-      ...apiCredentialsEnv(),
     });
   });
   afterAll(async () => {
@@ -369,7 +368,7 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
       // --- the state: exactly the satellites that sent valid heartbeats, as they last sent them ---
       const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, grpcCredentials.createInsecure());
       namespace.defer(() => client.close());
-      const { satellites } = await client.listSatellites({}, { metadata: apiCredentialHeaders() });
+      const { satellites } = await client.listSatellites({}, { metadata: apiCredentialHeaders(namespace) });
       expect(satellites.map((satellite) => satellite.id)).toEqual(SATELLITES.map((satellite) => satellite.id).sort());
       for (const satellite of satellites) {
         const sentBy = SATELLITES.find((candidate) => candidate.id === satellite.id);
@@ -473,7 +472,7 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
             passThrough,
             passThrough,
             bytes,
-            apiCredentialMetadata(),
+            apiCredentialMetadata(namespace),
             { deadline: Date.now() + 10_000 },
             (error) => resolve(error ? (error.code ?? grpcStatus.UNKNOWN) : grpcStatus.OK),
           );
@@ -481,9 +480,16 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
       /** A stream that stays open is cancelled by the test after 150 ms: that is the test's CANCELLED, not the server's. */
       const serverStream = (path: string, bytes: Buffer): Promise<number | "open"> =>
         new Promise((resolve) => {
-          const call = raw.makeServerStreamRequest(path, passThrough, passThrough, bytes, apiCredentialMetadata(), {
-            deadline: Date.now() + 10_000,
-          });
+          const call = raw.makeServerStreamRequest(
+            path,
+            passThrough,
+            passThrough,
+            bytes,
+            apiCredentialMetadata(namespace),
+            {
+              deadline: Date.now() + 10_000,
+            },
+          );
           let cancelledByTest = false;
           const timer = setTimeout(() => {
             cancelledByTest = true;
@@ -526,7 +532,7 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
       // Still serving, and its state untouched by the garbage: the same two satellites.
       const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, grpcCredentials.createInsecure());
       namespace.defer(() => client.close());
-      const { satellites } = await client.listSatellites({}, { metadata: apiCredentialHeaders() });
+      const { satellites } = await client.listSatellites({}, { metadata: apiCredentialHeaders(namespace) });
       expect(satellites.map((satellite) => satellite.id)).toEqual(SATELLITES.map((satellite) => satellite.id).sort());
       expect(coordinator.process.child.exitCode).toBeNull();
       console.info(
@@ -617,7 +623,7 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
           const response = await fetch(`${coordinator.httpUrl}${request.path}`, {
             method: request.method,
             headers: {
-              ...apiCredentialHeaders(),
+              ...apiCredentialHeaders(namespace),
               ...(request.body ? { "content-type": request.body.contentType } : {}),
               ...(random.chance(0.2)
                 ? {

@@ -12,7 +12,6 @@ import {
   HealthSummarySchema,
   PriceSnapshotSchema,
   SatelliteEventSchema,
-  SatelliteService,
   satelliteEventStream,
   satelliteInboxPrefix,
   satelliteSubject,
@@ -27,8 +26,13 @@ import {
   type TestNamespace,
 } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { apiCredentialHeaders, apiCredentialsEnv } from "./support/api-credentials.js";
-import { readMetric, startCoordinatorProcess, startSatelliteProcess } from "./support/estate-processes.js";
+import { apiCredentialHeaders } from "./support/api-credentials.js";
+import {
+  connectToSatellite,
+  readMetric,
+  startCoordinatorProcess,
+  startSatelliteProcess,
+} from "./support/estate-processes.js";
 
 const A = "aws-eu-west-1";
 const B = "gcp-europe-west1";
@@ -71,7 +75,6 @@ describe("the shipped nats-server configuration, running for real, with real coo
     const coordinator = await startCoordinatorProcess(namespace, {
       NATS_URL: files.url,
       SENTRA_NATS_NKEY_SEED_FILE: files.coordinatorSeedPath,
-      ...apiCredentialsEnv(),
     });
     const satelliteEnv = {
       NATS_URL: files.url,
@@ -81,7 +84,7 @@ describe("the shipped nats-server configuration, running for real, with real coo
     expect(satellite.satelliteId).toBe(A);
     const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure());
     namespace.defer(() => client.close());
-    const metadata = apiCredentialHeaders();
+    const metadata = apiCredentialHeaders(namespace);
 
     // Heartbeats and prices arrive under the satellite's own permissions.
     await eventually(async () => {
@@ -92,8 +95,7 @@ describe("the shipped nats-server configuration, running for real, with real coo
     }, 30_000);
 
     // A rollout's events reach the stream (JetStream acks on the satellite's own inbox) and the coordinator.
-    const satelliteClient = createServiceClient(SatelliteService, satellite.grpcEndpoint, credentials.createInsecure());
-    namespace.defer(() => satelliteClient.close());
+    const satelliteClient = await connectToSatellite(namespace, satellite);
     await satelliteClient.startRollout({
       rolloutId: "catalog-v2",
       namespace: "default",

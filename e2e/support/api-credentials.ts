@@ -1,29 +1,19 @@
-import { randomBytes } from "node:crypto";
 import { Metadata } from "@grpc/grpc-js";
+import type { TestNamespace } from "@sentra/testkit";
+import { bearerMetadata, namespaceAdminTokenFile } from "./coordinator-auth.js";
 
 /**
- * The admin token of the coordinators the fuzz tests start (given as SENTRA_ADMIN_TOKEN, so it is
- * known before the process starts); a fresh one per test process.
+ * Credentials every fuzz and permission test call to the coordinator's gRPC and REST APIs
+ * carries: the namespace's admin token, which `startCoordinatorProcess` registers (so the fuzzing
+ * reaches every method's validation, not only the authentication in front of it).
  */
-const FUZZ_ADMIN_TOKEN = `sentra_${randomBytes(24).toString("hex")}`;
-
-/** Credentials every fuzz call to the coordinator's gRPC and REST APIs carries: a bearer admin token. */
-export function apiCredentialHeaders(): Record<string, string> {
-  return { authorization: `Bearer ${FUZZ_ADMIN_TOKEN}` };
-}
-
-/**
- * Environment a coordinator started by a test needs to accept {@link apiCredentialHeaders}. The
- * mutation rate limit is lifted so thousands of invalid mutating calls reach argument validation
- * instead of stopping at RESOURCE_EXHAUSTED (the limit has its own test in e2e/security.test.ts).
- */
-export function apiCredentialsEnv(): Record<string, string> {
-  return { SENTRA_ADMIN_TOKEN: FUZZ_ADMIN_TOKEN, SENTRA_MUTATION_RATE_LIMIT_PER_MINUTE: "1000000" };
+export function apiCredentialHeaders(namespace: TestNamespace): Record<string, string> {
+  return bearerMetadata(namespaceAdminTokenFile(namespace).token);
 }
 
 /** {@link apiCredentialHeaders} as gRPC call metadata (for raw grpc-js clients). */
-export function apiCredentialMetadata(): Metadata {
+export function apiCredentialMetadata(namespace: TestNamespace): Metadata {
   const metadata = new Metadata();
-  for (const [key, value] of Object.entries(apiCredentialHeaders())) metadata.set(key, value);
+  for (const [key, value] of Object.entries(apiCredentialHeaders(namespace))) metadata.set(key, value);
   return metadata;
 }
