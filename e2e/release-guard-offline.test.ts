@@ -1,16 +1,10 @@
-import { credentials } from "@grpc/grpc-js";
 import { connect } from "@nats-io/transport-node";
-import {
-  CoordinatorService,
-  createServiceClient,
-  RolloutPhase,
-  RolloutWaveStatus,
-  SatelliteService,
-} from "@sentra/proto";
+import { RolloutPhase, RolloutWaveStatus } from "@sentra/proto";
 import { createTestNamespace, eventually, startNatsServer, type TestNamespace } from "@sentra/testkit";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readMetric, startCoordinatorProcess } from "./support/estate-processes.js";
+import { coordinatorClientWithToken } from "./support/coordinator-auth.js";
+import { connectToSatellite, readMetric, startCoordinatorProcess } from "./support/estate-processes.js";
 import { GUARDED_SERVICE, startGuardedSatellite } from "./support/guarded-satellite.js";
 import { recordPool } from "./support/rollout-record.js";
 import { eventSequence, readSatelliteEvents } from "./support/satellite-events.js";
@@ -52,14 +46,8 @@ describe("release guard cut off from NATS (real processes: coordinator, satellit
       SENTRA_ROLLOUT_POLL_INTERVAL_MS: "2000",
     });
     const guarded = await startGuardedSatellite(namespace, "aws", "eu-west-1", { env: { NATS_URL: nats.url } });
-    const client = createServiceClient(CoordinatorService, coordinator.grpcAddress, credentials.createInsecure());
-    namespace.defer(() => client.close());
-    const satellite = createServiceClient(
-      SatelliteService,
-      guarded.satellite.grpcEndpoint,
-      credentials.createInsecure(),
-    );
-    namespace.defer(() => satellite.close());
+    const client = coordinatorClientWithToken(namespace, coordinator.grpcAddress, coordinator.adminToken);
+    const satellite = await connectToSatellite(namespace, guarded.satellite);
     await eventually(async () => {
       const { satellites } = await client.listSatellites({ liveOnly: true });
       expect(satellites.map((entry) => entry.id)).toContain(guarded.satelliteId);
