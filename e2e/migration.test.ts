@@ -123,13 +123,15 @@ describe("arbitrage opportunities from live prices", () => {
       await eventually(() =>
         expect(streamed.some((m) => m.opportunities.some((o) => o.workload?.name === "checkout-api"))).toBe(true),
       );
-      // REST shows the same ranking.
-      const rest = (await (
-        await fetch(`${coordinator.httpUrl}/api/v1/opportunities`, { headers: bearerHeaders(coordinator.adminToken) })
-      ).json()) as {
-        opportunities: { workload: { name: string }; marginUsd: number }[];
-      };
-      expect(rest.opportunities.find((o) => o.workload.name === "checkout-api")?.marginUsd).toBeCloseTo(1.3325, 10);
+      // REST shows the same ranking (the latest one: it is recomputed every 200 ms here).
+      await eventually(async () => {
+        const rest = (await (
+          await fetch(`${coordinator.httpUrl}/api/v1/opportunities`, { headers: bearerHeaders(coordinator.adminToken) })
+        ).json()) as {
+          opportunities: { workload: { name: string }; marginUsd: number }[];
+        };
+        expect(rest.opportunities.find((o) => o.workload.name === "checkout-api")?.marginUsd).toBeCloseTo(1.3325, 10);
+      });
 
       // A stale price is never used: the cheap satellite dies, its prices expire, the opportunity goes.
       await cheap.process.kill();
