@@ -94,6 +94,9 @@ describe(`hostile input (seed ${SEED}; replay with SENTRA_FUZZ_SEED=${SEED})`, (
       // Prices must not expire while the test reads them back; liveness does not matter here.
       SENTRA_PRICE_TTL_MS: "600000",
       SENTRA_INVENTORY_SYNC_INTERVAL_MS: "60000",
+      // The fuzz floods from a few satellites to reach every decoder path; the per-satellite
+      // flood limit would turn most of it into rate_limited; satellite-rate-limiter.test.ts covers it.
+      SENTRA_INGEST_SATELLITE_RATE_PER_S: "0",
     });
   });
   afterAll(async () => {

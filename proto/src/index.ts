@@ -33,6 +33,7 @@ export {
 } from "./grpc/service-implementation.js";
 export { ERROR_DETAILS_METADATA_KEY, fromGrpcError, toGrpcStatus } from "./grpc/status.js";
 export {
+  coordinatorAppliedSubject,
   parseSatelliteSubject,
   SATELLITE_EVENT_CONSUMER,
   SATELLITE_ID_PATTERN,

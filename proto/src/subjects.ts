@@ -30,6 +30,15 @@ export function parseSatelliteSubject(subject: string, prefix = ""): { satellite
 }
 
 /**
+ * Where coordinator replicas announce what they applied from the satellites' subjects (an
+ * `EstateChangeBatch`), so every replica's live views see the whole estate although each ingests
+ * only its share. Outside `sentra.v1.sat.>`: satellites may neither publish nor read it.
+ */
+export function coordinatorAppliedSubject(prefix = ""): string {
+  return `${prefix ? `${prefix}.` : ""}sentra.v1.coordinator.applied`;
+}
+
+/**
  * The JetStream stream holding every satellite's `event` subject (rollout transitions, decisions,
  * incidents, migration step results). One definition for the satellites that publish to it and the
  * coordinator that consumes it; a subject prefix (tests) gets its own stream.

@@ -33,6 +33,23 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
  */
 export const DEFAULT_MAX_PAYLOAD_BYTES = { health: 65_536, price: 262_144, event: 262_144 } as const;
 
+/** @default "sentra-coordinator-ingest" — NATS queue group through which replicas share satellite ingest. */
+export const DEFAULT_INGEST_QUEUE_GROUP = "sentra-coordinator-ingest";
+/** @default 2 — ingest batches applied at once per kind (each satellite always in the same lane). */
+export const DEFAULT_INGEST_LANES = 2;
+/** @default 1000 — satellites in one ingest batch. */
+export const DEFAULT_INGEST_MAX_BATCH = 1_000;
+/** @default 2 — how long the first message of a batch waits for others, in ms. */
+export const DEFAULT_INGEST_BATCH_WINDOW_MS = 2;
+/**
+ * @default 20 — messages one satellite may send per second on each of its subjects, sustained
+ * (bursts of twice that): a satellite heartbeating at the fastest allowed interval (50 ms). More
+ * is dropped before decoding (`reason="rate_limited"`), so a flood costs others nothing.
+ */
+export const DEFAULT_INGEST_SATELLITE_RATE_PER_S = 20;
+/** @default 604800 — a satellite not seen for this long (seconds, 7 days) is forgotten from Redis and retired in MySQL. */
+export const DEFAULT_SATELLITE_RETENTION_S = 604_800;
+
 /** @default 2000 — how often the rollout orchestrator (leader) re-plans every active rollout. */
 export const DEFAULT_ROLLOUT_RECONCILE_INTERVAL_MS = 2_000;
 /** @default 300000 — a wave (or revert) its satellite has not accepted within this long fails the rollout. */
@@ -193,6 +210,19 @@ const schema = z.object({
   ),
   // --- dashboard ---
   SENTRA_DASHBOARD_DIR: z.string().min(1).optional(),
+  SENTRA_INGEST_QUEUE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, "letters, digits, - and _ (empty: every replica ingests every message)")
+    .default(DEFAULT_INGEST_QUEUE_GROUP),
+  SENTRA_INGEST_LANES: z.coerce.number().int().min(1).max(16).default(DEFAULT_INGEST_LANES),
+  SENTRA_INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_INGEST_MAX_BATCH),
+  SENTRA_INGEST_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1_000).default(DEFAULT_INGEST_BATCH_WINDOW_MS),
+  SENTRA_INGEST_SATELLITE_RATE_PER_S: z.coerce
+    .number()
+    .min(0)
+    .max(100_000)
+    .default(DEFAULT_INGEST_SATELLITE_RATE_PER_S),
+  SENTRA_SATELLITE_RETENTION_S: z.coerce.number().int().min(0).default(DEFAULT_SATELLITE_RETENTION_S),
   SENTRA_DASHBOARD_DELTA_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -228,6 +258,18 @@ export interface CoordinatorConfig {
    * the event stream's maximum message size, so JetStream refuses a larger event at publish.
    */
   maxPayloadBytes: { health: number; price: number; event: number };
+  /** How satellite messages are shared between replicas, batched and rate-limited (docs/scale.md). */
+  ingest: {
+    /** NATS queue group of the satellite subjects; empty: every replica ingests everything. */
+    queueGroup: string;
+    lanes: number;
+    maxBatch: number;
+    batchWindowMs: number;
+    /** Per satellite and subject kind, sustained; 0: unlimited. */
+    satelliteRatePerSecond: number;
+    /** Satellites not seen for this long are forgotten (ms); 0: never. */
+    satelliteRetentionMs: number;
+  };
   logLevel: string;
   /** Opportunity finder and dry run (docs/arbitrage.md). */
   arbitrage: {
@@ -306,6 +348,14 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       health: Math.min(parsed.SENTRA_MAX_HEALTH_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
       price: Math.min(parsed.SENTRA_MAX_PRICE_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
       event: Math.min(parsed.SENTRA_MAX_EVENT_BYTES, parsed.SENTRA_MAX_MESSAGE_BYTES),
+    },
+    ingest: {
+      queueGroup: parsed.SENTRA_INGEST_QUEUE_GROUP,
+      lanes: parsed.SENTRA_INGEST_LANES,
+      maxBatch: parsed.SENTRA_INGEST_MAX_BATCH,
+      batchWindowMs: parsed.SENTRA_INGEST_BATCH_WINDOW_MS,
+      satelliteRatePerSecond: parsed.SENTRA_INGEST_SATELLITE_RATE_PER_S,
+      satelliteRetentionMs: parsed.SENTRA_SATELLITE_RETENTION_S * 1_000,
     },
     logLevel: parsed.SENTRA_LOG_LEVEL,
     arbitrage: {

@@ -73,6 +73,10 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
         this.mirror.liveness(satelliteId, toLivenessView(liveness));
         changed();
       }),
+      this.events.on("satelliteForgotten", ({ satelliteId }) => {
+        this.mirror.forgetSatellite(satelliteId);
+        changed();
+      }),
       this.events.on("priceChanged", ({ snapshot, receivedAtMs }) => {
         this.mirror.priceSnapshot(snapshot, receivedAtMs);
         changed();

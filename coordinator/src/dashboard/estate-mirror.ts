@@ -39,6 +39,7 @@ export interface EstateSeed {
 /** Keys changed since the last `takeChanges()`, per topic. */
 interface PendingChanges {
   satellites: Set<string>;
+  satelliteRemovals: Set<string>;
   /** Series key → points observed since the last take. */
   prices: Map<string, PricePoint[]>;
   workloadUpserts: Set<string>;
@@ -63,6 +64,7 @@ export class EstateMirror {
 
   heartbeat(health: HealthSummary, receivedAtMs: number): void {
     this.satellites.set(health.satelliteId, satelliteViewFromHeartbeat(health, receivedAtMs));
+    this.pending.satelliteRemovals.delete(health.satelliteId);
     this.pending.satellites.add(health.satelliteId);
   }
 
@@ -71,6 +73,16 @@ export class EstateMirror {
     if (!satellite || satellite.liveness === liveness) return;
     this.satellites.set(satelliteId, { ...satellite, liveness });
     this.pending.satellites.add(satelliteId);
+  }
+
+  /** A satellite the estate forgot (not seen for the retention time): gone from the page, with its workloads. */
+  forgetSatellite(satelliteId: string): void {
+    if (this.satellites.delete(satelliteId)) {
+      this.pending.satellites.delete(satelliteId);
+      this.pending.satelliteRemovals.add(satelliteId);
+    }
+    this.workloadInventory(satelliteId, []);
+    this.workloadKeysBySatellite.delete(satelliteId);
   }
 
   /** A price snapshot: the cheapest zone per instance type becomes the series' latest point. */
@@ -139,8 +151,12 @@ export class EstateMirror {
     const pending = this.pending;
     this.pending = emptyPending();
     const changes: Pick<DashboardChanges, EstateTopic> = {};
-    if (pending.satellites.size > 0) {
-      changes.satellites = { upsert: [...pending.satellites].flatMap((id) => this.satellites.get(id) ?? []) };
+    if (pending.satellites.size > 0 || pending.satelliteRemovals.size > 0) {
+      changes.satellites = {};
+      if (pending.satellites.size > 0) {
+        changes.satellites.upsert = [...pending.satellites].flatMap((id) => this.satellites.get(id) ?? []);
+      }
+      if (pending.satelliteRemovals.size > 0) changes.satellites.remove = [...pending.satelliteRemovals];
     }
     if (pending.prices.size > 0) {
       changes.prices = {
@@ -187,7 +203,13 @@ export class EstateMirror {
 }
 
 function emptyPending(): PendingChanges {
-  return { satellites: new Set(), prices: new Map(), workloadUpserts: new Set(), workloadRemovals: new Set() };
+  return {
+    satellites: new Set(),
+    satelliteRemovals: new Set(),
+    prices: new Map(),
+    workloadUpserts: new Set(),
+    workloadRemovals: new Set(),
+  };
 }
 
 /** Keeps the cheapest zone of each instance type (the price a migration would pay). */

@@ -13,6 +13,8 @@ export interface EstateEventMap {
   workloadsChanged: { satelliteId: string; workloads: readonly Workload[]; receivedAtMs: number };
   /** The liveness monitor judged a satellite live or stale (transitions only). */
   livenessChanged: { satelliteId: string; liveness: Liveness };
+  /** A satellite not seen for the retention time was forgotten from the estate. */
+  satelliteForgotten: { satelliteId: string };
 }
 
 export type EstateEventName = keyof EstateEventMap;
@@ -22,7 +24,8 @@ type Listener<E extends EstateEventName> = (event: EstateEventMap[E]) => void;
  * In-process port through which ingest, liveness and inventory announce estate changes to whoever
  * renders them live (the dashboard gateway). Listeners run synchronously and must be cheap; a
  * listener that throws is logged and never disturbs the publisher or the other listeners.
- * Cross-replica fan-out is not needed: every replica ingests every satellite subject itself.
+ * Replicas share ingest, so heartbeats and prices applied by another replica arrive here too
+ * (`EstateChangeRelay`); liveness events come from each replica's own judgement of Redis.
  */
 @Injectable()
 export class EstateEvents {
@@ -31,6 +34,7 @@ export class EstateEvents {
     priceChanged: new Set(),
     workloadsChanged: new Set(),
     livenessChanged: new Set(),
+    satelliteForgotten: new Set(),
   };
 
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}

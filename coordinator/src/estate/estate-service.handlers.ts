@@ -6,6 +6,7 @@ import {
   Liveness,
   type RegionPrices,
   RegionPricesSchema,
+  SATELLITE_ID_PATTERN,
   type ServiceImplementation,
 } from "@sentra/proto";
 import { EstateStore } from "./estate-store.js";
@@ -21,12 +22,22 @@ export class EstateServiceHandlers {
 
   implementation(): Pick<
     ServiceImplementation<typeof CoordinatorService>,
-    "listSatellites" | "listRegions" | "listWorkloads"
+    "listSatellites" | "getSatellite" | "listRegions" | "listWorkloads"
   > {
     return {
       listSatellites: async (request) => {
         const satellites = await this.store.satellites(Date.now());
         return { satellites: request.liveOnly ? satellites.filter((s) => s.liveness === Liveness.LIVE) : satellites };
+      },
+
+      getSatellite: async (request) => {
+        if (!SATELLITE_ID_PATTERN.test(request.satelliteId)) {
+          throw SentraError.invalidArgument("satellite_id", "must be a satellite id (a-z, 0-9, - and _, at most 63)");
+        }
+        const satellite = await this.store.satellite(request.satelliteId, Date.now());
+        if (!satellite)
+          throw new SentraError("NOT_FOUND", `satellite ${request.satelliteId} is not known to the estate`);
+        return { satellite };
       },
 
       listRegions: async (request) => {

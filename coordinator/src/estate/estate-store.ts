@@ -1,8 +1,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   type HealthSummary,
+  HealthSummarySchema,
   Liveness,
-  msOf,
   type Satellite,
   SatelliteSchema,
   SatelliteServiceListWorkloadsResponseSchema,
@@ -12,66 +12,141 @@ import {
   type Workload,
 } from "@sentra/proto";
 import type { Redis } from "ioredis";
+import { APPLY_HEARTBEATS_LUA, FORGET_SATELLITES_LUA } from "./estate-scripts.js";
 import { livenessOf } from "./liveness.js";
 import { type PriceReference, priceReferenceKey } from "./price-jump-check.js";
 
+/** One heartbeat to apply: the payload as the satellite sent it, and what the store indexes it by. */
+export interface HeartbeatWrite {
+  readonly satelliteId: string;
+  /** The satellite's HealthSummary bytes, stored as they came (no re-encoding on the hot path). */
+  readonly payload: Uint8Array;
+  /** `<startedAtMs>:<sequence>`, or empty when the satellite sends neither. */
+  readonly order: string;
+  readonly receivedAtMs: number;
+  /** When the satellite turns stale unless another heartbeat arrives (coordinator clock). */
+  readonly staleAtMs: number;
+}
+
+/** What applying one heartbeat did. */
+export type HeartbeatOutcome = "applied" | "first_seen" | "returned" | "out_of_order";
+const HEARTBEAT_OUTCOMES: readonly HeartbeatOutcome[] = ["applied", "first_seen", "returned", "out_of_order"];
+
+/** A satellite's accepted prices of one snapshot, to store. */
+export interface PriceWrite {
+  readonly satelliteId: string;
+  readonly prices: readonly SpotPrice[];
+}
+
+/** The estate store's Lua commands, defined once per Redis connection. */
+interface EstateScripts {
+  sentraApplyHeartbeats(...args: Array<string | Buffer | number>): Promise<number[]>;
+  sentraForgetSatellites(...args: Array<string | number>): Promise<string[]>;
+}
+
 /**
  * The estate's hot state in Redis, shared by every coordinator replica:
- * - `sat:<id>`: the satellite's last health as a Satellite message; `satellites`: zset id → last seen ms
+ * - `sat-health`: hash id → the satellite's last applied HealthSummary, as it sent it
+ * - `satellites`: zset id → last seen (ms); `sat-stale-at`: zset id → when it turns stale (ms),
+ *   so liveness is one range query however large the estate; `sat-order`: hash id →
+ *   `<startedAtMs>:<sequence>` of the applied heartbeat (replicas racing cannot go backwards)
  * - `price:<cloud>:<region>:<type>`: latest price, expiring after the price TTL; `price-index` lists keys
  * - `price-ref:<id>`: the satellite's last accepted price per zone and type (the jump check's reference)
  * - `workloads:<id>`: the satellite's last inventory, expiring with the satellite.
  */
 export class EstateStore {
+  private readonly scripts: EstateScripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    redis.defineCommand("sentraApplyHeartbeats", { numberOfKeys: 4, lua: APPLY_HEARTBEATS_LUA });
+    redis.defineCommand("sentraForgetSatellites", { numberOfKeys: 4, lua: FORGET_SATELLITES_LUA });
+    this.scripts = redis as unknown as EstateScripts;
+  }
 
-  async recordHeartbeat(health: HealthSummary, receivedAtMs: number): Promise<{ firstSeen: boolean }> {
-    const satellite = create(SatelliteSchema, {
-      id: health.satelliteId,
-      region: health.region,
-      status: health.status,
-      lastSeenAt: timestampFromMs(receivedAtMs),
-      heartbeatIntervalMs: health.heartbeatIntervalMs,
-      clusters: health.clusters,
-      version: health.version,
-      grpcEndpoint: health.grpcEndpoint,
-    });
+  /** Applies heartbeats in one atomic script; one outcome per write, in order. */
+  async applyHeartbeats(writes: readonly HeartbeatWrite[], nowMs: number): Promise<HeartbeatOutcome[]> {
+    if (writes.length === 0) return [];
+    const args: Array<string | Buffer | number> = [...this.satelliteKeys(), nowMs];
+    for (const write of writes) {
+      args.push(
+        write.satelliteId,
+        write.order,
+        write.receivedAtMs,
+        write.staleAtMs,
+        Buffer.from(write.payload.buffer, write.payload.byteOffset, write.payload.byteLength),
+      );
+    }
+    const codes = await this.scripts.sentraApplyHeartbeats(...args);
+    return codes.map((code) => HEARTBEAT_OUTCOMES[code] ?? "applied");
+  }
+
+  /** Satellites whose stale deadline has passed at `nowMs` (one range query), and how many are known. */
+  async staleSatelliteIds(nowMs: number): Promise<{ stale: string[]; known: number }> {
     const results = await this.redis
-      .multi()
-      .set(this.key(`sat:${health.satelliteId}`), Buffer.from(toBinary(SatelliteSchema, satellite)))
-      .zadd(this.key("satellites"), String(receivedAtMs), health.satelliteId)
+      .pipeline()
+      .zrangebyscore(this.key("sat-stale-at"), "-inf", `(${nowMs}`)
+      .zcard(this.key("sat-stale-at"))
       .exec();
-    // ZADD answers 1 when the member is new.
-    return { firstSeen: results?.[1]?.[1] === 1 };
+    const [staleResult, knownResult] = results ?? [];
+    if (staleResult?.[0]) throw staleResult[0];
+    if (knownResult?.[0]) throw knownResult[0];
+    return { stale: (staleResult?.[1] as string[]) ?? [], known: Number(knownResult?.[1] ?? 0) };
+  }
+
+  /** Which of these ids the store still knows (the others were forgotten). */
+  async knownSatelliteIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const scores = await this.redis.zmscore(this.key("satellites"), ...ids);
+    return new Set(ids.filter((_, index) => scores[index] !== null));
+  }
+
+  /**
+   * Forgets satellites last seen before `cutoffMs`, at most `limit` per call: their health,
+   * scores, order, workloads and price references. Returns the ids forgotten.
+   */
+  async forgetSatellitesSeenBefore(cutoffMs: number, limit: number): Promise<string[]> {
+    return this.scripts.sentraForgetSatellites(...this.satelliteKeys(), cutoffMs, this.prefix, limit);
   }
 
   /** Every known satellite with liveness judged at `nowMs`. */
   async satellites(nowMs: number): Promise<Satellite[]> {
-    const ids = await this.redis.zrange(this.key("satellites"), "0", "-1");
-    if (ids.length === 0) return [];
-    const values = await this.redis.mgetBuffer(...ids.map((id) => this.key(`sat:${id}`)));
+    const results = await this.redis
+      .pipeline()
+      .zrange(this.key("satellites"), "0", "-1", "WITHSCORES")
+      .hgetallBuffer(this.key("sat-health"))
+      .exec();
+    const [seenResult, healthResult] = results ?? [];
+    if (seenResult?.[0]) throw seenResult[0];
+    if (healthResult?.[0]) throw healthResult[0];
+    const seen = (seenResult?.[1] as string[]) ?? [];
+    const health = (healthResult?.[1] as Record<string, Buffer>) ?? {};
     const satellites: Satellite[] = [];
-    for (const value of values) {
-      if (!value) continue;
-      const satellite = fromBinary(SatelliteSchema, value);
-      const lastSeenMs =
-        Number(satellite.lastSeenAt?.seconds ?? 0n) * 1000 + Math.floor((satellite.lastSeenAt?.nanos ?? 0) / 1e6);
-      satellite.liveness = livenessOf(lastSeenMs, satellite.heartbeatIntervalMs || 2_000, nowMs);
-      satellites.push(satellite);
+    for (let index = 0; index + 1 < seen.length; index += 2) {
+      const id = seen[index] as string;
+      const payload = health[id];
+      if (!payload) continue;
+      satellites.push(satelliteOf(fromBinary(HealthSummarySchema, payload), Number(seen[index + 1]), nowMs));
     }
-    return satellites.sort((a, b) => a.id.localeCompare(b.id));
+    return satellites.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** One satellite with liveness judged at `nowMs` (one key read, however large the estate). */
   async satellite(id: string, nowMs: number): Promise<Satellite | undefined> {
-    const value = await this.redis.getBuffer(this.key(`sat:${id}`));
-    if (!value) return undefined;
-    const satellite = fromBinary(SatelliteSchema, value);
-    satellite.liveness = livenessOf(msOf(satellite.lastSeenAt), satellite.heartbeatIntervalMs || 2_000, nowMs);
-    return satellite;
+    const results = await this.redis
+      .pipeline()
+      .hgetBuffer(this.key("sat-health"), id)
+      .zscore(this.key("satellites"), id)
+      .exec();
+    const [healthResult, seenResult] = results ?? [];
+    if (healthResult?.[0]) throw healthResult[0];
+    if (seenResult?.[0]) throw seenResult[0];
+    const payload = healthResult?.[1] as Buffer | null;
+    const lastSeen = seenResult?.[1] as string | null;
+    if (!payload || lastSeen === null) return undefined;
+    return satelliteOf(fromBinary(HealthSummarySchema, payload), Number(lastSeen), nowMs);
   }
 
   async liveSatellites(nowMs: number): Promise<Satellite[]> {
@@ -79,52 +154,84 @@ export class EstateStore {
   }
 
   /**
-   * Stores a satellite's accepted prices in one transaction: each (region, instance type)'s
-   * cheapest zone price with a TTL, and every price as that satellite's new reference for the
-   * jump check (`price-ref:<satelliteId>`, field `<zone>|<type>` → `<usdPerHour>@<ms>`).
+   * Stores satellites' accepted prices in one transaction: each (region, instance type)'s
+   * cheapest zone price with a TTL (the latest snapshot wins across satellites, as before), and
+   * every price as that satellite's new reference for the jump check (`price-ref:<satelliteId>`,
+   * field `<zone>|<type>` → `<usdPerHour>@<ms>`).
    */
-  async recordPrices(satelliteId: string, prices: readonly SpotPrice[], ttlMs: number, nowMs: number): Promise<void> {
-    const cheapest = new Map<string, SpotPrice>();
-    for (const price of prices) {
-      const key = this.key(`price:${price.cloud}:${price.region}:${price.instanceType}`);
-      const current = cheapest.get(key);
-      if (!current || price.usdPerHour < current.usdPerHour) cheapest.set(key, price);
+  async recordPrices(writes: readonly PriceWrite[], ttlMs: number, nowMs: number): Promise<void> {
+    const transaction = this.redis.multi();
+    const indexKeys = new Set<string>();
+    let commands = 0;
+    for (const { satelliteId, prices } of writes) {
+      const cheapest = new Map<string, SpotPrice>();
+      for (const price of prices) {
+        const key = this.key(`price:${price.cloud}:${price.region}:${price.instanceType}`);
+        const current = cheapest.get(key);
+        if (!current || price.usdPerHour < current.usdPerHour) cheapest.set(key, price);
+      }
+      if (cheapest.size === 0) continue;
+      for (const [key, price] of cheapest) {
+        transaction.set(key, Buffer.from(toBinary(SpotPriceSchema, price)), "PX", ttlMs);
+        indexKeys.add(key);
+      }
+      const referenceKey = this.key(`price-ref:${satelliteId}`);
+      transaction.hset(
+        referenceKey,
+        Object.fromEntries(prices.map((price) => [priceReferenceKey(price), `${price.usdPerHour}@${nowMs}`])),
+      );
+      // Twice the TTL: the references outlive the prices they vouch for, and then go.
+      transaction.pexpire(referenceKey, 2 * ttlMs);
+      commands++;
     }
-    if (cheapest.size === 0) return;
-    const pipeline = this.redis.multi();
-    for (const [key, price] of cheapest) pipeline.set(key, Buffer.from(toBinary(SpotPriceSchema, price)), "PX", ttlMs);
-    pipeline.sadd(this.key("price-index"), ...cheapest.keys());
-    const referenceKey = this.key(`price-ref:${satelliteId}`);
-    pipeline.hset(
-      referenceKey,
-      Object.fromEntries(prices.map((price) => [priceReferenceKey(price), `${price.usdPerHour}@${nowMs}`])),
-    );
-    // Twice the TTL: the references outlive the prices they vouch for, and then go.
-    pipeline.pexpire(referenceKey, 2 * ttlMs);
-    await pipeline.exec();
+    if (commands === 0) {
+      transaction.discard();
+      return;
+    }
+    transaction.sadd(this.key("price-index"), ...indexKeys);
+    await transaction.exec();
   }
 
   /**
-   * A satellite's last accepted prices younger than `maxAgeMs`, by `<zone>|<type>`; older entries
-   * are deleted as they are found (a type the satellite stopped pricing does not linger).
+   * Each satellite's last accepted prices younger than `maxAgeMs`, by `<zone>|<type>`, in one
+   * round trip; older entries are deleted as they are found (a type the satellite stopped pricing
+   * does not linger).
    */
-  async priceReferences(satelliteId: string, nowMs: number, maxAgeMs: number): Promise<Map<string, PriceReference>> {
-    const referenceKey = this.key(`price-ref:${satelliteId}`);
-    const entries = await this.redis.hgetall(referenceKey);
-    const references = new Map<string, PriceReference>();
-    const stale: string[] = [];
-    for (const [field, value] of Object.entries(entries)) {
-      const [usd, at] = value.split("@");
-      const usdPerHour = Number(usd);
-      const atMs = Number(at);
-      if (usdPerHour > 0 && Number.isFinite(usdPerHour) && nowMs - atMs <= maxAgeMs) {
-        references.set(field, { usdPerHour, atMs });
-      } else {
-        stale.push(field);
+  async priceReferences(
+    satelliteIds: readonly string[],
+    nowMs: number,
+    maxAgeMs: number,
+  ): Promise<Map<string, Map<string, PriceReference>>> {
+    const all = new Map<string, Map<string, PriceReference>>();
+    if (satelliteIds.length === 0) return all;
+    const reads = this.redis.pipeline();
+    for (const id of satelliteIds) reads.hgetall(this.key(`price-ref:${id}`));
+    const results = (await reads.exec()) ?? [];
+    const cleanup = this.redis.pipeline();
+    let stalePresent = false;
+    satelliteIds.forEach((id, index) => {
+      const [error, entries] = results[index] ?? [];
+      if (error) throw error;
+      const references = new Map<string, PriceReference>();
+      const stale: string[] = [];
+      for (const [field, value] of Object.entries((entries as Record<string, string>) ?? {})) {
+        const [usd, at] = value.split("@");
+        const usdPerHour = Number(usd);
+        const atMs = Number(at);
+        if (usdPerHour > 0 && Number.isFinite(usdPerHour) && nowMs - atMs <= maxAgeMs) {
+          references.set(field, { usdPerHour, atMs });
+        } else {
+          stale.push(field);
+        }
       }
-    }
-    if (stale.length > 0) await this.redis.hdel(referenceKey, ...stale);
-    return references;
+      if (stale.length > 0) {
+        cleanup.hdel(this.key(`price-ref:${id}`), ...stale);
+        stalePresent = true;
+      }
+      all.set(id, references);
+    });
+    if (stalePresent) await cleanup.exec();
+    return all;
   }
 
   /** Prices that have not expired; expired keys are pruned from the index as they are found. */
@@ -145,6 +252,15 @@ export class EstateStore {
     await this.redis.set(this.key(`workloads:${satelliteId}`), Buffer.from(payload), "PX", ttlMs);
   }
 
+  /** Claims satellites' inventory pulls for `ttlMs` (SET NX per satellite, one round trip); returns the ids won. */
+  async claimInventoryPulls(satelliteIds: readonly string[], ttlMs: number): Promise<Set<string>> {
+    if (satelliteIds.length === 0) return new Set();
+    const claims = this.redis.pipeline();
+    for (const id of satelliteIds) claims.set(this.key(`inventory-claim:${id}`), "1", "PX", ttlMs, "NX");
+    const results = (await claims.exec()) ?? [];
+    return new Set(satelliteIds.filter((_, index) => results[index]?.[1] === "OK"));
+  }
+
   async workloads(satelliteIds: readonly string[]): Promise<Workload[]> {
     if (satelliteIds.length === 0) return [];
     const values = await this.redis.mgetBuffer(...satelliteIds.map((id) => this.key(`workloads:${id}`)));
@@ -153,7 +269,27 @@ export class EstateStore {
     );
   }
 
+  private satelliteKeys(): [string, string, string, string] {
+    return [this.key("sat-health"), this.key("satellites"), this.key("sat-stale-at"), this.key("sat-order")];
+  }
+
   private key(suffix: string): string {
     return `${this.prefix}${suffix}`;
   }
+}
+
+/** The coordinator's view of a satellite from its last heartbeat and when that arrived. */
+export function satelliteOf(health: HealthSummary, lastSeenMs: number, nowMs: number): Satellite {
+  const intervalMs = health.heartbeatIntervalMs || 2_000;
+  return create(SatelliteSchema, {
+    id: health.satelliteId,
+    region: health.region,
+    liveness: livenessOf(lastSeenMs, intervalMs, nowMs),
+    status: health.status,
+    lastSeenAt: timestampFromMs(lastSeenMs),
+    heartbeatIntervalMs: health.heartbeatIntervalMs,
+    clusters: health.clusters,
+    version: health.version,
+    grpcEndpoint: health.grpcEndpoint,
+  });
 }

@@ -1,32 +1,43 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Logger } from "@sentra/common";
 import { Liveness } from "@sentra/proto";
-import { LOGGER } from "../config/coordinator-config.js";
+import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
-import { SatelliteRecordRepository } from "./satellite-record.repository.js";
+import { SatelliteRecorder } from "./satellite-recorder.js";
 
 /** @default 500 — how often liveness is re-judged; well under one heartbeat interval. */
 const LIVENESS_CHECK_INTERVAL_MS = 500;
+/** @default 20 — transitions logged one by one per check; beyond, one line with the count. */
+const TRANSITIONS_LOGGED_EACH = 20;
+/** @default 60000 — how often forgotten satellites are looked for (at most). */
+const RETENTION_CHECK_INTERVAL_MS = 60_000;
+/** @default 1000 — satellites forgotten per Redis call. */
+const FORGET_BATCH = 1_000;
 
 /**
- * Judges satellite liveness over time: logs and records each live ↔ stale transition in MySQL
- * and keeps the satellites gauge current. Reads judge liveness themselves, so this is never the
- * only source of truth.
+ * Judges satellite liveness over time from Redis, which every replica shares: each heartbeat
+ * moves its satellite's stale deadline (`sat-stale-at`), so a check is one range query for the
+ * deadlines passed — its cost follows the stale satellites, not the estate. Each live ↔ stale
+ * transition is an estate event on this replica and a MySQL write (idempotent across replicas);
+ * a satellite that leaves the stale set because it was forgotten is announced as such. Satellites
+ * not seen for the retention time are forgotten here too. Reads judge liveness themselves, so this
+ * is never the only source of truth.
  */
 @Injectable()
 export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly known = new Map<string, Liveness>();
-  /** Satellites whose row this replica has written to MySQL since it started. */
-  private readonly recorded = new Set<string>();
+  private stale = new Set<string>();
+  private started = false;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  private lastRetentionMs = 0;
 
   constructor(
     private readonly store: EstateStore,
-    private readonly records: SatelliteRecordRepository,
+    private readonly recorder: SatelliteRecorder,
     private readonly metrics: CoordinatorMetrics,
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly events: EstateEvents,
   ) {}
@@ -39,47 +50,74 @@ export class LivenessMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     clearInterval(this.timer);
   }
 
-  /** A heartbeat arrived: new or returning satellites are recorded at once. */
-  async onHeartbeat(satelliteId: string, firstSeen: boolean): Promise<void> {
-    if (!firstSeen && this.known.get(satelliteId) === Liveness.LIVE && this.recorded.has(satelliteId)) return;
-    const satellite = await this.store.satellite(satelliteId, Date.now());
-    if (!satellite) return;
-    // Remembered only once MySQL has it: a failed upsert is retried at the next heartbeat.
-    await this.records.upsert(satellite, Date.now());
-    this.recorded.add(satelliteId);
-    this.known.set(satelliteId, Liveness.LIVE);
-    this.logger.info(
-      { satelliteId, region: satellite.region?.name },
-      firstSeen ? "satellite joined" : "satellite live",
-    );
-  }
-
-  async check(): Promise<void> {
+  async check(nowMs = Date.now()): Promise<void> {
     if (this.checking) return;
     this.checking = true;
     try {
-      const satellites = await this.store.satellites(Date.now());
-      let live = 0;
-      for (const satellite of satellites) {
-        if (satellite.liveness === Liveness.LIVE) live++;
-        const previous = this.known.get(satellite.id);
-        if (previous === satellite.liveness) continue;
-        this.known.set(satellite.id, satellite.liveness);
-        this.events.publish("livenessChanged", { satelliteId: satellite.id, liveness: satellite.liveness });
-        if (previous !== undefined || satellite.liveness === Liveness.STALE) {
-          this.logger.warn(
-            { satelliteId: satellite.id, liveness: Liveness[satellite.liveness] },
-            "satellite liveness changed",
-          );
-          await this.records.markLiveness(satellite.id, satellite.liveness);
-        }
+      await this.forgetLongGone(nowMs);
+      const { stale, known } = await this.store.staleSatelliteIds(nowMs);
+      const current = new Set(stale);
+      const newlyStale = stale.filter((id) => !this.stale.has(id));
+      const leftStale = [...this.stale].filter((id) => !current.has(id));
+      const stillKnown = await this.store.knownSatelliteIds(leftStale);
+      const returned = leftStale.filter((id) => stillKnown.has(id));
+      const forgotten = leftStale.filter((id) => !stillKnown.has(id));
+      this.stale = current;
+      for (const id of newlyStale) {
+        this.events.publish("livenessChanged", { satelliteId: id, liveness: Liveness.STALE });
+        this.recorder.markLiveness(id, Liveness.STALE);
       }
-      this.metrics.satellites.set({ liveness: "live" }, live);
-      this.metrics.satellites.set({ liveness: "stale" }, satellites.length - live);
+      for (const id of returned) {
+        this.events.publish("livenessChanged", { satelliteId: id, liveness: Liveness.LIVE });
+        this.recorder.markLiveness(id, Liveness.LIVE);
+      }
+      for (const id of forgotten) this.events.publish("satelliteForgotten", { satelliteId: id });
+      // The first check only learns what is stale already; it is not a transition worth a line each.
+      if (this.started) {
+        this.logTransitions("stale", newlyStale);
+        this.logTransitions("live", returned);
+      } else if (stale.length > 0) {
+        this.logger.info({ stale: stale.length }, "stale satellites at start");
+      }
+      this.started = true;
+      this.metrics.satellites.set({ liveness: "live" }, known - stale.length);
+      this.metrics.satellites.set({ liveness: "stale" }, stale.length);
     } catch (error) {
       this.logger.error({ err: String(error) }, "liveness check failed");
     } finally {
       this.checking = false;
     }
+  }
+
+  /** Forgets satellites not seen for the retention time; only the replica that removed them records it. */
+  private async forgetLongGone(nowMs: number): Promise<void> {
+    const retentionMs = this.config.ingest.satelliteRetentionMs;
+    if (retentionMs <= 0 || nowMs - this.lastRetentionMs < Math.min(RETENTION_CHECK_INTERVAL_MS, retentionMs / 4)) {
+      return;
+    }
+    this.lastRetentionMs = nowMs;
+    for (;;) {
+      const ids = await this.store.forgetSatellitesSeenBefore(nowMs - retentionMs, FORGET_BATCH);
+      if (ids.length === 0) return;
+      this.metrics.satellitesForgotten.inc(ids.length);
+      this.recorder.markRetired(ids, nowMs);
+      this.logger.info(
+        { forgotten: ids.length, satelliteIds: ids.slice(0, TRANSITIONS_LOGGED_EACH), retentionS: retentionMs / 1000 },
+        "satellites not seen for the retention time forgotten",
+      );
+      if (ids.length < FORGET_BATCH) return;
+    }
+  }
+
+  private logTransitions(liveness: "stale" | "live", ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    if (ids.length <= TRANSITIONS_LOGGED_EACH) {
+      for (const satelliteId of ids) this.logger.warn({ satelliteId, liveness }, "satellite liveness changed");
+      return;
+    }
+    this.logger.warn(
+      { liveness, satellites: ids.length, satelliteIds: ids.slice(0, TRANSITIONS_LOGGED_EACH) },
+      "satellites' liveness changed",
+    );
   }
 }

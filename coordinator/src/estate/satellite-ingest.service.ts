@@ -1,26 +1,85 @@
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { toBinary } from "@bufbuild/protobuf";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Logger } from "@sentra/common";
-import { parseSatelliteSubject, satelliteWildcard } from "@sentra/proto";
-import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, NATS_CONNECTION } from "../config/coordinator-config.js";
+import {
+  type HealthSummary,
+  Liveness,
+  msOf,
+  type PriceSnapshot,
+  PriceSnapshotSchema,
+  parseSatelliteSubject,
+  satelliteWildcard,
+} from "@sentra/proto";
+import {
+  COORDINATOR_CONFIG,
+  type CoordinatorConfig,
+  LOGGER,
+  MISSED_HEARTBEATS_BEFORE_STALE,
+  NATS_CONNECTION,
+} from "../config/coordinator-config.js";
 import { LogThrottle } from "../infrastructure/log-throttle.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import { type AppliedPayload, EstateChangeRelay } from "./estate-change-relay.js";
 import { EstateEvents } from "./estate-events.js";
-import { EstateStore } from "./estate-store.js";
-import { LivenessMonitor } from "./liveness-monitor.service.js";
-import { checkPriceJumps, type JumpedPrice } from "./price-jump-check.js";
+import { EstateStore, type HeartbeatWrite, satelliteOf } from "./estate-store.js";
+import { type Batched, KeyedBatcher } from "./keyed-batcher.js";
+import { checkPriceJumps, type JumpedPrice, type PriceReference, priceReferenceKey } from "./price-jump-check.js";
 import { type DecodeFailure, decodeHealth, decodePrices, type RejectedPrice } from "./satellite-message-decoder.js";
+import { SatelliteRateLimiter } from "./satellite-rate-limiter.js";
+import { SatelliteRecorder } from "./satellite-recorder.js";
+
+type Kind = "health" | "price";
+
+/** A decoded heartbeat waiting for its batch, with the bytes it came in. */
+interface PendingHeartbeat {
+  readonly health: HealthSummary;
+  readonly payload: Uint8Array;
+  readonly receivedAtMs: number;
+}
+
+/** A decoded price snapshot waiting for its batch (implausible prices already left out). */
+interface PendingPrices {
+  readonly snapshot: PriceSnapshot;
+  readonly rejected: readonly RejectedPrice[];
+  /** The bytes it came in, and how many prices they held (to tell whether they still say it). */
+  readonly payload: Uint8Array;
+  readonly priceCount: number;
+  readonly receivedAtMs: number;
+}
+
+/** @default 1000 — a subscription holding more unhandled messages than this is a slow consumer. */
+const SLOW_CONSUMER_PENDING = 1_000;
+/** @default 256 — price snapshots of one satellite waiting for one batch before the oldest gives way. */
+const PRICE_SNAPSHOTS_PER_SATELLITE = 256;
+/** @default 1000 — how often the pending gauges are refreshed. */
+const GAUGE_INTERVAL_MS = 1_000;
 
 /**
- * Consumes the satellites' health and price subjects. A bad message is counted by reason and
- * dropped whole; a bad price inside a good snapshot is counted and left out, and the last accepted
- * price stays. Every message lands in exactly one counter: accepted (`nats_messages_total`) or
- * dropped (`nats_messages_dropped_total{reason}`). Nothing a satellite sends can stop ingestion.
+ * Consumes the satellites' health and price subjects. Replicas share them through a NATS queue
+ * group. Each message is rate-limited per satellite (before decoding), decoded and checked in the
+ * NATS callback, then waits in a {@link KeyedBatcher} (one pending message per satellite; a newer
+ * one replaces it) and is applied in batches: one Lua script per heartbeat batch, one round trip
+ * of reads and one transaction per price batch — so the cost of a message does not depend on the
+ * size of the estate. MySQL only hears of first sight, a changed identity or a return, off the
+ * ingest path ({@link SatelliteRecorder}). Applied batches are announced to the other replicas.
+ *
+ * Every message lands in exactly one counter: accepted (`nats_messages_total`, once its batch
+ * reached Redis; superseded messages too, also counted in `ingest_coalesced_total`) or dropped
+ * (`nats_messages_dropped_total{reason}`). Nothing a satellite sends can stop ingestion.
  */
 @Injectable()
 export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleDestroy {
   private subscriptions: Subscription[] = [];
   private readonly logThrottle = new LogThrottle();
+  private readonly limiter: SatelliteRateLimiter;
+  private readonly heartbeats: KeyedBatcher<PendingHeartbeat>;
+  private readonly prices: KeyedBatcher<PendingPrices>;
+  private readonly recorder: SatelliteRecorder;
+  /** Identity (region, endpoint, version) last written to MySQL per satellite, by this replica. */
+  private readonly recordedIdentity = new Map<string, string>();
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private readonly subscriptionsByKind = new Map<Kind, Subscription>();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
@@ -28,84 +87,268 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly store: EstateStore,
     private readonly metrics: CoordinatorMetrics,
-    private readonly liveness: LivenessMonitor,
     private readonly events: EstateEvents,
-  ) {}
+    private readonly relay: EstateChangeRelay,
+    recorder: SatelliteRecorder,
+  ) {
+    const { ingest } = config;
+    this.limiter = new SatelliteRateLimiter(ingest.satelliteRatePerSecond, 2 * ingest.satelliteRatePerSecond);
+    const options = { lanes: ingest.lanes, maxBatch: ingest.maxBatch, windowMs: ingest.batchWindowMs };
+    this.heartbeats = new KeyedBatcher(options, (batch) => this.applyHeartbeats(batch));
+    // Price snapshots are rare and each may carry a rejected price to count: kept in order, not replaced.
+    this.prices = new KeyedBatcher({ ...options, itemsPerKey: PRICE_SNAPSHOTS_PER_SATELLITE }, (batch) =>
+      this.applyPrices(batch),
+    );
+    this.recorder = recorder;
+  }
 
   onApplicationBootstrap(): void {
-    this.subscribe("health", (payload, satelliteId, receivedAtMs) => this.onHealth(payload, satelliteId, receivedAtMs));
-    this.subscribe("price", (payload, satelliteId, receivedAtMs) => this.onPrice(payload, satelliteId, receivedAtMs));
+    this.relay.start();
+    this.subscribe("health");
+    this.subscribe("price");
+    this.gaugeTimer = setInterval(() => this.refreshGauges(), GAUGE_INTERVAL_MS);
+    this.gaugeTimer.unref();
+    void this.watchStatus();
   }
 
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.gaugeTimer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
+    await Promise.all([this.heartbeats.drain(), this.prices.drain()]);
+    this.relay.stop();
+    await this.recorder.flush();
   }
 
-  private subscribe(
-    kind: "health" | "price",
-    handle: (payload: Uint8Array, satelliteId: string, receivedAtMs: number) => Promise<void>,
-  ): void {
+  private subscribe(kind: Kind): void {
     const subject = satelliteWildcard(kind, this.config.subjectPrefix);
-    const subscription = this.nats.subscribe(subject);
-    this.subscriptions.push(subscription);
-    void (async () => {
-      for await (const message of subscription) {
-        const parsed = parseSatelliteSubject(message.subject, this.config.subjectPrefix);
-        if (!parsed) {
-          this.metrics.natsDropped.inc({ kind, reason: "bad_subject" });
-          continue;
+    const queue = this.config.ingest.queueGroup || undefined;
+    const subscription = this.nats.subscribe(subject, {
+      ...(queue ? { queue } : {}),
+      slow: SLOW_CONSUMER_PENDING,
+      callback: (error, message) => {
+        if (error) {
+          this.logger.warn({ kind, err: String(error) }, "satellite subscription error");
+          return;
         }
-        try {
-          await handle(message.data, parsed.satelliteId, Date.now());
-        } catch (error) {
-          // Store errors (Redis or MySQL down) lose one sample, not the subscription.
-          this.metrics.natsDropped.inc({ kind, reason: "store_error" });
-          this.logger.error(
-            { kind, satelliteId: parsed.satelliteId, err: String(error) },
-            "could not record satellite message",
-          );
+        this.receive(kind, message);
+      },
+    });
+    this.subscriptions.push(subscription);
+    this.subscriptionsByKind.set(kind, subscription);
+    this.logger.info({ subject, queue: queue ?? null }, "subscribed");
+  }
+
+  /** Synchronous per message: nothing here waits, so one satellite's messages cannot hold others. */
+  private receive(kind: Kind, message: Msg): void {
+    const receivedAtMs = Date.now();
+    const parsed = parseSatelliteSubject(message.subject, this.config.subjectPrefix);
+    if (!parsed) {
+      this.metrics.natsDropped.inc({ kind, reason: "bad_subject" });
+      return;
+    }
+    const { satelliteId } = parsed;
+    if (!this.limiter.admit(`${kind}:${satelliteId}`, receivedAtMs)) {
+      this.metrics.natsDropped.inc({ kind, reason: "rate_limited" });
+      const { log, suppressed } = this.logThrottle.admit(`rate:${kind}:${satelliteId}`, receivedAtMs);
+      if (log) {
+        this.logger.warn(
+          { kind, satelliteId, suppressed, ratePerSecond: this.config.ingest.satelliteRatePerSecond },
+          "satellite sends faster than its rate limit; messages dropped",
+        );
+      }
+      return;
+    }
+    if (kind === "health") {
+      const result = decodeHealth(message.data, satelliteId, this.config.maxPayloadBytes.health);
+      if (!result.ok) {
+        this.drop(kind, satelliteId, result);
+        return;
+      }
+      // A copy: the subscription's buffer is not ours to keep until the batch runs.
+      const payload = message.data.slice();
+      if (this.heartbeats.add(satelliteId, { health: result.message, payload, receivedAtMs })) {
+        this.metrics.ingestCoalesced.inc({ kind });
+      }
+      return;
+    }
+    const result = decodePrices(message.data, satelliteId, this.config.maxPayloadBytes.price);
+    if (!result.ok) {
+      this.drop(kind, satelliteId, result);
+      return;
+    }
+    // Implausible values are counted per message, as they come: a snapshot that gives way later still counted.
+    for (const { reason } of result.rejectedPrices) this.metrics.pricesRejected.inc({ reason });
+    const pending: PendingPrices = {
+      snapshot: result.message,
+      rejected: result.rejectedPrices,
+      payload: message.data.slice(),
+      priceCount: result.message.prices.length + result.rejectedPrices.length,
+      receivedAtMs,
+    };
+    if (this.prices.add(satelliteId, pending)) {
+      this.metrics.ingestCoalesced.inc({ kind });
+    }
+  }
+
+  private async applyHeartbeats(batch: ReadonlyMap<string, Batched<PendingHeartbeat>>): Promise<void> {
+    const startedAt = performance.now();
+    const entries = [...batch.values()];
+    const messages = entries.reduce((sum, entry) => sum + entry.count, 0);
+    const writes: HeartbeatWrite[] = entries.map(({ item }) => ({
+      satelliteId: item.health.satelliteId,
+      payload: item.payload,
+      order: orderOf(item.health),
+      receivedAtMs: item.receivedAtMs,
+      staleAtMs: item.receivedAtMs + MISSED_HEARTBEATS_BEFORE_STALE * item.health.heartbeatIntervalMs,
+    }));
+    let outcomes: Awaited<ReturnType<EstateStore["applyHeartbeats"]>>;
+    try {
+      outcomes = await this.store.applyHeartbeats(writes, Date.now());
+    } catch (error) {
+      this.storeError("health", messages, error);
+      return;
+    }
+    const appliedAtMs = Date.now();
+    const announced: AppliedPayload[] = [];
+    let accepted = 0;
+    let outOfOrder = 0;
+    entries.forEach(({ item, count }, index) => {
+      const outcome = outcomes[index];
+      if (outcome === "out_of_order") {
+        outOfOrder += count;
+        return;
+      }
+      accepted += count;
+      announced.push({ payload: item.payload, receivedAtMs: item.receivedAtMs });
+      this.events.publish("satelliteChanged", { health: item.health, receivedAtMs: item.receivedAtMs });
+      this.recordIfNew(item, outcome === "first_seen" || outcome === "returned", outcome === "first_seen");
+    });
+    this.relay.announce(announced, []);
+    this.metrics.natsMessages.inc({ kind: "health" }, accepted);
+    if (outOfOrder > 0) this.metrics.natsDropped.inc({ kind: "health", reason: "out_of_order" }, outOfOrder);
+    this.observeBatch("health", entries, startedAt, appliedAtMs);
+  }
+
+  /**
+   * A satellite's snapshots of one batch are checked in the order they came, each against the
+   * prices accepted before it (Redis' references, then the batch's own), so a jump is caught even
+   * when the snapshot it jumps from has not reached Redis yet.
+   */
+  private async applyPrices(batch: ReadonlyMap<string, Batched<PendingPrices>>): Promise<void> {
+    const startedAt = performance.now();
+    const entries = [...batch.values()];
+    const messages = entries.reduce((sum, entry) => sum + entry.count, 0);
+    const ttlMs = this.config.priceTtlMs;
+    const nowMs = Date.now();
+    const results: { item: PendingPrices; accepted: PriceSnapshot["prices"]; jumped: JumpedPrice[] }[] = [];
+    try {
+      const references = await this.store.priceReferences([...batch.keys()], nowMs, ttlMs);
+      for (const { items } of entries) {
+        for (const item of items) {
+          const satelliteId = item.snapshot.satelliteId;
+          const known = references.get(satelliteId) ?? new Map<string, PriceReference>();
+          references.set(satelliteId, known);
+          const { accepted, jumped } = checkPriceJumps(item.snapshot.prices, known, item.receivedAtMs, ttlMs);
+          for (const price of accepted)
+            known.set(priceReferenceKey(price), { usdPerHour: price.usdPerHour, atMs: nowMs });
+          results.push({ item, accepted, jumped });
         }
       }
-    })();
-    this.logger.info({ subject }, "subscribed");
-  }
-
-  private async onHealth(payload: Uint8Array, satelliteId: string, receivedAtMs: number): Promise<void> {
-    const result = decodeHealth(payload, satelliteId, this.config.maxPayloadBytes.health);
-    if (!result.ok) {
-      this.drop("health", satelliteId, result);
+      await this.store.recordPrices(
+        results.map(({ item, accepted }) => ({ satelliteId: item.snapshot.satelliteId, prices: accepted })),
+        ttlMs,
+        nowMs,
+      );
+    } catch (error) {
+      this.storeError("price", messages, error);
       return;
     }
-    const { firstSeen } = await this.store.recordHeartbeat(result.message, receivedAtMs);
-    await this.liveness.onHeartbeat(result.message.satelliteId, firstSeen);
-    this.metrics.natsMessages.inc({ kind: "health" });
-    this.events.publish("satelliteChanged", { health: result.message, receivedAtMs });
-  }
-
-  private async onPrice(payload: Uint8Array, satelliteId: string, receivedAtMs: number): Promise<void> {
-    const result = decodePrices(payload, satelliteId, this.config.maxPayloadBytes.price);
-    if (!result.ok) {
-      this.drop("price", satelliteId, result);
-      return;
+    const appliedAtMs = Date.now();
+    const announced: AppliedPayload[] = [];
+    for (const { item, accepted, jumped } of results) {
+      if (jumped.length > 0) this.metrics.pricesRejected.inc({ reason: "jump" }, jumped.length);
+      this.logRejectedPrices(item.snapshot.satelliteId, item.rejected, jumped);
+      item.snapshot.prices = accepted;
+      this.events.publish("priceChanged", { snapshot: item.snapshot, receivedAtMs: item.receivedAtMs });
+      // Re-encoded only when a price was left out: encoding costs three times what decoding does.
+      const payload = accepted.length === item.priceCount ? item.payload : toBinary(PriceSnapshotSchema, item.snapshot);
+      announced.push({ payload, receivedAtMs: item.receivedAtMs });
     }
-    const references = await this.store.priceReferences(satelliteId, receivedAtMs, this.config.priceTtlMs);
-    const { accepted, jumped } = checkPriceJumps(
-      result.message.prices,
-      references,
-      receivedAtMs,
-      this.config.priceTtlMs,
-    );
-    await this.store.recordPrices(satelliteId, accepted, this.config.priceTtlMs, receivedAtMs);
-    this.metrics.natsMessages.inc({ kind: "price" });
-    for (const { reason } of result.rejectedPrices) this.metrics.pricesRejected.inc({ reason });
-    if (jumped.length > 0) this.metrics.pricesRejected.inc({ reason: "jump" }, jumped.length);
-    this.logRejectedPrices(satelliteId, result.rejectedPrices, jumped);
-    result.message.prices = accepted;
-    this.events.publish("priceChanged", { snapshot: result.message, receivedAtMs });
+    this.relay.announce([], announced);
+    this.metrics.natsMessages.inc({ kind: "price" }, messages);
+    this.observeBatch("price", entries, startedAt, appliedAtMs);
   }
 
-  private drop(kind: "health" | "price", subjectSatelliteId: string, failure: DecodeFailure): void {
+  /**
+   * MySQL hears of a satellite when this replica first applies it, when it comes back from stale
+   * or forgotten, and when its identity (region, endpoint, version) changes — never per heartbeat.
+   */
+  private recordIfNew(item: PendingHeartbeat, returning: boolean, firstSeen: boolean): void {
+    const { health } = item;
+    const identity = identityOf(health);
+    if (!returning && this.recordedIdentity.get(health.satelliteId) === identity) return;
+    this.recordedIdentity.set(health.satelliteId, identity);
+    const satellite = satelliteOf(health, item.receivedAtMs, item.receivedAtMs);
+    satellite.liveness = Liveness.LIVE;
+    this.recorder.record(satellite, item.receivedAtMs);
+    if (firstSeen)
+      this.logger.info({ satelliteId: health.satelliteId, region: health.region?.name }, "satellite joined");
+  }
+
+  /** A batch Redis refused: every message in it is dropped and counted, the subscription goes on. */
+  private storeError(kind: Kind, messages: number, error: unknown): void {
+    this.metrics.natsDropped.inc({ kind, reason: "store_error" }, messages);
+    const { log, suppressed } = this.logThrottle.admit(`store-error:${kind}`);
+    if (log) {
+      this.logger.error({ kind, messages, suppressed, err: String(error) }, "could not record satellite messages");
+    }
+  }
+
+  private observeBatch(
+    kind: Kind,
+    entries: readonly Batched<{ receivedAtMs: number }>[],
+    startedAt: number,
+    appliedAtMs: number,
+  ): void {
+    let oldest = appliedAtMs;
+    for (const { item } of entries) oldest = Math.min(oldest, item.receivedAtMs);
+    this.metrics.ingestBatchSize.observe({ kind }, entries.length);
+    this.metrics.ingestApplySeconds.observe({ kind }, (performance.now() - startedAt) / 1000);
+    this.metrics.ingestLagSeconds.observe({ kind }, (appliedAtMs - oldest) / 1000);
+  }
+
+  private refreshGauges(): void {
+    this.metrics.ingestPending.set({ kind: "health" }, this.heartbeats.pending());
+    this.metrics.ingestPending.set({ kind: "price" }, this.prices.pending());
+    for (const [kind, subscription] of this.subscriptionsByKind) {
+      this.metrics.natsPending.set({ kind }, subscription.getPending());
+    }
+    this.metrics.recordBacklog.set(this.recorder.backlog());
+  }
+
+  /** Slow consumers and lost connections are counted and logged: a message NATS dropped shows here. */
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.nats.status()) {
+      if (status.type === "slowConsumer") {
+        const kind = [...this.subscriptionsByKind].find(([, sub]) => sub === status.sub)?.[0] ?? "health";
+        this.metrics.natsSlowConsumer.inc({ kind });
+        const { log, suppressed } = this.logThrottle.admit(`slow-consumer:${kind}`);
+        if (log) {
+          this.logger.warn(
+            { kind, pending: status.pending, suppressed },
+            "satellite subscription is a slow consumer: messages wait in the client",
+          );
+        }
+      } else if (status.type === "disconnect") {
+        this.metrics.natsDisconnects.inc();
+      } else if (status.type === "error") {
+        this.logger.warn({ err: String(status.error) }, "NATS server error");
+      }
+    }
+  }
+
+  private drop(kind: Kind, subjectSatelliteId: string, failure: DecodeFailure): void {
     this.metrics.natsDropped.inc({ kind, reason: failure.reason });
     if (failure.reason !== "subject_mismatch") return;
     // A satellite speaking for another: a bug in its configuration, or an attack. Never the payload.
@@ -147,4 +390,16 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
       "implausible prices dropped; the last accepted ones stay",
     );
   }
+}
+
+/** `<startedAtMs>:<sequence>`: heartbeats of one satellite run are ordered by sequence. */
+function orderOf(health: HealthSummary): string {
+  if (health.sequence === 0) return "";
+  return `${health.startedAt ? msOf(health.startedAt) : 0}:${health.sequence}`;
+}
+
+/** What the MySQL record holds of a satellite besides liveness and times. */
+function identityOf(health: HealthSummary): string {
+  const region = health.region;
+  return `${region?.cloud}|${region?.name}|${region?.latitude}|${region?.longitude}|${health.grpcEndpoint}|${health.version}`;
 }

@@ -17,8 +17,30 @@ export const MAX_PLAUSIBLE_USD_PER_HOUR = 1_000;
 /** Heartbeat intervals a satellite may promise (its own configuration's bounds), in ms. */
 export const HEARTBEAT_INTERVAL_BOUNDS_MS = { min: 50, max: 3_600_000 } as const;
 
+/**
+ * @default 256 — clusters one heartbeat may report. A satellite watches a handful of kube
+ * contexts; hundreds is already a fleet that should run several satellites.
+ */
+export const MAX_CLUSTERS_PER_HEARTBEAT = 256;
+/** @default 253 — a cluster (kube context) name: a DNS subdomain's length. */
+export const MAX_CLUSTER_NAME_LENGTH = 253;
+/** @default 1024 — a cluster's error text (shown on the dashboard, never parsed). */
+export const MAX_CLUSTER_ERROR_LENGTH = 1_024;
+/** @default 4096 — prices in one snapshot (a region's zones × instance types, with room to spare). */
+export const MAX_PRICES_PER_SNAPSHOT = 4_096;
+
 /** Why a whole message was dropped (the `reason` label of the dropped-messages counter). */
-export type DropReason = "oversized" | "malformed" | "invalid" | "subject_mismatch";
+export type DropReason =
+  | "oversized"
+  | "malformed"
+  | "invalid"
+  | "subject_mismatch"
+  /** More than {@link MAX_CLUSTERS_PER_HEARTBEAT} clusters. */
+  | "too_many_clusters"
+  /** A cluster name or error text over its limit. */
+  | "field_too_long"
+  /** More than {@link MAX_PRICES_PER_SNAPSHOT} prices. */
+  | "too_many_prices";
 /** Why one price of an accepted snapshot was not used (the `reason` label of the rejected-prices counter). */
 export type PriceRejectReason =
   | "not_finite"
@@ -65,10 +87,14 @@ function mismatch(bodySatelliteId: string): DecodeFailure {
   return { ok: false, reason: "subject_mismatch", bodySatelliteId: bodySatelliteId.slice(0, MAX_LOGGED_ID_LENGTH) };
 }
 
+/** The `satellites.cloud` column's width. */
+const MAX_CLOUD_LENGTH = 16;
+
 function validRegion(region: Region | undefined): region is Region {
   return (
     region !== undefined &&
     NAME.test(region.cloud) &&
+    region.cloud.length <= MAX_CLOUD_LENGTH &&
     NAME.test(region.name) &&
     Number.isFinite(region.latitude) &&
     Math.abs(region.latitude) <= 90 &&
@@ -81,7 +107,9 @@ function validRegion(region: Region | undefined): region is Region {
  * Decodes and checks a heartbeat. The size is checked before decoding; a body naming another
  * satellite than its subject is `subject_mismatch`; fields the coordinator stores or relies on
  * (region names, coordinates, the promised interval that liveness is judged by, the endpoint it
- * dials, the version column) must be sane, or the whole heartbeat is `invalid` — never half-applied.
+ * dials, the version column) must be sane, or the whole heartbeat is `invalid` — never half-applied;
+ * more clusters than {@link MAX_CLUSTERS_PER_HEARTBEAT} or over-long cluster strings drop it too,
+ * each with its own reason.
  */
 export function decodeHealth(payload: Uint8Array, subjectSatelliteId: string, maxBytes: number): HealthDecoding {
   if (payload.byteLength > maxBytes) return { ok: false, reason: "oversized" };
@@ -98,6 +126,12 @@ export function decodeHealth(payload: Uint8Array, subjectSatelliteId: string, ma
     message.version.length > MAX_VERSION_LENGTH
   ) {
     return { ok: false, reason: "invalid" };
+  }
+  if (message.clusters.length > MAX_CLUSTERS_PER_HEARTBEAT) return { ok: false, reason: "too_many_clusters" };
+  for (const cluster of message.clusters) {
+    if (cluster.cluster.length > MAX_CLUSTER_NAME_LENGTH || cluster.error.length > MAX_CLUSTER_ERROR_LENGTH) {
+      return { ok: false, reason: "field_too_long" };
+    }
   }
   return { ok: true, message };
 }
@@ -116,6 +150,7 @@ export function decodePrices(payload: Uint8Array, subjectSatelliteId: string, ma
   if (message.satelliteId !== subjectSatelliteId) return mismatch(message.satelliteId);
   const region = message.region;
   if (!validRegion(region)) return { ok: false, reason: "invalid" };
+  if (message.prices.length > MAX_PRICES_PER_SNAPSHOT) return { ok: false, reason: "too_many_prices" };
   const rejectedPrices: RejectedPrice[] = [];
   message.prices = message.prices.filter((price) => {
     const reason = priceProblem(price, region);

@@ -29,6 +29,58 @@ export class SatelliteRecordRepository {
     );
   }
 
+  /**
+   * Records many satellites in one statement (first sight or a changed identity). Rows as in
+   * {@link upsert}; the liveness written is the one each satellite carries.
+   */
+  async upsertMany(rows: readonly { satellite: Satellite; lastSeenMs: number }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values: unknown[] = [];
+    for (const { satellite, lastSeenMs } of rows) {
+      const lastSeen = new Date(lastSeenMs);
+      values.push(
+        satellite.id,
+        satellite.region?.cloud ?? "",
+        satellite.region?.name ?? "",
+        satellite.region?.latitude ?? 0,
+        satellite.region?.longitude ?? 0,
+        satellite.grpcEndpoint,
+        satellite.version,
+        satellite.liveness === Liveness.STALE ? "stale" : "live",
+        lastSeen,
+        lastSeen,
+      );
+    }
+    // query, not execute: a prepared statement per batch size would fill the server's statement cache.
+    await this.pool.query(
+      `INSERT INTO satellites (id, cloud, region, latitude, longitude, grpc_endpoint, version, liveness, first_seen_at, last_seen_at, updated_at)
+       VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3))").join(", ")}
+       ON DUPLICATE KEY UPDATE cloud = VALUES(cloud), region = VALUES(region), latitude = VALUES(latitude),
+         longitude = VALUES(longitude), grpc_endpoint = VALUES(grpc_endpoint), version = VALUES(version),
+         liveness = VALUES(liveness), last_seen_at = VALUES(last_seen_at), updated_at = NOW(3)`,
+      values,
+    );
+  }
+
+  /** Sets the liveness of many satellites in one statement. */
+  async markLivenessMany(ids: readonly string[], liveness: Liveness): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      `UPDATE satellites SET liveness = ?, updated_at = NOW(3) WHERE id IN (${ids.map(() => "?").join(", ")})`,
+      [liveness === Liveness.STALE ? "stale" : "live", ...ids],
+    );
+  }
+
+  /** Marks satellites retired (forgotten from Redis); returns the rows changed. */
+  async markRetired(ids: readonly string[], atMs: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [result] = await this.pool.query(
+      `UPDATE satellites SET liveness = 'stale', updated_at = ? WHERE id IN (${ids.map(() => "?").join(", ")})`,
+      [new Date(atMs), ...ids],
+    );
+    return (result as { affectedRows?: number }).affectedRows ?? 0;
+  }
+
   async markLiveness(id: string, liveness: Liveness): Promise<void> {
     await this.pool.execute("UPDATE satellites SET liveness = ?, updated_at = NOW(3) WHERE id = ?", [
       liveness === Liveness.STALE ? "stale" : "live",

@@ -93,7 +93,7 @@ export class GrpcSatelliteGateway implements SatelliteGateway {
   }
 
   private async client(satelliteId: string) {
-    const satellite = (await this.store.satellites(Date.now())).find((candidate) => candidate.id === satelliteId);
+    const satellite = await this.store.satellite(satelliteId, Date.now());
     if (!satellite?.grpcEndpoint) {
       throw new SentraError("UNAVAILABLE", `satellite ${satelliteId} is not known to the estate (no heartbeat)`);
     }

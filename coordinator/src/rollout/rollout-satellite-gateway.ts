@@ -71,7 +71,7 @@ export class GrpcRolloutSatelliteGateway implements RolloutSatelliteGateway {
   }
 
   private async satellite(satelliteId: string): Promise<Satellite> {
-    const satellite = (await this.estate.satellites(Date.now())).find((candidate) => candidate.id === satelliteId);
+    const satellite = await this.estate.satellite(satelliteId, Date.now());
     if (!satellite?.grpcEndpoint) {
       throw new SentraError("UNAVAILABLE", `satellite ${satelliteId} is not known to the coordinator (no heartbeat)`);
     }

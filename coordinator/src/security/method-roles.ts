@@ -7,6 +7,7 @@ import type { Role } from "./role.js";
  */
 export const COORDINATOR_METHOD_ROLES: Readonly<Record<string, Role>> = {
   ListSatellites: "viewer",
+  GetSatellite: "viewer",
   ListRegions: "viewer",
   ListWorkloads: "viewer",
   ListOpportunities: "viewer",

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/coordinator_service.proto.
  */
 export const file_sentra_v1_coordinator_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzZW50cmEvdjEvY29vcmRpbmF0b3Jfc2VydmljZS5wcm90bxIJc2VudHJhLnYxIioKFUxpc3RTYXRlbGxpdGVzUmVxdWVzdBIRCglsaXZlX29ubHkYASABKAgiQgoWTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRIoCgpzYXRlbGxpdGVzGAEgAygLMhQuc2VudHJhLnYxLlNhdGVsbGl0ZSIjChJMaXN0UmVnaW9uc1JlcXVlc3QSDQoFY2xvdWQYASABKAkiPwoTTGlzdFJlZ2lvbnNSZXNwb25zZRIoCgdyZWdpb25zGAEgAygLMhcuc2VudHJhLnYxLlJlZ2lvblByaWNlcyI8ChRMaXN0V29ya2xvYWRzUmVxdWVzdBIUCgxzYXRlbGxpdGVfaWQYASABKAkSDgoGcmVnaW9uGAIgASgJIj8KFUxpc3RXb3JrbG9hZHNSZXNwb25zZRImCgl3b3JrbG9hZHMYASADKAsyEy5zZW50cmEudjEuV29ya2xvYWQykw4KEkNvb3JkaW5hdG9yU2VydmljZRJVCg5MaXN0U2F0ZWxsaXRlcxIgLnNlbnRyYS52MS5MaXN0U2F0ZWxsaXRlc1JlcXVlc3QaIS5zZW50cmEudjEuTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRJMCgtMaXN0UmVnaW9ucxIdLnNlbnRyYS52MS5MaXN0UmVnaW9uc1JlcXVlc3QaHi5zZW50cmEudjEuTGlzdFJlZ2lvbnNSZXNwb25zZRJSCg1MaXN0V29ya2xvYWRzEh8uc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXF1ZXN0GiAuc2VudHJhLnYxLkxpc3RXb3JrbG9hZHNSZXNwb25zZRJeChFMaXN0T3Bwb3J0dW5pdGllcxIjLnNlbnRyYS52MS5MaXN0T3Bwb3J0dW5pdGllc1JlcXVlc3QaJC5zZW50cmEudjEuTGlzdE9wcG9ydHVuaXRpZXNSZXNwb25zZRJjChJXYXRjaE9wcG9ydHVuaXRpZXMSJC5zZW50cmEudjEuV2F0Y2hPcHBvcnR1bml0aWVzUmVxdWVzdBolLnNlbnRyYS52MS5XYXRjaE9wcG9ydHVuaXRpZXNSZXNwb25zZTABElIKDVBsYW5NaWdyYXRpb24SHy5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlcXVlc3QaIC5zZW50cmEudjEuUGxhbk1pZ3JhdGlvblJlc3BvbnNlEkAKB01pZ3JhdGUSGS5zZW50cmEudjEuTWlncmF0ZVJlcXVlc3QaGi5zZW50cmEudjEuTWlncmF0ZVJlc3BvbnNlEk8KDEdldE1pZ3JhdGlvbhIeLnNlbnRyYS52MS5HZXRNaWdyYXRpb25SZXF1ZXN0Gh8uc2VudHJhLnYxLkdldE1pZ3JhdGlvblJlc3BvbnNlElUKDkxpc3RNaWdyYXRpb25zEiAuc2VudHJhLnYxLkxpc3RNaWdyYXRpb25zUmVxdWVzdBohLnNlbnRyYS52MS5MaXN0TWlncmF0aW9uc1Jlc3BvbnNlEloKD1dhdGNoTWlncmF0aW9ucxIhLnNlbnRyYS52MS5XYXRjaE1pZ3JhdGlvbnNSZXF1ZXN0GiIuc2VudHJhLnYxLldhdGNoTWlncmF0aW9uc1Jlc3BvbnNlMAESTwoMU3RhcnRSb2xsb3V0Eh4uc2VudHJhLnYxLlN0YXJ0Um9sbG91dFJlcXVlc3QaHy5zZW50cmEudjEuU3RhcnRSb2xsb3V0UmVzcG9uc2USSQoKR2V0Um9sbG91dBIcLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVxdWVzdBodLnNlbnRyYS52MS5HZXRSb2xsb3V0UmVzcG9uc2USTwoMTGlzdFJvbGxvdXRzEh4uc2VudHJhLnYxLkxpc3RSb2xsb3V0c1JlcXVlc3QaHy5zZW50cmEudjEuTGlzdFJvbGxvdXRzUmVzcG9uc2USVAoNV2F0Y2hSb2xsb3V0cxIfLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVxdWVzdBogLnNlbnRyYS52MS5XYXRjaFJvbGxvdXRzUmVzcG9uc2UwARJVCg5Qcm9tb3RlUm9sbG91dBIgLnNlbnRyYS52MS5Qcm9tb3RlUm9sbG91dFJlcXVlc3QaIS5zZW50cmEudjEuUHJvbW90ZVJvbGxvdXRSZXNwb25zZRJPCgxBYm9ydFJvbGxvdXQSHi5zZW50cmEudjEuQWJvcnRSb2xsb3V0UmVxdWVzdBofLnNlbnRyYS52MS5BYm9ydFJvbGxvdXRSZXNwb25zZRJeChFHZXRSb2xsb3V0SGlzdG9yeRIjLnNlbnRyYS52MS5HZXRSb2xsb3V0SGlzdG9yeVJlcXVlc3QaJC5zZW50cmEudjEuR2V0Um9sbG91dEhpc3RvcnlSZXNwb25zZRJVCg5DcmVhdGVBcGlUb2tlbhIgLnNlbnRyYS52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaIS5zZW50cmEudjEuQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRJVCg5SZXZva2VBcGlUb2tlbhIgLnNlbnRyYS52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaIS5zZW50cmEudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZRJSCg1MaXN0QXBpVG9rZW5zEh8uc2VudHJhLnYxLkxpc3RBcGlUb2tlbnNSZXF1ZXN0GiAuc2VudHJhLnYxLkxpc3RBcGlUb2tlbnNSZXNwb25zZRJYCg9MaXN0QXVkaXRFdmVudHMSIS5zZW50cmEudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoiLnNlbnRyYS52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_sentra_v1_arbitrage_api, file_sentra_v1_estate, file_sentra_v1_rollout_api, file_sentra_v1_security_api, file_sentra_v1_workload]);
+  fileDesc("CiNzZW50cmEvdjEvY29vcmRpbmF0b3Jfc2VydmljZS5wcm90bxIJc2VudHJhLnYxIioKFUxpc3RTYXRlbGxpdGVzUmVxdWVzdBIRCglsaXZlX29ubHkYASABKAgiQgoWTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRIoCgpzYXRlbGxpdGVzGAEgAygLMhQuc2VudHJhLnYxLlNhdGVsbGl0ZSIrChNHZXRTYXRlbGxpdGVSZXF1ZXN0EhQKDHNhdGVsbGl0ZV9pZBgBIAEoCSI/ChRHZXRTYXRlbGxpdGVSZXNwb25zZRInCglzYXRlbGxpdGUYASABKAsyFC5zZW50cmEudjEuU2F0ZWxsaXRlIiMKEkxpc3RSZWdpb25zUmVxdWVzdBINCgVjbG91ZBgBIAEoCSI/ChNMaXN0UmVnaW9uc1Jlc3BvbnNlEigKB3JlZ2lvbnMYASADKAsyFy5zZW50cmEudjEuUmVnaW9uUHJpY2VzIjwKFExpc3RXb3JrbG9hZHNSZXF1ZXN0EhQKDHNhdGVsbGl0ZV9pZBgBIAEoCRIOCgZyZWdpb24YAiABKAkiPwoVTGlzdFdvcmtsb2Fkc1Jlc3BvbnNlEiYKCXdvcmtsb2FkcxgBIAMoCzITLnNlbnRyYS52MS5Xb3JrbG9hZDLkDgoSQ29vcmRpbmF0b3JTZXJ2aWNlElUKDkxpc3RTYXRlbGxpdGVzEiAuc2VudHJhLnYxLkxpc3RTYXRlbGxpdGVzUmVxdWVzdBohLnNlbnRyYS52MS5MaXN0U2F0ZWxsaXRlc1Jlc3BvbnNlEk8KDEdldFNhdGVsbGl0ZRIeLnNlbnRyYS52MS5HZXRTYXRlbGxpdGVSZXF1ZXN0Gh8uc2VudHJhLnYxLkdldFNhdGVsbGl0ZVJlc3BvbnNlEkwKC0xpc3RSZWdpb25zEh0uc2VudHJhLnYxLkxpc3RSZWdpb25zUmVxdWVzdBoeLnNlbnRyYS52MS5MaXN0UmVnaW9uc1Jlc3BvbnNlElIKDUxpc3RXb3JrbG9hZHMSHy5zZW50cmEudjEuTGlzdFdvcmtsb2Fkc1JlcXVlc3QaIC5zZW50cmEudjEuTGlzdFdvcmtsb2Fkc1Jlc3BvbnNlEl4KEUxpc3RPcHBvcnR1bml0aWVzEiMuc2VudHJhLnYxLkxpc3RPcHBvcnR1bml0aWVzUmVxdWVzdBokLnNlbnRyYS52MS5MaXN0T3Bwb3J0dW5pdGllc1Jlc3BvbnNlEmMKEldhdGNoT3Bwb3J0dW5pdGllcxIkLnNlbnRyYS52MS5XYXRjaE9wcG9ydHVuaXRpZXNSZXF1ZXN0GiUuc2VudHJhLnYxLldhdGNoT3Bwb3J0dW5pdGllc1Jlc3BvbnNlMAESUgoNUGxhbk1pZ3JhdGlvbhIfLnNlbnRyYS52MS5QbGFuTWlncmF0aW9uUmVxdWVzdBogLnNlbnRyYS52MS5QbGFuTWlncmF0aW9uUmVzcG9uc2USQAoHTWlncmF0ZRIZLnNlbnRyYS52MS5NaWdyYXRlUmVxdWVzdBoaLnNlbnRyYS52MS5NaWdyYXRlUmVzcG9uc2USTwoMR2V0TWlncmF0aW9uEh4uc2VudHJhLnYxLkdldE1pZ3JhdGlvblJlcXVlc3QaHy5zZW50cmEudjEuR2V0TWlncmF0aW9uUmVzcG9uc2USVQoOTGlzdE1pZ3JhdGlvbnMSIC5zZW50cmEudjEuTGlzdE1pZ3JhdGlvbnNSZXF1ZXN0GiEuc2VudHJhLnYxLkxpc3RNaWdyYXRpb25zUmVzcG9uc2USWgoPV2F0Y2hNaWdyYXRpb25zEiEuc2VudHJhLnYxLldhdGNoTWlncmF0aW9uc1JlcXVlc3QaIi5zZW50cmEudjEuV2F0Y2hNaWdyYXRpb25zUmVzcG9uc2UwARJPCgxTdGFydFJvbGxvdXQSHi5zZW50cmEudjEuU3RhcnRSb2xsb3V0UmVxdWVzdBofLnNlbnRyYS52MS5TdGFydFJvbGxvdXRSZXNwb25zZRJJCgpHZXRSb2xsb3V0Ehwuc2VudHJhLnYxLkdldFJvbGxvdXRSZXF1ZXN0Gh0uc2VudHJhLnYxLkdldFJvbGxvdXRSZXNwb25zZRJPCgxMaXN0Um9sbG91dHMSHi5zZW50cmEudjEuTGlzdFJvbGxvdXRzUmVxdWVzdBofLnNlbnRyYS52MS5MaXN0Um9sbG91dHNSZXNwb25zZRJUCg1XYXRjaFJvbGxvdXRzEh8uc2VudHJhLnYxLldhdGNoUm9sbG91dHNSZXF1ZXN0GiAuc2VudHJhLnYxLldhdGNoUm9sbG91dHNSZXNwb25zZTABElUKDlByb21vdGVSb2xsb3V0EiAuc2VudHJhLnYxLlByb21vdGVSb2xsb3V0UmVxdWVzdBohLnNlbnRyYS52MS5Qcm9tb3RlUm9sbG91dFJlc3BvbnNlEk8KDEFib3J0Um9sbG91dBIeLnNlbnRyYS52MS5BYm9ydFJvbGxvdXRSZXF1ZXN0Gh8uc2VudHJhLnYxLkFib3J0Um9sbG91dFJlc3BvbnNlEl4KEUdldFJvbGxvdXRIaXN0b3J5EiMuc2VudHJhLnYxLkdldFJvbGxvdXRIaXN0b3J5UmVxdWVzdBokLnNlbnRyYS52MS5HZXRSb2xsb3V0SGlzdG9yeVJlc3BvbnNlElUKDkNyZWF0ZUFwaVRva2VuEiAuc2VudHJhLnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBohLnNlbnRyYS52MS5DcmVhdGVBcGlUb2tlblJlc3BvbnNlElUKDlJldm9rZUFwaVRva2VuEiAuc2VudHJhLnYxLlJldm9rZUFwaVRva2VuUmVxdWVzdBohLnNlbnRyYS52MS5SZXZva2VBcGlUb2tlblJlc3BvbnNlElIKDUxpc3RBcGlUb2tlbnMSHy5zZW50cmEudjEuTGlzdEFwaVRva2Vuc1JlcXVlc3QaIC5zZW50cmEudjEuTGlzdEFwaVRva2Vuc1Jlc3BvbnNlElgKD0xpc3RBdWRpdEV2ZW50cxIhLnNlbnRyYS52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiIuc2VudHJhLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_sentra_v1_arbitrage_api, file_sentra_v1_estate, file_sentra_v1_rollout_api, file_sentra_v1_security_api, file_sentra_v1_workload]);
 
 /**
  * @generated from message sentra.v1.ListSatellitesRequest
@@ -59,6 +59,40 @@ export const ListSatellitesResponseSchema: GenMessage<ListSatellitesResponse> = 
   messageDesc(file_sentra_v1_coordinator_service, 1);
 
 /**
+ * @generated from message sentra.v1.GetSatelliteRequest
+ */
+export type GetSatelliteRequest = Message<"sentra.v1.GetSatelliteRequest"> & {
+  /**
+   * @generated from field: string satellite_id = 1;
+   */
+  satelliteId: string;
+};
+
+/**
+ * Describes the message sentra.v1.GetSatelliteRequest.
+ * Use `create(GetSatelliteRequestSchema)` to create a new message.
+ */
+export const GetSatelliteRequestSchema: GenMessage<GetSatelliteRequest> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_coordinator_service, 2);
+
+/**
+ * @generated from message sentra.v1.GetSatelliteResponse
+ */
+export type GetSatelliteResponse = Message<"sentra.v1.GetSatelliteResponse"> & {
+  /**
+   * @generated from field: sentra.v1.Satellite satellite = 1;
+   */
+  satellite?: Satellite | undefined;
+};
+
+/**
+ * Describes the message sentra.v1.GetSatelliteResponse.
+ * Use `create(GetSatelliteResponseSchema)` to create a new message.
+ */
+export const GetSatelliteResponseSchema: GenMessage<GetSatelliteResponse> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_coordinator_service, 3);
+
+/**
  * @generated from message sentra.v1.ListRegionsRequest
  */
 export type ListRegionsRequest = Message<"sentra.v1.ListRegionsRequest"> & {
@@ -75,7 +109,7 @@ export type ListRegionsRequest = Message<"sentra.v1.ListRegionsRequest"> & {
  * Use `create(ListRegionsRequestSchema)` to create a new message.
  */
 export const ListRegionsRequestSchema: GenMessage<ListRegionsRequest> = /*@__PURE__*/
-  messageDesc(file_sentra_v1_coordinator_service, 2);
+  messageDesc(file_sentra_v1_coordinator_service, 4);
 
 /**
  * @generated from message sentra.v1.ListRegionsResponse
@@ -92,7 +126,7 @@ export type ListRegionsResponse = Message<"sentra.v1.ListRegionsResponse"> & {
  * Use `create(ListRegionsResponseSchema)` to create a new message.
  */
 export const ListRegionsResponseSchema: GenMessage<ListRegionsResponse> = /*@__PURE__*/
-  messageDesc(file_sentra_v1_coordinator_service, 3);
+  messageDesc(file_sentra_v1_coordinator_service, 5);
 
 /**
  * @generated from message sentra.v1.ListWorkloadsRequest
@@ -118,7 +152,7 @@ export type ListWorkloadsRequest = Message<"sentra.v1.ListWorkloadsRequest"> & {
  * Use `create(ListWorkloadsRequestSchema)` to create a new message.
  */
 export const ListWorkloadsRequestSchema: GenMessage<ListWorkloadsRequest> = /*@__PURE__*/
-  messageDesc(file_sentra_v1_coordinator_service, 4);
+  messageDesc(file_sentra_v1_coordinator_service, 6);
 
 /**
  * @generated from message sentra.v1.ListWorkloadsResponse
@@ -135,7 +169,7 @@ export type ListWorkloadsResponse = Message<"sentra.v1.ListWorkloadsResponse"> &
  * Use `create(ListWorkloadsResponseSchema)` to create a new message.
  */
 export const ListWorkloadsResponseSchema: GenMessage<ListWorkloadsResponse> = /*@__PURE__*/
-  messageDesc(file_sentra_v1_coordinator_service, 5);
+  messageDesc(file_sentra_v1_coordinator_service, 7);
 
 /**
  * Served by the coordinator for automation clients, the CLI and the dashboard. Every call carries
@@ -153,6 +187,16 @@ export const CoordinatorService: GenService<{
     methodKind: "unary";
     input: typeof ListSatellitesRequestSchema;
     output: typeof ListSatellitesResponseSchema;
+  },
+  /**
+   * One satellite by id (NOT_FOUND when the estate does not know it): one key read, however large the estate.
+   *
+   * @generated from rpc sentra.v1.CoordinatorService.GetSatellite
+   */
+  getSatellite: {
+    methodKind: "unary";
+    input: typeof GetSatelliteRequestSchema;
+    output: typeof GetSatelliteResponseSchema;
   },
   /**
    * Regions with their live satellites and current, non-expired spot prices.

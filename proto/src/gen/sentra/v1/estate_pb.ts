@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/estate.proto.
  */
 export const file_sentra_v1_estate: GenFile = /*@__PURE__*/
-  fileDesc("ChZzZW50cmEvdjEvZXN0YXRlLnByb3RvEglzZW50cmEudjEibgoGUmVnaW9uEg0KBWNsb3VkGAEgASgJEgwKBG5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEgwKBGNpdHkYBCABKAkSEAoIbGF0aXR1ZGUYBSABKAESEQoJbG9uZ2l0dWRlGAYgASgBIuEBCglTcG90UHJpY2USDQoFY2xvdWQYASABKAkSDgoGcmVnaW9uGAIgASgJEgwKBHpvbmUYAyABKAkSFQoNaW5zdGFuY2VfdHlwZRgEIAEoCRIUCgx1c2RfcGVyX2hvdXIYBSABKAESLwoLb2JzZXJ2ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKBnNvdXJjZRgHIAEoDjIWLnNlbnRyYS52MS5QcmljZVNvdXJjZRINCgV2Y3B1cxgIIAEoDRISCgptZW1vcnlfZ2liGAkgASgBIqABCg1QcmljZVNuYXBzaG90EhQKDHNhdGVsbGl0ZV9pZBgBIAEoCRIhCgZyZWdpb24YAiABKAsyES5zZW50cmEudjEuUmVnaW9uEiQKBnByaWNlcxgDIAMoCzIULnNlbnRyYS52MS5TcG90UHJpY2USMAoMcHVibGlzaGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoNQ2x1c3RlckhlYWx0aBIPCgdjbHVzdGVyGAEgASgJEhEKCXJlYWNoYWJsZRgCIAEoCBIRCgl3b3JrbG9hZHMYAyABKA0SGAoQZGVzaXJlZF9yZXBsaWNhcxgEIAEoDRIWCg5yZWFkeV9yZXBsaWNhcxgFIAEoDRINCgVlcnJvchgGIAEoCSLWAgoNSGVhbHRoU3VtbWFyeRIUCgxzYXRlbGxpdGVfaWQYASABKAkSIQoGcmVnaW9uGAIgASgLMhEuc2VudHJhLnYxLlJlZ2lvbhIQCghzZXF1ZW5jZRgDIAEoDRIrCgdzZW50X2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgZzdGF0dXMYBSABKA4yGi5zZW50cmEudjEuU2F0ZWxsaXRlU3RhdHVzEioKCGNsdXN0ZXJzGAYgAygLMhguc2VudHJhLnYxLkNsdXN0ZXJIZWFsdGgSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAcgASgNEg8KB3ZlcnNpb24YCCABKAkSFQoNZ3JwY19lbmRwb2ludBgJIAEoCRIuCgpzdGFydGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKyAgoJU2F0ZWxsaXRlEgoKAmlkGAEgASgJEiEKBnJlZ2lvbhgCIAEoCzIRLnNlbnRyYS52MS5SZWdpb24SJQoIbGl2ZW5lc3MYAyABKA4yEy5zZW50cmEudjEuTGl2ZW5lc3MSKgoGc3RhdHVzGAQgASgOMhouc2VudHJhLnYxLlNhdGVsbGl0ZVN0YXR1cxIwCgxsYXN0X3NlZW5fYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgGIAEoDRIqCghjbHVzdGVycxgHIAMoCzIYLnNlbnRyYS52MS5DbHVzdGVySGVhbHRoEg8KB3ZlcnNpb24YCCABKAkSFQoNZ3JwY19lbmRwb2ludBgJIAEoCSJ9CgxSZWdpb25QcmljZXMSIQoGcmVnaW9uGAEgASgLMhEuc2VudHJhLnYxLlJlZ2lvbhIVCg1zYXRlbGxpdGVfaWRzGAIgAygJEiQKBnByaWNlcxgDIAMoCzIULnNlbnRyYS52MS5TcG90UHJpY2USDQoFc3RhbGUYBCABKAgqcwoLUHJpY2VTb3VyY2USHAoYUFJJQ0VfU09VUkNFX1VOU1BFQ0lGSUVEEAASFgoSUFJJQ0VfU09VUkNFX01PREVMEAESFwoTUFJJQ0VfU09VUkNFX1JFUExBWRACEhUKEVBSSUNFX1NPVVJDRV9MSVZFEAMqhgEKD1NhdGVsbGl0ZVN0YXR1cxIgChxTQVRFTExJVEVfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTU0FURUxMSVRFX1NUQVRVU19PSxABEh0KGVNBVEVMTElURV9TVEFUVVNfREVHUkFERUQQAhIZChVTQVRFTExJVEVfU1RBVFVTX0RPV04QAypLCghMaXZlbmVzcxIYChRMSVZFTkVTU19VTlNQRUNJRklFRBAAEhEKDUxJVkVORVNTX0xJVkUQARISCg5MSVZFTkVTU19TVEFMRRACYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChZzZW50cmEvdjEvZXN0YXRlLnByb3RvEglzZW50cmEudjEibgoGUmVnaW9uEg0KBWNsb3VkGAEgASgJEgwKBG5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEgwKBGNpdHkYBCABKAkSEAoIbGF0aXR1ZGUYBSABKAESEQoJbG9uZ2l0dWRlGAYgASgBIuEBCglTcG90UHJpY2USDQoFY2xvdWQYASABKAkSDgoGcmVnaW9uGAIgASgJEgwKBHpvbmUYAyABKAkSFQoNaW5zdGFuY2VfdHlwZRgEIAEoCRIUCgx1c2RfcGVyX2hvdXIYBSABKAESLwoLb2JzZXJ2ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKBnNvdXJjZRgHIAEoDjIWLnNlbnRyYS52MS5QcmljZVNvdXJjZRINCgV2Y3B1cxgIIAEoDRISCgptZW1vcnlfZ2liGAkgASgBIqABCg1QcmljZVNuYXBzaG90EhQKDHNhdGVsbGl0ZV9pZBgBIAEoCRIhCgZyZWdpb24YAiABKAsyES5zZW50cmEudjEuUmVnaW9uEiQKBnByaWNlcxgDIAMoCzIULnNlbnRyYS52MS5TcG90UHJpY2USMAoMcHVibGlzaGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoNQ2x1c3RlckhlYWx0aBIPCgdjbHVzdGVyGAEgASgJEhEKCXJlYWNoYWJsZRgCIAEoCBIRCgl3b3JrbG9hZHMYAyABKA0SGAoQZGVzaXJlZF9yZXBsaWNhcxgEIAEoDRIWCg5yZWFkeV9yZXBsaWNhcxgFIAEoDRINCgVlcnJvchgGIAEoCSLWAgoNSGVhbHRoU3VtbWFyeRIUCgxzYXRlbGxpdGVfaWQYASABKAkSIQoGcmVnaW9uGAIgASgLMhEuc2VudHJhLnYxLlJlZ2lvbhIQCghzZXF1ZW5jZRgDIAEoDRIrCgdzZW50X2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgZzdGF0dXMYBSABKA4yGi5zZW50cmEudjEuU2F0ZWxsaXRlU3RhdHVzEioKCGNsdXN0ZXJzGAYgAygLMhguc2VudHJhLnYxLkNsdXN0ZXJIZWFsdGgSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAcgASgNEg8KB3ZlcnNpb24YCCABKAkSFQoNZ3JwY19lbmRwb2ludBgJIAEoCRIuCgpzdGFydGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKyAgoJU2F0ZWxsaXRlEgoKAmlkGAEgASgJEiEKBnJlZ2lvbhgCIAEoCzIRLnNlbnRyYS52MS5SZWdpb24SJQoIbGl2ZW5lc3MYAyABKA4yEy5zZW50cmEudjEuTGl2ZW5lc3MSKgoGc3RhdHVzGAQgASgOMhouc2VudHJhLnYxLlNhdGVsbGl0ZVN0YXR1cxIwCgxsYXN0X3NlZW5fYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgGIAEoDRIqCghjbHVzdGVycxgHIAMoCzIYLnNlbnRyYS52MS5DbHVzdGVySGVhbHRoEg8KB3ZlcnNpb24YCCABKAkSFQoNZ3JwY19lbmRwb2ludBgJIAEoCSJ9CgxSZWdpb25QcmljZXMSIQoGcmVnaW9uGAEgASgLMhEuc2VudHJhLnYxLlJlZ2lvbhIVCg1zYXRlbGxpdGVfaWRzGAIgAygJEiQKBnByaWNlcxgDIAMoCzIULnNlbnRyYS52MS5TcG90UHJpY2USDQoFc3RhbGUYBCABKAgiOQoOQXBwbGllZE1lc3NhZ2USDwoHcGF5bG9hZBgBIAEoDBIWCg5yZWNlaXZlZF9hdF9tcxgCIAEoAyKKAQoRRXN0YXRlQ2hhbmdlQmF0Y2gSEgoKcmVwbGljYV9pZBgBIAEoCRItCgpoZWFydGJlYXRzGAIgAygLMhkuc2VudHJhLnYxLkFwcGxpZWRNZXNzYWdlEjIKD3ByaWNlX3NuYXBzaG90cxgDIAMoCzIZLnNlbnRyYS52MS5BcHBsaWVkTWVzc2FnZSpzCgtQcmljZVNvdXJjZRIcChhQUklDRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIWChJQUklDRV9TT1VSQ0VfTU9ERUwQARIXChNQUklDRV9TT1VSQ0VfUkVQTEFZEAISFQoRUFJJQ0VfU09VUkNFX0xJVkUQAyqGAQoPU2F0ZWxsaXRlU3RhdHVzEiAKHFNBVEVMTElURV9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNTQVRFTExJVEVfU1RBVFVTX09LEAESHQoZU0FURUxMSVRFX1NUQVRVU19ERUdSQURFRBACEhkKFVNBVEVMTElURV9TVEFUVVNfRE9XThADKksKCExpdmVuZXNzEhgKFExJVkVORVNTX1VOU1BFQ0lGSUVEEAASEQoNTElWRU5FU1NfTElWRRABEhIKDkxJVkVORVNTX1NUQUxFEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A cloud region as the estate knows it: where a satellite runs.
@@ -367,6 +367,67 @@ export type RegionPrices = Message<"sentra.v1.RegionPrices"> & {
  */
 export const RegionPricesSchema: GenMessage<RegionPrices> = /*@__PURE__*/
   messageDesc(file_sentra_v1_estate, 6);
+
+/**
+ * One message a coordinator replica ingested and applied to the estate, as the satellite sent it.
+ *
+ * @generated from message sentra.v1.AppliedMessage
+ */
+export type AppliedMessage = Message<"sentra.v1.AppliedMessage"> & {
+  /**
+   * The satellite's payload: a HealthSummary or a PriceSnapshot (implausible prices left out).
+   *
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+
+  /**
+   * When the applying replica received it (its clock, ms since the epoch).
+   *
+   * @generated from field: int64 received_at_ms = 2;
+   */
+  receivedAtMs: bigint;
+};
+
+/**
+ * Describes the message sentra.v1.AppliedMessage.
+ * Use `create(AppliedMessageSchema)` to create a new message.
+ */
+export const AppliedMessageSchema: GenMessage<AppliedMessage> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_estate, 7);
+
+/**
+ * Published by a coordinator replica after each ingest batch reached Redis, on
+ * `sentra.v1.coordinator.applied`: replicas share the satellites' subjects through a NATS queue
+ * group, and every replica's live views (dashboard mirror) are fed from these.
+ *
+ * @generated from message sentra.v1.EstateChangeBatch
+ */
+export type EstateChangeBatch = Message<"sentra.v1.EstateChangeBatch"> & {
+  /**
+   * The replica that applied the batch (a random id per process); it ignores its own batches.
+   *
+   * @generated from field: string replica_id = 1;
+   */
+  replicaId: string;
+
+  /**
+   * @generated from field: repeated sentra.v1.AppliedMessage heartbeats = 2;
+   */
+  heartbeats: AppliedMessage[];
+
+  /**
+   * @generated from field: repeated sentra.v1.AppliedMessage price_snapshots = 3;
+   */
+  priceSnapshots: AppliedMessage[];
+};
+
+/**
+ * Describes the message sentra.v1.EstateChangeBatch.
+ * Use `create(EstateChangeBatchSchema)` to create a new message.
+ */
+export const EstateChangeBatchSchema: GenMessage<EstateChangeBatch> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_estate, 8);
 
 /**
  * Where a price came from.
