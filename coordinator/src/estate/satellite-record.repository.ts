@@ -6,32 +6,9 @@ import type { Pool } from "mysql2/promise";
 export class SatelliteRecordRepository {
   constructor(private readonly pool: Pool) {}
 
-  async upsert(satellite: Satellite, lastSeenMs: number): Promise<void> {
-    const lastSeen = new Date(lastSeenMs);
-    await this.pool.execute(
-      `INSERT INTO satellites (id, cloud, region, latitude, longitude, grpc_endpoint, version, liveness, first_seen_at, last_seen_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3))
-       ON DUPLICATE KEY UPDATE cloud = VALUES(cloud), region = VALUES(region), latitude = VALUES(latitude),
-         longitude = VALUES(longitude), grpc_endpoint = VALUES(grpc_endpoint), version = VALUES(version),
-         liveness = VALUES(liveness), last_seen_at = VALUES(last_seen_at), updated_at = NOW(3)`,
-      [
-        satellite.id,
-        satellite.region?.cloud ?? "",
-        satellite.region?.name ?? "",
-        satellite.region?.latitude ?? 0,
-        satellite.region?.longitude ?? 0,
-        satellite.grpcEndpoint,
-        satellite.version,
-        satellite.liveness === Liveness.STALE ? "stale" : "live",
-        lastSeen,
-        lastSeen,
-      ],
-    );
-  }
-
   /**
-   * Records many satellites in one statement (first sight or a changed identity). Rows as in
-   * {@link upsert}; the liveness written is the one each satellite carries.
+   * Records many satellites in one statement (first sight or a changed identity). The liveness
+   * written is the one each satellite carries.
    */
   async upsertMany(rows: readonly { satellite: Satellite; lastSeenMs: number }[]): Promise<void> {
     if (rows.length === 0) return;
@@ -46,7 +23,7 @@ export class SatelliteRecordRepository {
         satellite.region?.longitude ?? 0,
         satellite.grpcEndpoint,
         satellite.version,
-        satellite.liveness === Liveness.STALE ? "stale" : "live",
+        livenessColumn(satellite.liveness),
         lastSeen,
         lastSeen,
       );
@@ -67,7 +44,7 @@ export class SatelliteRecordRepository {
     if (ids.length === 0) return;
     await this.pool.query(
       `UPDATE satellites SET liveness = ?, updated_at = NOW(3) WHERE id IN (${ids.map(() => "?").join(", ")})`,
-      [liveness === Liveness.STALE ? "stale" : "live", ...ids],
+      [livenessColumn(liveness), ...ids],
     );
   }
 
@@ -80,11 +57,9 @@ export class SatelliteRecordRepository {
     );
     return (result as { affectedRows?: number }).affectedRows ?? 0;
   }
+}
 
-  async markLiveness(id: string, liveness: Liveness): Promise<void> {
-    await this.pool.execute("UPDATE satellites SET liveness = ?, updated_at = NOW(3) WHERE id = ?", [
-      liveness === Liveness.STALE ? "stale" : "live",
-      id,
-    ]);
-  }
+/** The `liveness` column's value for a satellite's liveness. */
+function livenessColumn(liveness: Liveness): "live" | "stale" {
+  return liveness === Liveness.STALE ? "stale" : "live";
 }
