@@ -45,3 +45,4 @@ export {
   satelliteWildcard,
 } from "./subjects.js";
 export { msOf, type Timestamp, timestampDate, timestampFromDate, timestampFromMs, timestampMs } from "./time.js";
+export { readHealthSummary } from "./wire/health-summary-reader.js";

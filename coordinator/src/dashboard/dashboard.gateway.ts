@@ -77,6 +77,8 @@ export class DashboardGateway implements OnGatewayInit, OnGatewayConnection, OnG
     });
     this.stopWatching = this.access.watch(namespace);
     this.unsubscribe = this.feed.onDelta((delta) => {
+      // Socket.IO encodes a broadcast even for an empty room; nobody watching costs nothing.
+      if (namespace.sockets.size === 0) return;
       const end = this.metrics.emitDuration.startTimer({ event: "delta" });
       namespace.emit("delta", delta);
       end();

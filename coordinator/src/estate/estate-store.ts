@@ -1,8 +1,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   type HealthSummary,
-  HealthSummarySchema,
   Liveness,
+  readHealthSummary,
   type Satellite,
   SatelliteSchema,
   SatelliteServiceListWorkloadsResponseSchema,
@@ -128,7 +128,7 @@ export class EstateStore {
       const id = seen[index] as string;
       const payload = health[id];
       if (!payload) continue;
-      satellites.push(satelliteOf(fromBinary(HealthSummarySchema, payload), Number(seen[index + 1]), nowMs));
+      satellites.push(satelliteOf(readHealthSummary(payload), Number(seen[index + 1]), nowMs));
     }
     return satellites.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
@@ -146,7 +146,7 @@ export class EstateStore {
     const payload = healthResult?.[1] as Buffer | null;
     const lastSeen = seenResult?.[1] as string | null;
     if (!payload || lastSeen === null) return undefined;
-    return satelliteOf(fromBinary(HealthSummarySchema, payload), Number(lastSeen), nowMs);
+    return satelliteOf(readHealthSummary(payload), Number(lastSeen), nowMs);
   }
 
   async liveSatellites(nowMs: number): Promise<Satellite[]> {

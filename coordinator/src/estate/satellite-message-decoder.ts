@@ -1,10 +1,10 @@
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import {
   type HealthSummary,
-  HealthSummarySchema,
   type PriceSnapshot,
   PriceSnapshotSchema,
   type Region,
+  readHealthSummary,
   type SpotPrice,
 } from "@sentra/proto";
 
@@ -113,8 +113,12 @@ function validRegion(region: Region | undefined): region is Region {
  */
 export function decodeHealth(payload: Uint8Array, subjectSatelliteId: string, maxBytes: number): HealthDecoding {
   if (payload.byteLength > maxBytes) return { ok: false, reason: "oversized" };
-  const message = decode(HealthSummarySchema, payload);
-  if (!message) return { ok: false, reason: "malformed" };
+  let message: HealthSummary;
+  try {
+    message = readHealthSummary(payload);
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
   if (!message.satelliteId) return { ok: false, reason: "invalid" };
   if (message.satelliteId !== subjectSatelliteId) return mismatch(message.satelliteId);
   const interval = message.heartbeatIntervalMs;
