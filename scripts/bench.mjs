@@ -1,4 +1,5 @@
-// `npm run bench` (after `npm run build`): the opportunity computation benchmark (pure, in process),
+// `npm run bench` (after `npm run build`): the ingest benchmark (a real coordinator fed heartbeats of
+// 1,000 and 10,000 satellites over NATS, raw NATS as the baseline), the opportunity computation benchmark (pure, in process),
 // then the migration end-to-end benchmark (real coordinator and satellite processes, zero readiness
 // delay; needs NATS, Redis and MySQL from the environment, localhost by default), then the release
 // guard's rollback time (a satellite and a real Prometheus scraping every second).
@@ -12,6 +13,8 @@ if (unknown.length > 0) {
 }
 const args = process.argv.includes("--json") ? ["--json"] : [];
 const benches = [
+  // Needs NATS, Redis and MySQL; prints one JSON line per figure {name, value, unit, baseline, ratio}.
+  ["satellite ingest at 1,000 and 10,000 satellites", "coordinator/dist/bench/bench-ingest-main.js"],
   ["opportunity computation", "coordinator/dist/arbitrage/bench-opportunities-main.js"],
   ["migration end to end", "coordinator/dist/migration/bench-migration-main.js"],
   // Needs NATS with JetStream and Prometheus (PROMETHEUS_BIN or `prometheus` on PATH).

@@ -21,4 +21,11 @@ export const ESTATE_SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     ],
   },
+  {
+    id: 2,
+    // Retention: a satellite forgotten from Redis stays in the record, as retired (a returning
+    // one becomes live again).
+    name: "satellites-retired",
+    statements: ["ALTER TABLE satellites MODIFY liveness ENUM('live', 'stale', 'retired') NOT NULL"],
+  },
 ];

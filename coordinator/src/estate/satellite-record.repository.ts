@@ -48,11 +48,11 @@ export class SatelliteRecordRepository {
     );
   }
 
-  /** Marks satellites retired (forgotten from Redis); returns the rows changed. */
+  /** Marks satellites retired (forgotten from Redis after the retention time); returns the rows changed. */
   async markRetired(ids: readonly string[], atMs: number): Promise<number> {
     if (ids.length === 0) return 0;
     const [result] = await this.pool.query(
-      `UPDATE satellites SET liveness = 'stale', updated_at = ? WHERE id IN (${ids.map(() => "?").join(", ")})`,
+      `UPDATE satellites SET liveness = 'retired', updated_at = ? WHERE id IN (${ids.map(() => "?").join(", ")})`,
       [new Date(atMs), ...ids],
     );
     return (result as { affectedRows?: number }).affectedRows ?? 0;
