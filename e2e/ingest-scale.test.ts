@@ -1,7 +1,17 @@
 import { create, toBinary } from "@bufbuild/protobuf";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DASHBOARD_SOCKET_NAMESPACE, type DashboardDelta, type DashboardSnapshot } from "@sentra/common";
-import { HealthSummarySchema, Liveness, msOf, SatelliteStatus, satelliteSubject, timestampFromMs } from "@sentra/proto";
+import {
+  DEFAULT_EVENT_STREAM_MAX_BYTES,
+  HealthSummarySchema,
+  Liveness,
+  msOf,
+  SatelliteStatus,
+  satelliteEventStream,
+  satelliteSubject,
+  timestampFromMs,
+} from "@sentra/proto";
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import { createConnection } from "mysql2/promise";
 import { io, type Socket } from "socket.io-client";
@@ -110,6 +120,12 @@ describe("ingest at scale over real NATS, Redis and MariaDB", () => {
 
   it("three replicas share ingest: each heartbeat applied once, every replica's gRPC view and dashboard mirror complete", async () => {
     const coordinators = await replicas(3);
+    // The event stream the coordinators set up is bounded by bytes as well as by age.
+    const stream = await (await jetstreamManager(await namespace.nats())).streams.info(
+      satelliteEventStream(namespace.subjectPrefix).name,
+    );
+    expect(stream.config.max_bytes).toBe(DEFAULT_EVENT_STREAM_MAX_BYTES);
+    expect(stream.config.max_age).toBeGreaterThan(0);
     const mirrors = coordinators.map((coordinator) => watchMirror(namespace, coordinator));
     const fleet = new HeartbeatFleet(await namespace.nats(), namespace.subjectPrefix, 2_000);
     const satellites = ids(300, "share");
@@ -256,13 +272,10 @@ describe("ingest at scale over real NATS, Redis and MariaDB", () => {
     namespace.defer(stop);
     await eventually(async () => expect((await livenessById(client)).size).toBe(10));
     // Stale after 1.5 s, forgotten after 3 s.
-    await eventually(
-      async () => {
-        const view = await livenessById(client);
-        expect([...view.keys()].sort()).toEqual(staying);
-      },
-      { timeoutMs: 15_000 },
-    );
+    await eventually(async () => {
+      const view = await livenessById(client);
+      expect([...view.keys()].sort()).toEqual(staying);
+    }, 15_000);
     await expect(client.getSatellite({ satelliteId: gone[0] as string })).rejects.toThrow(/not known/);
     const forgotten = await readMetric(coordinator.httpUrl, "sentra_coordinator_satellites_forgotten_total");
     expect(forgotten).toBe(5);

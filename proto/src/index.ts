@@ -34,6 +34,7 @@ export {
 export { ERROR_DETAILS_METADATA_KEY, fromGrpcError, toGrpcStatus } from "./grpc/status.js";
 export {
   coordinatorAppliedSubject,
+  DEFAULT_EVENT_STREAM_MAX_BYTES,
   parseSatelliteSubject,
   SATELLITE_EVENT_CONSUMER,
   SATELLITE_ID_PATTERN,

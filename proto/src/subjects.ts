@@ -43,6 +43,13 @@ export function coordinatorAppliedSubject(prefix = ""): string {
  * incidents, migration step results). One definition for the satellites that publish to it and the
  * coordinator that consumes it; a subject prefix (tests) gets its own stream.
  */
+/**
+ * @default 1073741824 (1 GiB) — the event stream's size bound: the oldest events give way first.
+ * The coordinator owns the stream's configuration (SENTRA_EVENT_STREAM_MAX_BYTES); a satellite
+ * that creates the stream before any coordinator uses this default.
+ */
+export const DEFAULT_EVENT_STREAM_MAX_BYTES = 1_073_741_824;
+
 export function satelliteEventStream(prefix = ""): { name: string; subjects: string[] } {
   return { name: prefix ? `SENTRA_EVENTS_${prefix}` : "SENTRA_EVENTS", subjects: [satelliteWildcard("event", prefix)] };
 }

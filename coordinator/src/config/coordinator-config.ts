@@ -6,6 +6,7 @@ import {
   grpcTlsSettingsOf,
   parseConfig,
 } from "@sentra/common";
+import { DEFAULT_EVENT_STREAM_MAX_BYTES } from "@sentra/proto";
 import { z } from "zod";
 import type { EgressPriceRule } from "../arbitrage/egress-price-table.js";
 import { DEFAULT_DASHBOARD_DELTA_INTERVAL_MS, defaultDashboardDir } from "../dashboard/dashboard-defaults.js";
@@ -178,6 +179,7 @@ const schema = z.object({
     .max(87_600)
     .default(DEFAULT_EVENT_STREAM_MAX_AGE_HOURS),
   SENTRA_EVENT_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  SENTRA_EVENT_STREAM_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(DEFAULT_EVENT_STREAM_MAX_BYTES),
   // --- security (docs/security.md) ---
   SENTRA_ADMIN_TOKEN: z
     .string()
@@ -308,6 +310,8 @@ export interface CoordinatorConfig {
     leaderLeaseMs: number;
     /** The JetStream event stream: retention (ms) and replicas. */
     eventStreamMaxAgeMs: number;
+    /** The stream's size bound (the oldest events are discarded first). */
+    eventStreamMaxBytes: number;
     eventStreamReplicas: number;
   };
   /** API tokens, roles, audit and rate limits (docs/security.md). */
@@ -390,6 +394,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       leaderLeaseMs: parsed.SENTRA_ROLLOUT_LEADER_LEASE_MS,
       eventStreamMaxAgeMs: parsed.SENTRA_EVENT_STREAM_MAX_AGE_HOURS * 3_600_000,
       eventStreamReplicas: parsed.SENTRA_EVENT_STREAM_REPLICAS,
+      eventStreamMaxBytes: parsed.SENTRA_EVENT_STREAM_MAX_BYTES,
     },
     security: {
       adminToken: parsed.SENTRA_ADMIN_TOKEN,

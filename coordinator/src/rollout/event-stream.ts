@@ -40,13 +40,15 @@ export interface EventStreamOptions {
   subjectPrefix: string;
   /** Events older than this are dropped from the stream, read or not. */
   maxAgeMs: number;
+  /** Bytes kept; above, the oldest events are discarded (as with age). */
+  maxBytes: number;
   /** Copies kept by a NATS cluster (1 on a single server). */
   replicas: number;
   /** Larger events are refused by the server at publish. */
   maxMessageBytes: number;
 }
 
-/** The stream's configuration: file storage, message-id de-duplication, bounded age. */
+/** The stream's configuration: file storage, message-id de-duplication, bounded age and size. */
 export function eventStreamConfig(options: EventStreamOptions): Partial<StreamConfig> & { name: string } {
   const { name, subjects } = eventStreamOf(options.subjectPrefix);
   return {
@@ -57,6 +59,7 @@ export function eventStreamConfig(options: EventStreamOptions): Partial<StreamCo
     discard: DiscardPolicy.Old,
     duplicate_window: EVENT_DUPLICATE_WINDOW_MS * NANOS_PER_MS,
     max_age: options.maxAgeMs * NANOS_PER_MS,
+    max_bytes: options.maxBytes,
     max_msg_size: options.maxMessageBytes,
     num_replicas: options.replicas,
   };

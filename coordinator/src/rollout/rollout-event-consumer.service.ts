@@ -83,6 +83,7 @@ export class RolloutEventConsumer implements OnApplicationBootstrap, OnApplicati
       subjectPrefix: this.config.subjectPrefix,
       maxAgeMs: this.config.rollout.eventStreamMaxAgeMs,
       replicas: this.config.rollout.eventStreamReplicas,
+      maxBytes: this.config.rollout.eventStreamMaxBytes,
       maxMessageBytes: this.config.maxPayloadBytes.event,
     });
     this.logger.info(

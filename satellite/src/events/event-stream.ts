@@ -9,7 +9,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Logger, SentraError } from "@sentra/common";
-import { satelliteEventStream } from "@sentra/proto";
+import { DEFAULT_EVENT_STREAM_MAX_BYTES, satelliteEventStream } from "@sentra/proto";
 
 /** @default 7 days — how long events stay in the stream (and can resume a rollout). */
 export const EVENT_STREAM_MAX_AGE_MS = 7 * 24 * 3_600_000;
@@ -57,6 +57,7 @@ export async function ensureEventStream(nats: NatsConnection, prefix: string, lo
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
       max_age: EVENT_STREAM_MAX_AGE_MS * NANOS_PER_MS,
+      max_bytes: DEFAULT_EVENT_STREAM_MAX_BYTES,
       duplicate_window: EVENT_STREAM_DUPLICATE_WINDOW_MS * NANOS_PER_MS,
     });
     logger.info({ stream: name, subjects }, "event stream created");
