@@ -30,3 +30,32 @@ describe("the coordinator's transport security to the satellites (docs/security.
     );
   });
 });
+
+describe("record retention (docs/configuration.md, Retention)", () => {
+  const base = { SENTRA_GRPC_INSECURE: "true" };
+
+  it("defaults to 90 days of history and a year of audit log, checked hourly; 0 keeps forever", () => {
+    expect(loadCoordinatorConfig(base).retention).toEqual({
+      historyMs: 90 * 86_400_000,
+      auditMs: 365 * 86_400_000,
+      checkIntervalMs: 3_600_000,
+    });
+    expect(
+      loadCoordinatorConfig({ ...base, SENTRA_HISTORY_RETENTION_DAYS: "0", SENTRA_AUDIT_RETENTION_DAYS: "0" })
+        .retention,
+    ).toMatchObject({ historyMs: 0, auditMs: 0 });
+  });
+
+  it("refuses history shorter than the event stream keeps events, naming the variable", () => {
+    expect(() => loadCoordinatorConfig({ ...base, SENTRA_HISTORY_RETENTION_DAYS: "3" })).toThrowError(
+      /SENTRA_HISTORY_RETENTION_DAYS: must be at least the event stream's age bound \(SENTRA_EVENT_STREAM_MAX_AGE_HOURS=168/,
+    );
+    expect(
+      loadCoordinatorConfig({ ...base, SENTRA_HISTORY_RETENTION_DAYS: "3", SENTRA_EVENT_STREAM_MAX_AGE_HOURS: "72" })
+        .retention.historyMs,
+    ).toBe(3 * 86_400_000);
+    expect(() => loadCoordinatorConfig({ ...base, SENTRA_AUDIT_RETENTION_DAYS: "-1" })).toThrowError(
+      /SENTRA_AUDIT_RETENTION_DAYS/,
+    );
+  });
+});

@@ -50,6 +50,12 @@ export const DEFAULT_INGEST_BATCH_WINDOW_MS = 2;
 export const DEFAULT_INGEST_SATELLITE_RATE_PER_S = 20;
 /** @default 604800 — a satellite not seen for this long (seconds, 7 days) is forgotten from Redis and retired in MySQL. */
 export const DEFAULT_SATELLITE_RETENTION_S = 604_800;
+/** @default 90 — rollout steps, incidents, applied-event records and finished migrations' steps older than this (days) are deleted. */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
+/** @default 365 — audit log rows older than this (days) are deleted. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+/** @default 3600 — how often (seconds) rows past their retention are looked for. */
+export const DEFAULT_RETENTION_CHECK_INTERVAL_S = 3_600;
 
 /** @default 2000 — how often the rollout orchestrator (leader) re-plans every active rollout. */
 export const DEFAULT_ROLLOUT_RECONCILE_INTERVAL_MS = 2_000;
@@ -225,6 +231,14 @@ const schema = z.object({
     .max(100_000)
     .default(DEFAULT_INGEST_SATELLITE_RATE_PER_S),
   SENTRA_SATELLITE_RETENTION_S: z.coerce.number().int().min(0).default(DEFAULT_SATELLITE_RETENTION_S),
+  SENTRA_HISTORY_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(DEFAULT_HISTORY_RETENTION_DAYS),
+  SENTRA_AUDIT_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(DEFAULT_AUDIT_RETENTION_DAYS),
+  SENTRA_RETENTION_CHECK_INTERVAL_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(DEFAULT_RETENTION_CHECK_INTERVAL_S),
   SENTRA_DASHBOARD_DELTA_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -314,6 +328,12 @@ export interface CoordinatorConfig {
     eventStreamMaxBytes: number;
     eventStreamReplicas: number;
   };
+  /** How long the MySQL record keeps its growing tables (docs/configuration.md, "Retention"); 0: forever. */
+  retention: {
+    historyMs: number;
+    auditMs: number;
+    checkIntervalMs: number;
+  };
   /** API tokens, roles, audit and rate limits (docs/security.md). */
   security: {
     /** `SENTRA_ADMIN_TOKEN`: the bootstrap admin token given by the deployment; undefined: `adminTokenFile`. */
@@ -335,7 +355,11 @@ export interface CoordinatorConfig {
 }
 
 export function loadCoordinatorConfig(env: Record<string, string | undefined>): CoordinatorConfig {
-  const parsed = parseConfig("coordinator", schema.superRefine(checkGrpcTlsEnvironment), env);
+  const parsed = parseConfig(
+    "coordinator",
+    schema.superRefine(checkGrpcTlsEnvironment).superRefine(checkHistoryOutlivesEventStream),
+    env,
+  );
   return Object.freeze({
     natsUrl: parsed.NATS_URL,
     natsAuth: { nkeySeedFile: parsed.SENTRA_NATS_NKEY_SEED_FILE, credsFile: parsed.SENTRA_NATS_CREDS_FILE },
@@ -396,6 +420,11 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       eventStreamReplicas: parsed.SENTRA_EVENT_STREAM_REPLICAS,
       eventStreamMaxBytes: parsed.SENTRA_EVENT_STREAM_MAX_BYTES,
     },
+    retention: {
+      historyMs: parsed.SENTRA_HISTORY_RETENTION_DAYS * DAY_MS,
+      auditMs: parsed.SENTRA_AUDIT_RETENTION_DAYS * DAY_MS,
+      checkIntervalMs: parsed.SENTRA_RETENTION_CHECK_INTERVAL_S * 1_000,
+    },
     security: {
       adminToken: parsed.SENTRA_ADMIN_TOKEN,
       adminTokenFile: resolve(parsed.SENTRA_ADMIN_TOKEN_FILE),
@@ -407,6 +436,26 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       deltaIntervalMs: parsed.SENTRA_DASHBOARD_DELTA_INTERVAL_MS,
     },
   });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The applied-event records are the de-duplication record of the event stream: deleting one while
+ * the stream still holds its event would let a replay apply the event twice.
+ */
+function checkHistoryOutlivesEventStream(
+  env: { SENTRA_HISTORY_RETENTION_DAYS: number; SENTRA_EVENT_STREAM_MAX_AGE_HOURS: number },
+  context: z.RefinementCtx,
+): void {
+  const historyHours = env.SENTRA_HISTORY_RETENTION_DAYS * 24;
+  if (historyHours > 0 && historyHours < env.SENTRA_EVENT_STREAM_MAX_AGE_HOURS) {
+    context.addIssue({
+      code: "custom",
+      path: ["SENTRA_HISTORY_RETENTION_DAYS"],
+      message: `must be at least the event stream's age bound (SENTRA_EVENT_STREAM_MAX_AGE_HOURS=${env.SENTRA_EVENT_STREAM_MAX_AGE_HOURS}, ${env.SENTRA_EVENT_STREAM_MAX_AGE_HOURS / 24} days), or 0 to keep history forever: the applied-event records de-duplicate the stream's events`,
+    });
+  }
 }
 
 /** A variable Sentra no longer reads: set, it stops the start with `message`. */

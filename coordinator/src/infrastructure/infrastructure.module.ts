@@ -17,6 +17,7 @@ import {
 import { EstateStore } from "../estate/estate-store.js";
 import { SatelliteClientPool, type SatelliteTransport } from "../estate/satellite-client-pool.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import { RecordRetentionService } from "./record-retention.service.js";
 
 /** What the composition root opened before Nest starts: config, logger and connections. */
 export interface CoordinatorInfrastructure {
@@ -63,6 +64,7 @@ export class InfrastructureModule {
         { provide: CoordinatorMetrics, useFactory: () => new CoordinatorMetrics(registry) },
         { provide: EstateStore, useFactory: () => new EstateStore(redis, config.redisPrefix) },
         { provide: SatelliteClientPool, useFactory: () => new SatelliteClientPool(satelliteTransport) },
+        RecordRetentionService,
       ],
       exports: EXPORTED,
     };

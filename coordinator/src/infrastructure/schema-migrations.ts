@@ -12,6 +12,12 @@ export interface SchemaMigration {
   id: number;
   name: string;
   statements: string[];
+  /**
+   * MySQL error codes that mean a statement's work is already done (`ER_DUP_KEYNAME` for an
+   * `ADD KEY` re-run after a crash between the statement and the migration's record): MySQL has
+   * no `ADD KEY IF NOT EXISTS`, so such a statement is re-runnable this way.
+   */
+  alreadyDoneCodes?: readonly string[];
 }
 
 export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [

@@ -28,7 +28,14 @@ export async function migrateSchema(
       for (const migration of migrations) {
         if (applied.has(migration.id)) continue;
         // MySQL DDL commits implicitly; each statement is written to be safe to re-run after a crash.
-        for (const statement of migration.statements) await connection.query(statement);
+        for (const statement of migration.statements) {
+          try {
+            await connection.query(statement);
+          } catch (error) {
+            const code = (error as { code?: string }).code;
+            if (code === undefined || !migration.alreadyDoneCodes?.includes(code)) throw error;
+          }
+        }
         await connection.query("INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, NOW(3))", [
           migration.id,
           migration.name,

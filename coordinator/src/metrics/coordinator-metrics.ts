@@ -20,6 +20,8 @@ export class CoordinatorMetrics {
   readonly recordErrors: Counter;
   readonly replicaChanges: Counter<"direction" | "kind">;
   readonly satellitesForgotten: Counter;
+  readonly recordsPruned: Counter<"table">;
+  readonly recordPruneErrors: Counter;
 
   constructor(registry: Registry) {
     this.natsMessages = new Counter({
@@ -127,6 +129,17 @@ export class CoordinatorMetrics {
     this.satellitesForgotten = new Counter({
       name: "sentra_coordinator_satellites_forgotten_total",
       help: "Satellites forgotten from Redis after not being seen for the retention time",
+      registers: [registry],
+    });
+    this.recordsPruned = new Counter({
+      name: "sentra_coordinator_records_pruned_total",
+      help: "MySQL record rows deleted after their retention time, by table",
+      labelNames: ["table"],
+      registers: [registry],
+    });
+    this.recordPruneErrors = new Counter({
+      name: "sentra_coordinator_record_prune_errors_total",
+      help: "Retention runs that failed (MySQL unreachable or refused); the next run tries again",
       registers: [registry],
     });
   }

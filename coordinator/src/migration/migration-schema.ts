@@ -56,4 +56,11 @@ export const MIGRATION_SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     ],
   },
+  {
+    id: 11,
+    // Retention deletes finished migrations' steps by age, oldest first.
+    name: "migration step retention index",
+    statements: ["ALTER TABLE migration_steps ADD KEY migration_steps_time (at)"],
+    alreadyDoneCodes: ["ER_DUP_KEYNAME"],
+  },
 ];

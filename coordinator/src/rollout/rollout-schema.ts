@@ -113,4 +113,15 @@ export const ROLLOUT_SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     ],
   },
+  {
+    id: 21,
+    // Retention deletes by age, oldest first: each pruned table needs its time alone indexed.
+    name: "rollout record retention indexes",
+    statements: [
+      "ALTER TABLE rollout_steps ADD KEY ix_rollout_steps_time (at)",
+      "ALTER TABLE incidents ADD KEY ix_incidents_time (at)",
+      "ALTER TABLE satellite_events ADD KEY ix_satellite_events_received (received_at)",
+    ],
+    alreadyDoneCodes: ["ER_DUP_KEYNAME"],
+  },
 ];
