@@ -3,7 +3,12 @@
 // then the migration end-to-end benchmark (real coordinator and satellite processes, zero readiness
 // delay; needs NATS, Redis and MySQL from the environment, localhost by default), then the release
 // guard's rollback time (a satellite and a real Prometheus scraping every second).
-// `npm run bench -- --json` prints JSON; run a bench's own script for its other options (--help).
+// Every bench prints one JSON line per figure on stdout and nothing else there:
+// {"name","value","unit","baseline","ratio"} (printBenchFigure in @sentra/common; 4 significant digits,
+// ratio = value / baseline, null without one). Each bench's header comment says what its baseline is.
+// Tables, progress and these section headers go to stderr, so `node scripts/bench.mjs 2>/dev/null` is
+// JSON lines only (`npm run bench` prints npm's and the build's own output before them).
+// `--json` is still accepted and changes nothing; run a bench's own script for its other options (--help).
 import { spawnSync } from "node:child_process";
 
 const unknown = process.argv.slice(2).filter((arg) => arg !== "--json");
@@ -13,7 +18,7 @@ if (unknown.length > 0) {
 }
 const args = process.argv.includes("--json") ? ["--json"] : [];
 const benches = [
-  // Needs NATS, Redis and MySQL; prints one JSON line per figure {name, value, unit, baseline, ratio}.
+  // Needs NATS, Redis and MySQL.
   ["satellite ingest at 1,000 and 10,000 satellites", "coordinator/dist/bench/bench-ingest-main.js"],
   ["opportunity computation", "coordinator/dist/arbitrage/bench-opportunities-main.js"],
   ["migration end to end", "coordinator/dist/migration/bench-migration-main.js"],
@@ -22,7 +27,7 @@ const benches = [
 ];
 let failed = 0;
 for (const [name, script] of benches) {
-  process.stdout.write(`\n== ${name} (node ${script}) ==\n`);
+  process.stderr.write(`\n== ${name} (node ${script}) ==\n`);
   const run = spawnSync(process.execPath, [script, ...args], { stdio: "inherit" });
   if (run.status !== 0) {
     failed++;

@@ -1,3 +1,4 @@
+export { type BenchFigure, benchFigure, printBenchFigure } from "./bench-figure.js";
 export { type CsvRecord, streamCsvRecordBatches } from "./csv-records.js";
 export {
   type AbortRolloutRequest,

@@ -173,30 +173,8 @@ export function processUsage(pid: number): { cpuSeconds: number; rssBytes: numbe
 /** Linux's USER_HZ on every architecture Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** One benchmark figure: `npm run bench` prints one JSON line per figure. */
-export interface BenchFigure {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  /** The same figure's reference measured in the same run (raw NATS, the previous build), if any. */
-  readonly baseline: number | null;
-  /** value / baseline, or null without a baseline. */
-  readonly ratio: number | null;
-}
-
-/** Prints one figure as a JSON line, rounding to 4 significant digits. */
-export function printFigure(name: string, value: number, unit: string, baseline?: number): BenchFigure {
-  const round = (n: number): number => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n);
-  const figure: BenchFigure = {
-    name,
-    value: round(value),
-    unit,
-    baseline: baseline === undefined ? null : round(baseline),
-    ratio: baseline === undefined || baseline === 0 ? null : round(value / baseline),
-  };
-  process.stdout.write(`${JSON.stringify(figure)}\n`);
-  return figure;
-}
+/** One JSON figure line: the printer is shared with the satellite's benches, in @sentra/common. */
+export { type BenchFigure, printBenchFigure as printFigure } from "@sentra/common";
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
