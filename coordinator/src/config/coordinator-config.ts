@@ -9,7 +9,12 @@ import {
 import { DEFAULT_EVENT_STREAM_MAX_BYTES } from "@sentra/proto";
 import { z } from "zod";
 import type { EgressPriceRule } from "../arbitrage/egress-price-table.js";
-import { DEFAULT_DASHBOARD_DELTA_INTERVAL_MS, defaultDashboardDir } from "../dashboard/dashboard-defaults.js";
+import {
+  DEFAULT_DASHBOARD_DELTA_INTERVAL_MS,
+  DEFAULT_DASHBOARD_EMIT_LOOP_SHARE,
+  defaultDashboardDir,
+  MAX_DASHBOARD_DELTA_INTERVAL_MS,
+} from "../dashboard/dashboard-defaults.js";
 import {
   API_TOKEN_PATTERN,
   DEFAULT_ADMIN_TOKEN_FILE,
@@ -242,9 +247,10 @@ const schema = z.object({
   SENTRA_DASHBOARD_DELTA_INTERVAL_MS: z.coerce
     .number()
     .int()
-    .min(50)
-    .max(5_000)
+    .min(5)
+    .max(MAX_DASHBOARD_DELTA_INTERVAL_MS)
     .default(DEFAULT_DASHBOARD_DELTA_INTERVAL_MS),
+  SENTRA_DASHBOARD_EMIT_LOOP_SHARE: z.coerce.number().min(0.05).max(1).default(DEFAULT_DASHBOARD_EMIT_LOOP_SHARE),
 });
 
 /** The coordinator's configuration, parsed once at start-up. */
@@ -349,8 +355,10 @@ export interface CoordinatorConfig {
   dashboard: {
     /** Absolute path of the built page (`index.html` and `assets/`). */
     staticDir: string;
-    /** Live updates are batched and sent at most this often (≥ 50 ms: 20 Hz). */
+    /** Live updates are batched and sent at most this often (the floor; ms). */
     deltaIntervalMs: number;
+    /** Largest share of the event loop broadcasting may take; beyond, the interval grows. */
+    emitLoopShare: number;
   };
 }
 
@@ -434,6 +442,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
     dashboard: {
       staticDir: resolve(parsed.SENTRA_DASHBOARD_DIR ?? defaultDashboardDir()),
       deltaIntervalMs: parsed.SENTRA_DASHBOARD_DELTA_INTERVAL_MS,
+      emitLoopShare: parsed.SENTRA_DASHBOARD_EMIT_LOOP_SHARE,
     },
   });
 }

@@ -14,6 +14,7 @@ import {
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { EstateEvents } from "../estate/estate-events.js";
 import { EstateStore } from "../estate/estate-store.js";
+import { MAX_DASHBOARD_DELTA_INTERVAL_MS } from "./dashboard-defaults.js";
 import { DashboardMetrics } from "./dashboard-metrics.js";
 import { toLivenessView } from "./dashboard-views.js";
 import { EstateMirror } from "./estate-mirror.js";
@@ -35,7 +36,8 @@ export type DeltaListener = (delta: DashboardDelta) => void;
  * The live estate as the dashboard sees it: estate events feed an in-memory mirror (seeded from
  * Redis at start), the operations feed records opportunities, migrations and rollouts into a
  * second one, and changes leave as numbered delta batches at most every
- * `dashboard.deltaIntervalMs`. Transport-free: the gateway subscribes and emits.
+ * `dashboard.deltaIntervalMs`, or less often when broadcasting them gets expensive (its cost is
+ * measured: the listeners emit synchronously). Transport-free: the gateway subscribes and emits.
  */
 @Injectable()
 export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
@@ -59,7 +61,14 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.flusher = new ThrottledFlush(config.dashboard.deltaIntervalMs, () => this.flush());
+    this.flusher = new ThrottledFlush(
+      {
+        minIntervalMs: config.dashboard.deltaIntervalMs,
+        maxLoopShare: config.dashboard.emitLoopShare,
+        maxIntervalMs: MAX_DASHBOARD_DELTA_INTERVAL_MS,
+      },
+      () => this.flush(),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -165,6 +174,8 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
     for (const topic of Object.values(changes)) count += (topic.upsert?.length ?? 0) + (topic.remove?.length ?? 0);
     this.metrics.deltas.inc();
     this.metrics.deltaChanges.observe(count);
+    // The interval as it stood for this batch (the flusher updates it once the emits are done).
+    this.metrics.deltaInterval.set(this.flusher.intervalMs / 1_000);
     for (const listener of this.listeners) {
       try {
         listener(delta);

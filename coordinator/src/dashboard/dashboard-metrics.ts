@@ -8,6 +8,7 @@ export class DashboardMetrics {
   readonly refusedEvents: Counter<"code">;
   readonly deltas: Counter;
   readonly deltaChanges: Histogram;
+  readonly deltaInterval: Gauge;
   readonly emitDuration: Histogram<"event">;
   readonly actions: Counter<"action" | "result">;
 
@@ -44,6 +45,11 @@ export class DashboardMetrics {
       name: "sentra_coordinator_dashboard_delta_changes",
       help: "Changed entities (upserts and removals) per delta batch",
       buckets: [1, 5, 20, 100, 500, 2_000, 10_000],
+      registers: [registry],
+    });
+    this.deltaInterval = new Gauge({
+      name: "sentra_coordinator_dashboard_delta_interval_seconds",
+      help: "Current shortest time between two delta batches: SENTRA_DASHBOARD_DELTA_INTERVAL_MS, or longer while broadcasting costs more than SENTRA_DASHBOARD_EMIT_LOOP_SHARE of the event loop",
       registers: [registry],
     });
     this.emitDuration = new Histogram({
