@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createTestNamespace, eventually, sharedDataDir, type TestNamespace } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  connectToSatellite,
   readMetric,
   startCoordinatorProcess,
   startSatelliteProcess,
@@ -150,5 +151,48 @@ describe("live estate over real NATS, Redis and MariaDB", () => {
     expect(health.status).toBe(200);
     const { satellites } = await client.call<{ satellites: SatelliteView[] }>("ListSatellites", {});
     expect(satellites.map((s) => [s.id, s.liveness])).toEqual([["aws-us-west-2", "LIVENESS_LIVE"]]);
+  });
+
+  it("pulls a satellite's workload inventory only when its heartbeat's inventory revision changes", async () => {
+    const coordinator = await startCoordinatorProcess(namespace);
+    const satellite = await startSatelliteProcess(namespace, "aws", "us-east-2");
+    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress, coordinator.adminToken);
+    namespace.defer(() => client.close());
+    type WorkloadView = {
+      ref: { satelliteId: string; cluster: string; namespace: string; name: string };
+      desiredReplicas: number;
+    };
+    const listWorkloads = async (): Promise<WorkloadView[]> =>
+      (await client.call<{ workloads: WorkloadView[] }>("ListWorkloads", {})).workloads;
+    const pulls = (outcome: string) =>
+      readMetric(coordinator.httpUrl, "sentra_coordinator_inventory_pulls_total", { outcome });
+    await eventually(async () => expect((await listWorkloads()).length).toBeGreaterThan(0), 10_000);
+    // Settled: several inventory intervals (1 s here) in which the coordinator checks and does not call.
+    await eventually(
+      async () => {
+        const pulledBefore = await pulls("pulled");
+        const unchangedBefore = await pulls("unchanged");
+        await new Promise((resolve) => setTimeout(resolve, 3_500));
+        expect(await pulls("unchanged")).toBeGreaterThanOrEqual(unchangedBefore + 3);
+        expect(await pulls("pulled")).toBe(pulledBefore);
+      },
+      30_000,
+      0,
+    );
+    // A change on the satellite moves its revision: the next check pulls, and the estate shows it.
+    const [workload] = await listWorkloads();
+    if (!workload) throw new Error("no workload");
+    const pulledBefore = await pulls("pulled");
+    const satelliteClient = await connectToSatellite(namespace, satellite);
+    await satelliteClient.scaleWorkload({
+      workload: workload.ref,
+      replicas: workload.desiredReplicas + 2,
+      idempotencyKey: "inventory-revision-test",
+    });
+    await eventually(async () => {
+      const after = (await listWorkloads()).find((w) => w.ref.name === workload.ref.name);
+      expect(after?.desiredReplicas).toBe(workload.desiredReplicas + 2);
+    }, 10_000);
+    expect(await pulls("pulled")).toBeGreaterThan(pulledBefore);
   });
 });

@@ -52,7 +52,7 @@ return out
 /**
  * Forgets satellites last seen before a cutoff. KEYS as for the heartbeats; ARGV: cutoff (ms,
  * exclusive), the store's key prefix, the most to forget in one call. Removes the satellite's
- * health, scores, order, workloads and price references; returns the ids it removed.
+ * health, scores, order, workloads (and their revision) and price references; returns the ids it removed.
  */
 export const FORGET_SATELLITES_LUA = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
@@ -61,7 +61,7 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[2], id)
   redis.call('ZREM', KEYS[3], id)
   redis.call('HDEL', KEYS[4], id)
-  redis.call('DEL', ARGV[2] .. 'workloads:' .. id, ARGV[2] .. 'price-ref:' .. id)
+  redis.call('DEL', ARGV[2] .. 'workloads:' .. id, ARGV[2] .. 'price-ref:' .. id, ARGV[2] .. 'inventory-rev:' .. id)
 end
 return ids
 `;

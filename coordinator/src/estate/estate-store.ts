@@ -244,12 +244,43 @@ export class EstateStore {
     return values.filter((value): value is Buffer => value !== null).map((value) => fromBinary(SpotPriceSchema, value));
   }
 
-  async recordWorkloads(satelliteId: string, workloads: readonly Workload[], ttlMs: number): Promise<void> {
+  /**
+   * Stores a satellite's pulled inventory for `ttlMs`; with `revision`, also the heartbeat's
+   * inventory revision it was pulled for, kept `revision.ttlMs` (the slow refresh: once it
+   * expires the inventory is pulled again, changed or not).
+   */
+  async recordWorkloads(
+    satelliteId: string,
+    workloads: readonly Workload[],
+    ttlMs: number,
+    revision?: { value: string; ttlMs: number },
+  ): Promise<void> {
     const payload = toBinary(
       SatelliteServiceListWorkloadsResponseSchema,
       create(SatelliteServiceListWorkloadsResponseSchema, { workloads: [...workloads] }),
     );
-    await this.redis.set(this.key(`workloads:${satelliteId}`), Buffer.from(payload), "PX", ttlMs);
+    const write = this.redis.multi().set(this.key(`workloads:${satelliteId}`), Buffer.from(payload), "PX", ttlMs);
+    if (revision?.value) write.set(this.key(`inventory-rev:${satelliteId}`), revision.value, "PX", revision.ttlMs);
+    else write.del(this.key(`inventory-rev:${satelliteId}`));
+    await write.exec();
+  }
+
+  /** The inventory revision each satellite's stored workloads were pulled for (null: none, or refresh due). */
+  async pulledInventoryRevisions(satelliteIds: readonly string[]): Promise<Array<string | null>> {
+    if (satelliteIds.length === 0) return [];
+    return this.redis.mget(...satelliteIds.map((id) => this.key(`inventory-rev:${id}`)));
+  }
+
+  /**
+   * Keeps unchanged satellites' stored workloads another `ttlMs` (one pipeline); returns the ids
+   * whose workloads had already expired, which must be pulled again.
+   */
+  async extendWorkloads(satelliteIds: readonly string[], ttlMs: number): Promise<string[]> {
+    if (satelliteIds.length === 0) return [];
+    const extend = this.redis.pipeline();
+    for (const id of satelliteIds) extend.pexpire(this.key(`workloads:${id}`), ttlMs);
+    const results = (await extend.exec()) ?? [];
+    return satelliteIds.filter((_, index) => results[index]?.[1] !== 1);
   }
 
   /** Claims satellites' inventory pulls for `ttlMs` (SET NX per satellite, one round trip); returns the ids won. */
@@ -291,5 +322,6 @@ export function satelliteOf(health: HealthSummary, lastSeenMs: number, nowMs: nu
     clusters: health.clusters,
     version: health.version,
     grpcEndpoint: health.grpcEndpoint,
+    inventoryRevision: health.inventoryRevision,
   });
 }

@@ -28,6 +28,8 @@ export const MAX_CLUSTER_NAME_LENGTH = 253;
 export const MAX_CLUSTER_ERROR_LENGTH = 1_024;
 /** @default 4096 — prices in one snapshot (a region's zones × instance types, with room to spare). */
 export const MAX_PRICES_PER_SNAPSHOT = 4_096;
+/** @default 128 — longest inventory revision (an opaque token; the satellite sends 16 hex digits). */
+export const MAX_INVENTORY_REVISION_LENGTH = 128;
 
 /** Why a whole message was dropped (the `reason` label of the dropped-messages counter). */
 export type DropReason =
@@ -37,7 +39,7 @@ export type DropReason =
   | "subject_mismatch"
   /** More than {@link MAX_CLUSTERS_PER_HEARTBEAT} clusters. */
   | "too_many_clusters"
-  /** A cluster name or error text over its limit. */
+  /** A cluster name, error text or inventory revision over its limit. */
   | "field_too_long"
   /** More than {@link MAX_PRICES_PER_SNAPSHOT} prices. */
   | "too_many_prices";
@@ -132,6 +134,7 @@ export function decodeHealth(payload: Uint8Array, subjectSatelliteId: string, ma
     return { ok: false, reason: "invalid" };
   }
   if (message.clusters.length > MAX_CLUSTERS_PER_HEARTBEAT) return { ok: false, reason: "too_many_clusters" };
+  if (message.inventoryRevision.length > MAX_INVENTORY_REVISION_LENGTH) return { ok: false, reason: "field_too_long" };
   for (const cluster of message.clusters) {
     if (cluster.cluster.length > MAX_CLUSTER_NAME_LENGTH || cluster.error.length > MAX_CLUSTER_ERROR_LENGTH) {
       return { ok: false, reason: "field_too_long" };

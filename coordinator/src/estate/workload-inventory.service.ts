@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Logger } from "@sentra/common";
+import type { Satellite } from "@sentra/proto";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EstateEvents } from "./estate-events.js";
@@ -9,11 +10,17 @@ import { SatelliteClientPool } from "./satellite-client-pool.js";
 /** @default 32 — inventory pulls in flight at once (an estate of thousands must not dial them all at once). */
 const PULL_CONCURRENCY = 32;
 
+/** @default 12 — inventory intervals between pulls of a satellite whose revision did not change (60 s by default). */
+const REFRESH_INTERVALS = 12;
+
 /**
- * Pulls each live satellite's workload inventory over gRPC on an interval and keeps it in Redis,
- * expiring with three missed pulls, so a satellite that goes away takes its workloads with it.
- * Replicas share the pulls: before each timed pull a replica claims the satellite for one interval
- * in Redis (SET NX), so each satellite is asked about once per interval, whoever asks.
+ * Keeps each live satellite's workload inventory in Redis, pulled over gRPC. A satellite's
+ * heartbeat carries its inventory revision: on each interval only the satellites whose revision
+ * changed since their last pull are asked (and each every REFRESH_INTERVALS intervals regardless;
+ * a satellite that sends no revision every interval), so the calls follow the changes, not the
+ * estate. The others' stored inventory is kept another three intervals; a satellite that goes
+ * away takes its workloads with it. Replicas share the pulls: before each timed pull a replica
+ * claims the satellite for one interval in Redis (SET NX), so each is asked once, whoever asks.
  */
 @Injectable()
 export class WorkloadInventoryService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -48,8 +55,10 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
   }
 
   private async pull(shared: boolean): Promise<void> {
+    const intervalMs = this.config.inventorySyncIntervalMs;
     try {
       let satellites = (await this.store.liveSatellites(Date.now())).filter((satellite) => satellite.grpcEndpoint);
+      if (shared) satellites = await this.changedSince(satellites);
       if (shared) {
         const claimed = await this.store.claimInventoryPulls(
           satellites.map((satellite) => satellite.id),
@@ -60,7 +69,12 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
       await forEachLimited(satellites, PULL_CONCURRENCY, async (satellite) => {
         try {
           const response = await this.clients.get(satellite.id, satellite.grpcEndpoint).listWorkloads({});
-          await this.store.recordWorkloads(satellite.id, response.workloads, this.config.inventorySyncIntervalMs * 3);
+          // The revision seen before the pull: if the inventory changed meanwhile, the next heartbeat's differs.
+          await this.store.recordWorkloads(satellite.id, response.workloads, intervalMs * 3, {
+            value: satellite.inventoryRevision,
+            ttlMs: intervalMs * REFRESH_INTERVALS,
+          });
+          this.metrics.inventoryPulls.inc({ outcome: "pulled" });
           this.events.publish("workloadsChanged", {
             satelliteId: satellite.id,
             workloads: response.workloads,
@@ -74,6 +88,28 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
     } catch (error) {
       this.logger.warn({ err: String(error) }, "workload inventory pull failed");
     }
+  }
+
+  /**
+   * The satellites to pull: no revision sent, a revision other than the one last pulled (or that
+   * one's refresh due), or stored workloads gone. The rest keep theirs another three intervals.
+   */
+  private async changedSince(satellites: readonly Satellite[]): Promise<Satellite[]> {
+    const pulled = await this.store.pulledInventoryRevisions(satellites.map((satellite) => satellite.id));
+    const due: Satellite[] = [];
+    const unchanged: Satellite[] = [];
+    satellites.forEach((satellite, index) => {
+      const revision = satellite.inventoryRevision;
+      (revision !== "" && pulled[index] === revision ? unchanged : due).push(satellite);
+    });
+    const expired = new Set(
+      await this.store.extendWorkloads(
+        unchanged.map((satellite) => satellite.id),
+        this.config.inventorySyncIntervalMs * 3,
+      ),
+    );
+    this.metrics.inventoryPulls.inc({ outcome: "unchanged" }, unchanged.length - expired.size);
+    return [...due, ...unchanged.filter((satellite) => expired.has(satellite.id))];
   }
 }
 

@@ -8,6 +8,7 @@ export class CoordinatorMetrics {
   readonly satellites: Gauge<"liveness">;
   readonly grpcCalls: Histogram<"method" | "code">;
   readonly inventorySyncErrors: Counter<"satellite_id">;
+  readonly inventoryPulls: Counter<"outcome">;
   readonly ingestPending: Gauge<"kind">;
   readonly ingestBatchSize: Histogram<"kind">;
   readonly ingestApplySeconds: Histogram<"kind">;
@@ -52,6 +53,12 @@ export class CoordinatorMetrics {
       name: "sentra_coordinator_grpc_call_duration_seconds",
       help: "CoordinatorService call duration by method and status code",
       labelNames: ["method", "code"],
+      registers: [registry],
+    });
+    this.inventoryPulls = new Counter({
+      name: "sentra_coordinator_inventory_pulls_total",
+      help: "Timed workload inventory checks, by outcome: pulled over gRPC (revision changed, none sent, or refresh due), or unchanged (the heartbeat's inventory revision is the one last pulled; no call)",
+      labelNames: ["outcome"],
       registers: [registry],
     });
     this.inventorySyncErrors = new Counter({

@@ -25,6 +25,7 @@ export function readHealthSummary(bytes: Uint8Array): HealthSummary {
     version: "",
     grpcEndpoint: "",
     startedAt: undefined,
+    inventoryRevision: "",
   };
   const end = reader.len;
   while (reader.pos < end) {
@@ -69,6 +70,10 @@ export function readHealthSummary(bytes: Uint8Array): HealthSummary {
       case 10:
         expect(wireType, WireType.LengthDelimited);
         message.startedAt = readTimestamp(reader, reader.uint32(), message.startedAt);
+        break;
+      case 11:
+        expect(wireType, WireType.LengthDelimited);
+        message.inventoryRevision = reader.string(true);
         break;
       default:
         reader.skip(wireType, field);

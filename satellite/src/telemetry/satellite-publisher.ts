@@ -14,6 +14,7 @@ import type { Counter, Gauge } from "prom-client";
 import type { ClusterRegistry } from "../cluster/cluster-registry.js";
 import type { SpotPriceQuote, SpotPriceSource } from "../price/index.js";
 import type { SatelliteIdentity } from "../satellite-identity.js";
+import { inventoryRevision } from "./inventory-revision.js";
 
 export interface SatellitePublisherMetrics {
   published: Counter<"kind">;
@@ -95,6 +96,7 @@ export class SatellitePublisher {
       version: this.identity.version,
       grpcEndpoint: this.options.grpcEndpoint,
       startedAt: timestampFromDate(this.options.startedAt),
+      inventoryRevision: inventoryRevision(this.clusters.all()),
     });
     this.publish("health", toBinary(HealthSummarySchema, summary));
   }
