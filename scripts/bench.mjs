@@ -1,5 +1,7 @@
 // `npm run bench` (after `npm run build`): the ingest benchmark (a real coordinator fed heartbeats of
-// 1,000 and 10,000 satellites over NATS, raw NATS as the baseline), the opportunity computation benchmark (pure, in process),
+// 1,000 and 10,000 satellites over NATS, raw NATS as the baseline), the dashboard benchmark (1,000
+// satellites heartbeating into a coordinator, Socket.IO clients and a Chromium page applying its
+// deltas, raw NATS publish → received as the latency baseline), the opportunity computation benchmark (pure, in process),
 // then the migration end-to-end benchmark (real coordinator and satellite processes, zero readiness
 // delay; needs NATS, Redis and MySQL from the environment, localhost by default), then the release
 // guard's rollback time (a satellite and a real Prometheus scraping every second).
@@ -10,6 +12,7 @@
 // JSON lines only (`npm run bench` prints npm's and the build's own output before them).
 // `--json` is still accepted and changes nothing; run a bench's own script for its other options (--help).
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 const unknown = process.argv.slice(2).filter((arg) => arg !== "--json");
 if (unknown.length > 0) {
@@ -17,18 +20,36 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const args = process.argv.includes("--json") ? ["--json"] : [];
+const dashboardBench = "coordinator/dist/dashboard/bench-dashboard-main.js";
+const chromium = existsSync(process.env.SENTRA_CHROMIUM ?? "/usr/bin/chromium");
+// [name, script, its own arguments (optional)].
 const benches = [
   // Needs NATS, Redis and MySQL.
   ["satellite ingest at 1,000 and 10,000 satellites", "coordinator/dist/bench/bench-ingest-main.js"],
+  // The dashboard twice (needs NATS, Redis, MySQL; Chromium for the page): 50 clients is a busy
+  // operations room, with the page's latency and frame time when Chromium is installed; 1,000 clients
+  // is the fan-out the delta interval adapts to (the coordinator's emit cost grows with the sockets),
+  // without the page, whose software rendering would take a core from the coordinator and the
+  // 1,000 clients on a small machine, and for 10 s, as the clients' parsing dominates the run.
+  [
+    "dashboard, 1,000 satellites, 50 clients",
+    dashboardBench,
+    ["--satellites", "1000", "--clients", "50", ...(chromium ? [] : ["--no-browser"])],
+  ],
+  [
+    "dashboard, 1,000 satellites, 1,000 clients",
+    dashboardBench,
+    ["--satellites", "1000", "--clients", "1000", "--no-browser", "--seconds", "10"],
+  ],
   ["opportunity computation", "coordinator/dist/arbitrage/bench-opportunities-main.js"],
   ["migration end to end", "coordinator/dist/migration/bench-migration-main.js"],
   // Needs NATS with JetStream and Prometheus (PROMETHEUS_BIN or `prometheus` on PATH).
   ["release guard rollback time", "satellite/dist/release-guard/bench-rollback-main.js"],
 ];
 let failed = 0;
-for (const [name, script] of benches) {
-  process.stderr.write(`\n== ${name} (node ${script}) ==\n`);
-  const run = spawnSync(process.execPath, [script, ...args], { stdio: "inherit" });
+for (const [name, script, benchArgs = []] of benches) {
+  process.stderr.write(`\n== ${name} (node ${[script, ...benchArgs].join(" ")}) ==\n`);
+  const run = spawnSync(process.execPath, [script, ...benchArgs, ...args], { stdio: "inherit" });
   if (run.status !== 0) {
     failed++;
     process.stderr.write(`${name}: exited with ${run.status ?? run.signal}\n`);

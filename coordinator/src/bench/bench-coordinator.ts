@@ -182,7 +182,14 @@ export function sleep(ms: number): Promise<void> {
 
 /** The p-th percentile (0–100) of samples, nearest rank. */
 export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+  return percentiles(samples, [p])[0] as number;
+}
+
+/** Several percentiles (0–100) of samples, nearest rank, sorting once (millions of samples). */
+export function percentiles(samples: readonly number[], ps: readonly number[]): number[] {
+  if (samples.length === 0) return ps.map(() => Number.NaN);
+  const sorted = Float64Array.from(samples).sort();
+  return ps.map(
+    (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number,
+  );
 }

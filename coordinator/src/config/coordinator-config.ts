@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { EgressPriceRule } from "../arbitrage/egress-price-table.js";
 import {
   DEFAULT_DASHBOARD_DELTA_INTERVAL_MS,
-  DEFAULT_DASHBOARD_EMIT_LOOP_SHARE,
+  DEFAULT_DASHBOARD_MAX_LOOP_UTILIZATION,
   defaultDashboardDir,
   MAX_DASHBOARD_DELTA_INTERVAL_MS,
 } from "../dashboard/dashboard-defaults.js";
@@ -250,7 +250,11 @@ const schema = z.object({
     .min(5)
     .max(MAX_DASHBOARD_DELTA_INTERVAL_MS)
     .default(DEFAULT_DASHBOARD_DELTA_INTERVAL_MS),
-  SENTRA_DASHBOARD_EMIT_LOOP_SHARE: z.coerce.number().min(0.05).max(1).default(DEFAULT_DASHBOARD_EMIT_LOOP_SHARE),
+  SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION: z.coerce
+    .number()
+    .min(0.05)
+    .max(1)
+    .default(DEFAULT_DASHBOARD_MAX_LOOP_UTILIZATION),
 });
 
 /** The coordinator's configuration, parsed once at start-up. */
@@ -357,8 +361,8 @@ export interface CoordinatorConfig {
     staticDir: string;
     /** Live updates are batched and sent at most this often (the floor; ms). */
     deltaIntervalMs: number;
-    /** Largest share of the event loop broadcasting may take; beyond, the interval grows. */
-    emitLoopShare: number;
+    /** Event-loop utilization above which the interval grows (and below 80 % of which it shrinks). */
+    maxLoopUtilization: number;
   };
 }
 
@@ -442,7 +446,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
     dashboard: {
       staticDir: resolve(parsed.SENTRA_DASHBOARD_DIR ?? defaultDashboardDir()),
       deltaIntervalMs: parsed.SENTRA_DASHBOARD_DELTA_INTERVAL_MS,
-      emitLoopShare: parsed.SENTRA_DASHBOARD_EMIT_LOOP_SHARE,
+      maxLoopUtilization: parsed.SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION,
     },
   });
 }

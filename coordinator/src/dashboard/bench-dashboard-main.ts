@@ -1,56 +1,72 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import {
-  createDevelopmentPki,
   DASHBOARD_SOCKET_NAMESPACE,
   type DashboardDelta,
   type DashboardServerEvents,
   type DashboardSnapshot,
-  tlsEnvironmentOf,
 } from "@sentra/common";
 import {
   HealthSummarySchema,
   PriceSnapshotSchema,
   PriceSource,
+  readHealthSummary,
   SatelliteStatus,
-  satelliteEventStream,
   satelliteSubject,
+  satelliteWildcard,
   timestampFromMs,
 } from "@sentra/proto";
-import { Redis } from "ioredis";
-import { createConnection } from "mysql2/promise";
-import { chromium } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { io, type Socket } from "socket.io-client";
+import {
+  BENCH_SERVICES,
+  metricValue,
+  percentiles,
+  printFigure,
+  processUsage,
+  scrape,
+  sleep,
+  startBenchCoordinator,
+  stopAllBenchCoordinators,
+} from "../bench/bench-coordinator.js";
+import { skippingSocketParser } from "../bench/skipping-socket-parser.js";
 import { generateApiToken } from "../security/api-token-store.js";
 
 /**
  * Dashboard benchmark: N simulated satellites heartbeating over real NATS (one process publishes
  * for all, distinct ids, spread evenly over each 2 s heartbeat interval) into a real coordinator
- * process; M Socket.IO clients and one headless Chromium page signed in to it. Reports
+ * process; M Socket.IO clients (`forceNew`, one connection each) and one headless Chromium page
+ * signed in to it. One JSON line per figure {name, value, unit, baseline, ratio} on stdout (tagged
+ * `{satellites=N,clients=M}`), a table on stderr:
  *
- * - publish → applied latency: from the moment a heartbeat is published to NATS to the moment a
- *   client has applied the delta carrying it (p50/p95/p99), for the socket clients and for the page
- *   (through the page's own store, via the `window.__sentraProbe` hook); for the socket clients also
- *   the part from the coordinator's receipt of the heartbeat (the dashboard path alone);
- * - the page's frame time with N markers on the globe (requestAnimationFrame deltas);
- * - the coordinator's delta rate and the event-loop time each broadcast costs it.
+ * - `dashboard_publish_to_applied_p50_ms` (p95, p99): from the moment a heartbeat is published to
+ *   NATS to the moment a socket client has applied the delta carrying it; `dashboard_ingested_to_
+ *   applied_*`: the part from the coordinator's receipt of the heartbeat (the dashboard path alone).
+ *   Baseline: the same percentile of publish → received of a plain NATS subscriber in this process
+ *   on the same heartbeat subjects, during the same seconds — the transport floor on this machine
+ *   under the same load, so the ratio is what the dashboard path costs over raw NATS;
+ * - `dashboard_p95_vs_target_ms`: the socket clients' p95 against the 50 ms target;
+ * - `dashboard_page_publish_to_applied_*` through the page's own store (the `window.__sentraProbe`
+ *   hook), baseline raw NATS while the page was measured; `dashboard_page_frame_ms_*`, its frame time
+ *   with N markers (requestAnimationFrame deltas), baseline a blank page in the same browser;
+ * - the coordinator's delta rate, event-loop time per broadcast, current delta interval, heartbeats
+ *   ingested per second (baseline: heartbeats published per second in the same seconds), CPU and RSS;
+ *   `dashboard_clients_connected` (baseline: M), so a client count the OS or the coordinator refused
+ *   shows.
  *
  * Needs NATS, Redis, MySQL (NATS_URL, REDIS_URL, MYSQL_URL; localhost by default), Chromium
- * (SENTRA_CHROMIUM, default /usr/bin/chromium) and a build (`npm run build`).
+ * (SENTRA_CHROMIUM, default /usr/bin/chromium; `--no-browser` without) and a build (`npm run build`).
+ * 1,000 clients take 1,000 file descriptors here and as many in the coordinator (`ulimit -n`).
  */
 
 const { values } = parseArgs({
   options: {
     satellites: { type: "string", default: "1000" },
     clients: { type: "string", default: "50" },
+    "timed-clients": { type: "string", default: "10" },
     seconds: { type: "string", default: "15" },
     "no-browser": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -59,15 +75,21 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "node coordinator/dist/dashboard/bench-dashboard-main.js [--satellites 1000] [--clients 50] [--seconds 15] [--no-browser] [--json]\n" +
+    "node coordinator/dist/dashboard/bench-dashboard-main.js [--satellites 1000] [--clients 50] [--timed-clients 10] [--seconds 15] [--no-browser]\n" +
       "Heartbeats N simulated satellites through NATS into a coordinator and measures publish → applied latency in\n" +
-      "M Socket.IO clients and a Chromium page, and the page's frame time with N markers.\n",
+      "M Socket.IO clients and a Chromium page, and the page's frame time with N markers; one JSON line per figure\n" +
+      "{name, value, unit, baseline, ratio} on stdout, the latency baseline raw NATS pub→sub in the same run.\n" +
+      "--timed-clients: how many of the M clients decode, apply and time every delta; the others receive every frame\n" +
+      "without decoding it (the coordinator's cost is the same), because dozens of decoders in this one process\n" +
+      "queue behind each other and time the bench, not the coordinator.\n" +
+      "--json is accepted and changes nothing.\n",
   );
   process.exit(0);
 }
 const satelliteCount = wholeNumber("satellites", values.satellites, 1, 5_000);
 const clientCount = wholeNumber("clients", values.clients, 0, 2_000);
 const measureSeconds = wholeNumber("seconds", values.seconds, 3, 600);
+const TIMED_CLIENTS = Math.min(clientCount, wholeNumber("timed-clients", values["timed-clients"], 0, 2_000));
 const withBrowser = !values["no-browser"];
 
 /** @default 2000 — the production heartbeat interval. */
@@ -76,19 +98,28 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
 const SETTLE_SECONDS = 4;
 /** How long the page's frame time and latency are sampled, in ms. */
 const PAGE_MEASURE_MS = 8_000;
-/** The estate must be complete (every satellite seen by a client) within this long. */
+/** How long a blank page's frame time (the frame-time baseline) is sampled, in ms. */
+const BLANK_MEASURE_MS = 3_000;
+/** The estate must be complete (every satellite seen by a client) and the clients connected within this long. */
 const WARMUP_TIMEOUT_SECONDS = 120;
+/**
+ * @default 10 — clients that decode and apply every delta and are timed; the others only receive
+ * them (skippingSocketParser). Every decoder runs in this one process on a small machine: 50 of
+ * them queue behind each other (the 50th applies a delta tens of ms after the first) and 1,000
+ * saturate its event loop (they miss engine.io's pings and are dropped), while a real client
+ * decodes on its own. The coordinator frames and writes to every socket alike.
+ */
+
+/** Clients connect this many at a time, each batch with its snapshot before the next. */
+const CONNECT_BATCH = 50;
+/** @default 50 — the target for publish → applied at p95 (docs/dashboard.md). */
+const TARGET_P95_MS = 50;
 /** The bench's admin token (SENTRA_ADMIN_TOKEN): the sockets and the page sign in with it. */
 const TOKEN = generateApiToken();
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CHROMIUM_PATH = process.env.SENTRA_CHROMIUM ?? "/usr/bin/chromium";
-const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const mysqlBase = process.env.MYSQL_URL ?? "mysql://root@127.0.0.1:3306/sentra";
 const id = `dbench${randomBytes(3).toString("hex")}`;
-const mysqlUrl = new URL(mysqlBase);
-mysqlUrl.pathname = `/sentra_${id}`;
+const TAG = `satellites=${satelliteCount},clients=${clientCount},timed=${TIMED_CLIENTS}`;
 
 function wholeNumber(name: string, text: string | undefined, min: number, max: number): number {
   const value = Number(text);
@@ -99,25 +130,9 @@ function wholeNumber(name: string, text: string | undefined, min: number, max: n
   return value;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-function summary(samples: readonly number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const round = (value: number): number => Math.round(value * 10) / 10;
-  return {
-    samples: sorted.length,
-    p50Ms: round(percentile(sorted, 50)),
-    p95Ms: round(percentile(sorted, 95)),
-    p99Ms: round(percentile(sorted, 99)),
-    maxMs: round(sorted.at(-1) ?? Number.NaN),
-  };
+/** Wall clock in ms with sub-ms resolution (raw NATS takes well under a millisecond). */
+function now(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** Satellite `i` of `n`: an id and a point of a Fibonacci lattice, so markers cover the globe evenly. */
@@ -129,298 +144,336 @@ function satellite(i: number, n: number) {
   return { id: `aws-${name}`, region: { cloud: "aws", name, displayName: name, city: name, latitude, longitude } };
 }
 
-const children: ChildProcess[] = [];
+const LEVELS = [50, 95, 99] as const;
 
-async function startCoordinator(): Promise<{ httpUrl: string }> {
-  // As deployed: the coordinator's satellite links are mTLS (a development PKI for the run).
-  const pkiDir = mkdtempSync(join(tmpdir(), "sentra-bench-pki-"));
-  process.once("exit", () => rmSync(pkiDir, { recursive: true, force: true }));
-  const pki = await createDevelopmentPki({ dir: pkiDir, satelliteIds: [] });
-  // e.g. BENCH_COORDINATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the coordinator.
-  const nodeArgs = (process.env.BENCH_COORDINATOR_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "coordinator/dist/main.js")], {
-    env: {
-      ...process.env,
-      ...tlsEnvironmentOf(pki.caCertificatePath, pki.coordinator),
-      NATS_URL: natsUrl,
-      REDIS_URL: redisUrl,
-      MYSQL_URL: mysqlUrl.toString(),
-      SENTRA_SUBJECT_PREFIX: id,
-      SENTRA_REDIS_PREFIX: `${id}:`,
-      SENTRA_GRPC_PORT: "0",
-      SENTRA_HTTP_PORT: "0",
-      SENTRA_ADMIN_TOKEN: TOKEN,
-      SENTRA_PRICE_TTL_MS: "600000",
-      SENTRA_LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+/**
+ * Prints `<name>_p50_ms{TAG}` (p95, p99) of samples, each against the same percentile of
+ * `baseline`'s samples; returns the percentiles for the table.
+ */
+function printPercentiles(name: string, samples: readonly number[], baseline: readonly number[]): number[] {
+  const measured = percentiles(samples, LEVELS);
+  const floors = percentiles(baseline, LEVELS);
+  LEVELS.forEach((level, i) => {
+    printFigure(`${name}_p${level}_ms{${TAG}}`, measured[i] as number, `ms (${samples.length} samples)`, floors[i]);
   });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(
-      () => reject(new Error(`coordinator did not start in 60 s:\n${output.slice(-2000)}`)),
-      60_000,
-    );
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString("utf8");
-      const line = output.split("\n").find((text) => text.includes('"msg":"coordinator started"'));
-      if (!line) return;
-      clearTimeout(timer);
-      child.stdout?.off("data", onData);
-      child.stdout?.resume();
-      resolve(JSON.parse(line) as { httpUrl: string });
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    child.once("exit", (code) => reject(new Error(`coordinator exited (${code}):\n${output.slice(-2000)}`)));
-  });
+  return measured;
 }
 
-/** One counter of the coordinator's /metrics (the series whose labels include `labels`). */
-async function counter(httpUrl: string, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const line = text.split("\n").find((row) => row.startsWith(`${name}{`) && row.includes(labels));
-  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+/** A stderr table row: p50/p95/p99 and the sample count. */
+function row(label: string, values: readonly number[], samples: number): string {
+  const [p50, p95, p99] = values.map((value) => value.toFixed(1));
+  return `${label.padEnd(44)} p50 ${p50} ms  p95 ${p95} ms  p99 ${p99} ms  (${samples})`;
 }
 
-/** Sum and count of one Prometheus histogram series, read from the coordinator's /metrics. */
-async function histogram(httpUrl: string, name: string, labels: string): Promise<{ sum: number; count: number }> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const read = (suffix: string): number => {
-    const line = text.split("\n").find((row) => row.startsWith(`${name}_${suffix}{`) && row.includes(labels));
-    return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
-  };
-  return { sum: read("sum"), count: read("count") };
+/** Table rows go to stderr (stdout is figure lines only). */
+function writeRows(rows: readonly string[]): void {
+  process.stderr.write(`${rows.join("\n")}\n`);
 }
+
+/** requestAnimationFrame deltas for `ms`, as a script for page.evaluate. */
+function frameTimesScript(ms: number): string {
+  return `new Promise((resolve) => {
+      const deltas = []; let last = performance.now(); const end = last + ${ms};
+      const frame = (now) => { deltas.push(now - last); last = now; if (now < end) requestAnimationFrame(frame); else resolve(deltas); };
+      requestAnimationFrame(frame);
+    })`;
+}
+
+type Phase = "sockets" | "page";
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const { httpUrl } = await startCoordinator();
+  const coordinator = await startBenchCoordinator({
+    id,
+    adminToken: TOKEN,
+    env: { SENTRA_PRICE_TTL_MS: "600000" },
+  });
+  const { httpUrl } = coordinator;
+  const pid = coordinator.child.pid as number;
   // To look at the estate while the bench runs: BENCH_PRINT_ACCESS=1 prints where and with what token.
   if (process.env.BENCH_PRINT_ACCESS) process.stderr.write(`dashboard ${httpUrl} token ${TOKEN}\n`);
-  const nats = await connect({ servers: natsUrl });
-  const fleet = Array.from({ length: satelliteCount }, (_, i) => satellite(i, satelliteCount));
-  /** `<satelliteId>#<sequence>` → wall clock (ms) when that heartbeat was published. */
-  const publishedAt = new Map<string, number>();
-  const sequences = new Map<string, number>();
-  /** Heartbeats published while this is set are timed. */
-  let measuring = false;
-  /** Socket clients record latencies while this is set (phase 1). */
-  let measuringSockets = false;
-
-  const publishHeartbeat = (member: (typeof fleet)[number]): void => {
-    const sequence = (sequences.get(member.id) ?? 0) + 1;
-    sequences.set(member.id, sequence);
-    const now = Date.now();
-    const payload = toBinary(
-      HealthSummarySchema,
-      create(HealthSummarySchema, {
-        satelliteId: member.id,
-        region: member.region,
-        sequence,
-        sentAt: timestampFromMs(now),
-        status: SatelliteStatus.OK,
-        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
-        version: "bench",
-        clusters: [{ cluster: "sim", reachable: true, workloads: 3, desiredReplicas: 9, readyReplicas: 9 }],
-      }),
-    );
-    if (measuring) publishedAt.set(`${member.id}#${sequence}`, now);
-    nats.publish(satelliteSubject(member.id, "health", id), payload);
-  };
-  // One price snapshot per satellite, so labels and the ranking have something to show.
-  for (const member of fleet) {
-    const prices = ["m5.large", "c5.large"].map((instanceType, index) => ({
-      cloud: "aws",
-      region: member.region.name,
-      zone: `${member.region.name}a`,
-      instanceType,
-      usdPerHour: 0.03 + 0.02 * Math.random() + index * 0.01,
-      vcpus: 2,
-      memoryGib: 8 - index * 4,
-      source: PriceSource.MODEL,
-    }));
-    nats.publish(
-      satelliteSubject(member.id, "price", id),
-      toBinary(
-        PriceSnapshotSchema,
-        create(PriceSnapshotSchema, { satelliteId: member.id, region: member.region, prices }),
-      ),
-    );
-  }
-  // Heartbeats spread evenly: one satellite every interval/N ms (500 a second for 1,000).
-  let next = 0;
-  const tickMs = 10;
-  const perTick = Math.max(1, Math.round((satelliteCount * tickMs) / HEARTBEAT_INTERVAL_MS));
-  const heartbeats = setInterval(() => {
-    for (let i = 0; i < perTick; i++) {
-      publishHeartbeat(fleet[next] as (typeof fleet)[number]);
-      next = (next + 1) % fleet.length;
-    }
-  }, tickMs);
-
-  // Socket.IO clients, each applying deltas to a map like the page does.
-  const socketLatencies: number[] = [];
-  const gatewayLatencies: number[] = [];
+  const nats = await connect({ servers: BENCH_SERVICES.natsUrl });
+  const rawNats = await connect({ servers: BENCH_SERVICES.natsUrl });
   const sockets: Socket[] = [];
-  for (let i = 0; i < clientCount; i++) {
-    const socket: Socket<DashboardServerEvents> = io(`${httpUrl}${DASHBOARD_SOCKET_NAMESPACE}`, {
+  let browser: Browser | undefined;
+  let heartbeats: NodeJS.Timeout | undefined;
+  try {
+    const fleet = Array.from({ length: satelliteCount }, (_, i) => satellite(i, satelliteCount));
+    /** `<satelliteId>#<sequence>` → wall clock (ms) when that heartbeat was published. */
+    const publishedAt = new Map<string, number>();
+    const sequences = new Map<string, number>();
+    let published = 0;
+    /** Heartbeats published while this is set are timed, and the clients of that phase record. */
+    let phase: Phase | undefined;
+
+    const publishHeartbeat = (member: (typeof fleet)[number]): void => {
+      const sequence = (sequences.get(member.id) ?? 0) + 1;
+      sequences.set(member.id, sequence);
+      const sentAt = now();
+      const payload = toBinary(
+        HealthSummarySchema,
+        create(HealthSummarySchema, {
+          satelliteId: member.id,
+          region: member.region,
+          sequence,
+          sentAt: timestampFromMs(Math.floor(sentAt)),
+          status: SatelliteStatus.OK,
+          heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+          version: "bench",
+          clusters: [{ cluster: "sim", reachable: true, workloads: 3, desiredReplicas: 9, readyReplicas: 9 }],
+        }),
+      );
+      if (phase) publishedAt.set(`${member.id}#${sequence}`, sentAt);
+      published++;
+      nats.publish(satelliteSubject(member.id, "health", id), payload);
+    };
+
+    // The baseline: a plain subscriber (its own connection, as the coordinator has) on the same
+    // heartbeat subjects, decoding each as the coordinator does; publish → received per phase.
+    const rawLatencies: Record<Phase, number[]> = { sockets: [], page: [] };
+    rawNats.subscribe(satelliteWildcard("health", id), {
+      callback: (error, message) => {
+        if (error || !phase) return;
+        const receivedAt = now();
+        const heartbeat = readHealthSummary(message.data);
+        const sent = publishedAt.get(`${heartbeat.satelliteId}#${heartbeat.sequence}`);
+        if (sent !== undefined) rawLatencies[phase].push(receivedAt - sent);
+      },
+    });
+    await rawNats.flush();
+
+    // One price snapshot per satellite, so labels and the ranking have something to show.
+    for (const member of fleet) {
+      const prices = ["m5.large", "c5.large"].map((instanceType, index) => ({
+        cloud: "aws",
+        region: member.region.name,
+        zone: `${member.region.name}a`,
+        instanceType,
+        usdPerHour: 0.03 + 0.02 * Math.random() + index * 0.01,
+        vcpus: 2,
+        memoryGib: 8 - index * 4,
+        source: PriceSource.MODEL,
+      }));
+      nats.publish(
+        satelliteSubject(member.id, "price", id),
+        toBinary(
+          PriceSnapshotSchema,
+          create(PriceSnapshotSchema, { satelliteId: member.id, region: member.region, prices }),
+        ),
+      );
+    }
+    // Heartbeats spread evenly: one satellite every interval/N ms (500 a second for 1,000).
+    let next = 0;
+    const tickMs = 10;
+    const perTick = Math.max(1, Math.round((satelliteCount * tickMs) / HEARTBEAT_INTERVAL_MS));
+    heartbeats = setInterval(() => {
+      for (let i = 0; i < perTick; i++) {
+        publishHeartbeat(fleet[next] as (typeof fleet)[number]);
+        next = (next + 1) % fleet.length;
+      }
+    }, tickMs);
+
+    // Warm-up: every satellite known to an observer client (the coordinator has ingested the whole
+    // fleet, first heartbeats included).
+    const observer = new Set<string>();
+    const observerSocket: Socket<DashboardServerEvents> = io(`${httpUrl}${DASHBOARD_SOCKET_NAMESPACE}`, {
       auth: { token: TOKEN },
       forceNew: true,
       transports: ["websocket"],
     });
-    const state = new Map<string, unknown>();
-    socket.on("snapshot", (snapshot: DashboardSnapshot) => {
-      state.clear();
-      for (const view of snapshot.topics.satellites) state.set(view.id, view);
+    observerSocket.on("snapshot", (snapshot: DashboardSnapshot) => {
+      for (const view of snapshot.topics.satellites) observer.add(view.id);
     });
-    socket.on("delta", (delta: DashboardDelta) => {
-      for (const view of delta.changes.satellites?.upsert ?? []) state.set(view.id, view);
-      const appliedAt = Date.now();
-      if (!measuringSockets) return;
-      for (const view of delta.changes.satellites?.upsert ?? []) {
-        const sent = publishedAt.get(`${view.id}#${view.heartbeatSequence}`);
-        if (sent === undefined) continue;
-        socketLatencies.push(appliedAt - sent);
-        // The coordinator's receive time (same clock): what the dashboard path alone adds.
-        gatewayLatencies.push(appliedAt - view.lastSeenAtMs);
+    observerSocket.on("delta", (delta: DashboardDelta) => {
+      for (const view of delta.changes.satellites?.upsert ?? []) observer.add(view.id);
+    });
+    sockets.push(observerSocket);
+    const warmupDeadline = Date.now() + WARMUP_TIMEOUT_SECONDS * 1_000;
+    while (observer.size < satelliteCount) {
+      if (Date.now() > warmupDeadline) throw new Error(`only ${observer.size} of ${satelliteCount} satellites arrived`);
+      await sleep(200);
+    }
+
+    // Socket.IO clients, each applying deltas to a map like the page does.
+    const socketLatencies: number[] = [];
+    const gatewayLatencies: number[] = [];
+    const clients = { withSnapshot: 0, connectErrors: 0, disconnects: 0, lastError: "" };
+    let skippedChars = 0;
+    const loadParser = skippingSocketParser(["delta"], (chars) => {
+      if (phase === "sockets") skippedChars += chars;
+    });
+    const connectClient = (): void => {
+      const timed = sockets.length - 1 < TIMED_CLIENTS;
+      const socket: Socket<DashboardServerEvents> = io(`${httpUrl}${DASHBOARD_SOCKET_NAMESPACE}`, {
+        auth: { token: TOKEN },
+        forceNew: true,
+        transports: ["websocket"],
+        ...(timed ? {} : { parser: loadParser }),
+      });
+      const state = new Map<string, unknown>();
+      let snapshots = 0;
+      socket.on("snapshot", (snapshot: DashboardSnapshot) => {
+        if (snapshots++ === 0) clients.withSnapshot++;
+        state.clear();
+        for (const view of snapshot.topics.satellites) state.set(view.id, view);
+      });
+      socket.on("delta", (delta: DashboardDelta) => {
+        for (const view of delta.changes.satellites?.upsert ?? []) state.set(view.id, view);
+        const appliedAt = now();
+        if (phase !== "sockets") return;
+        for (const view of delta.changes.satellites?.upsert ?? []) {
+          const sent = publishedAt.get(`${view.id}#${view.heartbeatSequence}`);
+          if (sent === undefined) continue;
+          socketLatencies.push(appliedAt - sent);
+          // The coordinator's receive time (same clock): what the dashboard path alone adds.
+          gatewayLatencies.push(appliedAt - view.lastSeenAtMs);
+        }
+      });
+      socket.on("connect_error", (error: Error) => {
+        clients.connectErrors++;
+        clients.lastError = error.message;
+      });
+      socket.on("disconnect", (reason: string) => {
+        clients.disconnects++;
+        clients.lastError = reason;
+      });
+      sockets.push(socket);
+    };
+    // In batches, each with its snapshot before the next: all at once, the snapshots (the whole
+    // estate each) pile up in the coordinator and the clients time out and reconnect for more.
+    // After the deadline the bench goes on; dashboard_clients_connected says how many made it.
+    while (sockets.length - 1 < clientCount) {
+      const batch = Math.min(CONNECT_BATCH, clientCount - (sockets.length - 1));
+      for (let i = 0; i < batch; i++) connectClient();
+      while (clients.withSnapshot < sockets.length - 1 && Date.now() < warmupDeadline) await sleep(50);
+      if (Date.now() >= warmupDeadline) {
+        for (let i = sockets.length - 1; i < clientCount; i++) connectClient();
+        process.stderr.write(
+          `only ${clients.withSnapshot} of ${clientCount} clients got a snapshot in ${WARMUP_TIMEOUT_SECONDS} s\n`,
+        );
+        break;
       }
-    });
-    sockets.push(socket);
-  }
+    }
+    const warmupSeconds = Math.round((Date.now() - started) / 1_000);
+    await sleep(SETTLE_SECONDS * 1_000);
 
-  // Warm-up: every satellite known to an observer client (the coordinator has ingested the whole
-  // fleet, first heartbeats included), then a few seconds of steady state.
-  const observer = new Set<string>();
-  const observerSocket: Socket<DashboardServerEvents> = io(`${httpUrl}${DASHBOARD_SOCKET_NAMESPACE}`, {
-    auth: { token: TOKEN },
-    forceNew: true,
-    transports: ["websocket"],
-  });
-  observerSocket.on("snapshot", (snapshot: DashboardSnapshot) => {
-    for (const view of snapshot.topics.satellites) observer.add(view.id);
-  });
-  observerSocket.on("delta", (delta: DashboardDelta) => {
-    for (const view of delta.changes.satellites?.upsert ?? []) observer.add(view.id);
-  });
-  sockets.push(observerSocket);
-  const warmupDeadline = Date.now() + WARMUP_TIMEOUT_SECONDS * 1_000;
-  while (observer.size < satelliteCount) {
-    if (Date.now() > warmupDeadline) throw new Error(`only ${observer.size} of ${satelliteCount} satellites arrived`);
-    await sleep(200);
-  }
-  const warmupSeconds = Math.round((Date.now() - started) / 1_000);
-  await sleep(SETTLE_SECONDS * 1_000);
+    // Phase 1, the socket path: no browser yet (its software rendering would take a core from the
+    // coordinator on a small machine).
+    const before = await scrape(httpUrl);
+    const cpuBefore = processUsage(pid).cpuSeconds;
+    const publishedBefore = published;
+    phase = "sockets";
+    const measureStart = performance.now();
+    await sleep(measureSeconds * 1_000);
+    phase = undefined;
+    const measuredSeconds = (performance.now() - measureStart) / 1_000;
+    const usage = processUsage(pid);
+    const after = await scrape(httpUrl);
+    const delta = (name: string, labels: Record<string, string> = {}): number =>
+      metricValue(after, name, labels) - metricValue(before, name, labels);
 
-  // Phase 1, the socket path: no browser yet (its software rendering would take a core from the
-  // coordinator on a small machine).
-  const emitBefore = await histogram(httpUrl, "sentra_coordinator_dashboard_emit_duration_seconds", 'event="delta"');
-  const ingestedBefore = await counter(httpUrl, "sentra_coordinator_nats_messages_total", 'kind="health"');
-  measuring = true;
-  measuringSockets = true;
-  const measureStart = Date.now();
-  await sleep(measureSeconds * 1_000);
-  measuringSockets = false;
-  measuring = false;
-  const measuredMs = Date.now() - measureStart;
-  const emitAfter = await histogram(httpUrl, "sentra_coordinator_dashboard_emit_duration_seconds", 'event="delta"');
-  const ingested = (await counter(httpUrl, "sentra_coordinator_nats_messages_total", 'kind="health"')) - ingestedBefore;
+    const socketPercentiles = printPercentiles("dashboard_publish_to_applied", socketLatencies, rawLatencies.sockets);
+    const gatewayPercentiles = printPercentiles(
+      "dashboard_ingested_to_applied",
+      gatewayLatencies,
+      rawLatencies.sockets,
+    );
+    printFigure(`dashboard_p95_vs_target_ms{${TAG}}`, socketPercentiles[1] as number, "ms", TARGET_P95_MS);
+    const emit = { event: "delta" };
+    const deltas = delta("sentra_coordinator_dashboard_emit_duration_seconds_count", emit);
+    const emitSeconds = delta("sentra_coordinator_dashboard_emit_duration_seconds_sum", emit);
+    const deltasPerSecond = deltas / measuredSeconds;
+    const emitMsPerDelta = deltas > 0 ? (emitSeconds * 1_000) / deltas : Number.NaN;
+    printFigure(`dashboard_deltas_per_s{${TAG}}`, deltasPerSecond, "deltas/s");
+    printFigure(`dashboard_emit_ms_per_delta{${TAG}}`, emitMsPerDelta, "ms of event loop");
+    const intervalMetric = "sentra_coordinator_dashboard_delta_interval_seconds";
+    if (after.includes(`${intervalMetric} `)) {
+      printFigure(`dashboard_delta_interval_ms{${TAG}}`, metricValue(after, intervalMetric) * 1_000, "ms (at the end)");
+    }
+    const ingestedPerSecond = delta("sentra_coordinator_nats_messages_total", { kind: "health" }) / measuredSeconds;
+    const publishedPerSecond = (published - publishedBefore) / measuredSeconds;
+    printFigure(`dashboard_heartbeats_ingested_per_s{${TAG}}`, ingestedPerSecond, "heartbeats/s", publishedPerSecond);
+    // Signed-in sockets less the observer.
+    const connected = metricValue(after, "sentra_coordinator_dashboard_clients") - 1;
+    printFigure(`dashboard_clients_connected{${TAG}}`, connected, "sockets", clientCount);
+    const loadClients = clientCount - Math.min(clientCount, TIMED_CLIENTS);
+    if (loadClients > 0) {
+      const kbPerSecond = skippedChars / loadClients / measuredSeconds / 1_000;
+      printFigure(`dashboard_delta_kb_per_s_per_client{${TAG}}`, kbPerSecond, "kB/s (characters)");
+    }
+    const cpuPercent = ((usage.cpuSeconds - cpuBefore) / measuredSeconds) * 100;
+    printFigure(`dashboard_coordinator_cpu{${TAG}}`, cpuPercent, "% of one core");
+    printFigure(`dashboard_coordinator_rss{${TAG}}`, usage.rssBytes / 2 ** 20, "MB");
+    writeRows([
+      `${satelliteCount} satellites (${Math.round(publishedPerSecond)} heartbeats/s published), ${clientCount} socket clients (${connected} connected; ${clients.connectErrors} connect errors and ${clients.disconnects} disconnects in all${clients.lastError ? `, last: ${clients.lastError}` : ""}), ${measuredSeconds.toFixed(1)} s measured after ${warmupSeconds} s of warm-up`,
+      row(
+        "publish → received, raw NATS (baseline)",
+        percentiles(rawLatencies.sockets, LEVELS),
+        rawLatencies.sockets.length,
+      ),
+      row("publish → applied, socket clients", socketPercentiles, socketLatencies.length),
+      row("  of which coordinator receipt → applied", gatewayPercentiles, gatewayLatencies.length),
+      `coordinator: ${Math.round(ingestedPerSecond)} heartbeats ingested/s, ${deltasPerSecond.toFixed(1)} deltas/s, ${emitMsPerDelta.toFixed(2)} ms of event loop per broadcast, ${cpuPercent.toFixed(0)} % CPU, ${(usage.rssBytes / 2 ** 20).toFixed(0)} MB RSS`,
+    ]);
 
-  // Phase 2, the page: signed in through sessionStorage, instrumented through window.__sentraProbe;
-  // its frame time with every region on the globe, and publish → applied in its own store.
-  const browser = withBrowser
-    ? await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
-    : undefined;
-  const page = browser ? await browser.newPage({ viewport: { width: 1440, height: 900 } }) : undefined;
-  const pageLatencies: number[] = [];
-  let frameTimes: number[] = [];
-  let markers = 0;
-  let pageState: { status: string; snapshots: number; applied: number } | undefined;
-  if (page) {
-    await page.addInitScript(
-      `sessionStorage.setItem("sentra.dashboard.token", ${JSON.stringify(TOKEN)});
+    // Phase 2, the page: signed in through sessionStorage, instrumented through window.__sentraProbe;
+    // its frame time with every region on the globe, and publish → applied in its own store.
+    if (withBrowser) {
+      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      // The frame-time baseline: the same browser and viewport with nothing to draw.
+      const blankFrames = ((await page.evaluate(frameTimesScript(BLANK_MEASURE_MS))) as number[]).slice(1);
+      await page.addInitScript(
+        `sessionStorage.setItem("sentra.dashboard.token", ${JSON.stringify(TOKEN)});
        window.__benchApplied = [];
        window.__sentraProbe = { deltaApplied(delta, appliedAtMs) {
          for (const view of (delta.changes.satellites && delta.changes.satellites.upsert) || [])
            window.__benchApplied.push([view.id, view.heartbeatSequence, appliedAtMs]);
        } };`,
-    );
-    await page.goto(httpUrl);
-    await page.locator('[data-testid="connection-status"][data-status="live"]').waitFor({ timeout: 60_000 });
-    await sleep(SETTLE_SECONDS * 1_000);
-    await page.evaluate("window.__benchApplied = []");
-    measuring = true;
-    frameTimes = (await page.evaluate(`new Promise((resolve) => {
-      const deltas = []; let last = performance.now(); const end = last + ${PAGE_MEASURE_MS};
-      const frame = (now) => { deltas.push(now - last); last = now; if (now < end) requestAnimationFrame(frame); else resolve(deltas); };
-      requestAnimationFrame(frame);
-    })`)) as number[];
-    measuring = false;
-    const applied = (await page.evaluate("window.__benchApplied")) as Array<[string, number, number]>;
-    for (const [satelliteId, sequence, appliedAt] of applied) {
-      const sent = publishedAt.get(`${satelliteId}#${sequence}`);
-      if (sent !== undefined) pageLatencies.push(appliedAt - sent);
+      );
+      await page.goto(httpUrl);
+      await page.locator('[data-testid="connection-status"][data-status="live"]').waitFor({ timeout: 60_000 });
+      await sleep(SETTLE_SECONDS * 1_000);
+      await page.evaluate("window.__benchApplied = []");
+      phase = "page";
+      const frameTimes = ((await page.evaluate(frameTimesScript(PAGE_MEASURE_MS))) as number[]).slice(1);
+      phase = undefined;
+      const pageLatencies: number[] = [];
+      const applied = (await page.evaluate("window.__benchApplied")) as Array<[string, number, number]>;
+      for (const [satelliteId, sequence, appliedAt] of applied) {
+        const sent = publishedAt.get(`${satelliteId}#${sequence}`);
+        if (sent !== undefined) pageLatencies.push(appliedAt - sent);
+      }
+      const markers = await page.locator('[data-testid^="region-marker-"]').count();
+      const pageState = (await page.evaluate(
+        `(() => { const s = document.querySelector('[data-testid="connection-status"]'); return { status: s?.dataset.status, snapshots: Number(s?.dataset.snapshots) }; })()`,
+      )) as { status: string; snapshots: number };
+      const pagePercentiles = printPercentiles("dashboard_page_publish_to_applied", pageLatencies, rawLatencies.page);
+      printFigure(`dashboard_page_p95_vs_target_ms{${TAG}}`, pagePercentiles[1] as number, "ms", TARGET_P95_MS);
+      const framePercentiles = printPercentiles("dashboard_page_frame", frameTimes, blankFrames);
+      printFigure(`dashboard_page_markers{${TAG}}`, markers, "markers", satelliteCount);
+      writeRows([
+        row(
+          "publish → received, raw NATS (page baseline)",
+          percentiles(rawLatencies.page, LEVELS),
+          rawLatencies.page.length,
+        ),
+        row("publish → applied, Chromium page", pagePercentiles, pageLatencies.length),
+        row(`frame time, page with ${markers} markers`, framePercentiles, frameTimes.length),
+        row("frame time, blank page (baseline)", percentiles(blankFrames, LEVELS), blankFrames.length),
+        `page: ${pageState.status}, ${pageState.snapshots} snapshot(s), ${applied.length} satellite updates applied`,
+      ]);
     }
-    markers = await page.locator('[data-testid^="region-marker-"]').count();
-    pageState = (await page.evaluate(
-      `(() => { const s = document.querySelector('[data-testid="connection-status"]'); return { status: s?.dataset.status, snapshots: Number(s?.dataset.snapshots), applied: window.__benchApplied.length }; })()`,
-    )) as typeof pageState;
+    writeRows([
+      `machine: ${cpus().length} CPUs, load average ${(loadavg()[0] ?? 0).toFixed(2)}; ${Math.round((Date.now() - started) / 1_000)} s in all`,
+    ]);
+  } finally {
+    clearInterval(heartbeats);
+    for (const socket of sockets) socket.disconnect();
+    await browser?.close();
+    await rawNats.close();
+    await nats.drain();
   }
-
-  const deltas = emitAfter.count - emitBefore.count;
-  const result = {
-    satellites: satelliteCount,
-    heartbeatsPerSecond: Math.round(satelliteCount / (HEARTBEAT_INTERVAL_MS / 1_000)),
-    socketClients: clientCount,
-    measuredSeconds: Math.round(measuredMs / 100) / 10,
-    warmupSeconds,
-    socketPublishToApplied: summary(socketLatencies),
-    socketIngestedToApplied: summary(gatewayLatencies),
-    pagePublishToApplied: page ? summary(pageLatencies) : undefined,
-    pageMarkers: page ? markers : undefined,
-    pageState,
-    pageFrameTime: page ? summary(frameTimes.slice(1)) : undefined,
-    coordinator: {
-      heartbeatsIngestedPerSecond: Math.round((ingested / measuredMs) * 1_000),
-      deltasPerSecond: Math.round((deltas / measuredMs) * 10_000) / 10,
-      emitMsPerDelta: deltas > 0 ? Math.round(((emitAfter.sum - emitBefore.sum) / deltas) * 100_000) / 100 : Number.NaN,
-    },
-    machine: { cpus: cpus().length, loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
-    totalSeconds: Math.round((Date.now() - started) / 1_000),
-  };
-
-  clearInterval(heartbeats);
-  for (const socket of sockets) socket.disconnect();
-  await browser?.close();
-  await nats.drain();
-
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
-  }
-  const line = (label: string, s: ReturnType<typeof summary> | undefined): string =>
-    s
-      ? `${label.padEnd(40)} p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms  p99 ${s.p99Ms} ms  max ${s.maxMs} ms  (${s.samples})`
-      : "";
-  process.stdout.write(
-    `${[
-      `${satelliteCount} satellites (${result.heartbeatsPerSecond} heartbeats/s), ${clientCount} socket clients, ${result.measuredSeconds} s measured after ${warmupSeconds} s of warm-up`,
-      line("publish → applied, socket clients", result.socketPublishToApplied),
-      line("  of which coordinator receipt → applied", result.socketIngestedToApplied),
-      line("publish → applied, Chromium page", result.pagePublishToApplied),
-      page ? line(`frame time, page with ${markers} markers`, result.pageFrameTime) : "",
-      pageState
-        ? `page: ${pageState.status}, ${pageState.snapshots} snapshot(s), ${pageState.applied} satellite updates applied`
-        : "",
-      `coordinator: ${result.coordinator.heartbeatsIngestedPerSecond} heartbeats ingested/s, ${result.coordinator.deltasPerSecond} deltas/s, ${result.coordinator.emitMsPerDelta} ms of event loop per broadcast`,
-      `machine: ${result.machine.cpus} CPUs, load average ${result.machine.loadAverage1m}`,
-    ]
-      .filter(Boolean)
-      .join("\n")}\n`,
-  );
 }
 
 const CHROMIUM_ARGS = [
@@ -433,47 +486,13 @@ const CHROMIUM_ARGS = [
   "--disable-quic",
 ];
 
-async function cleanUp(): Promise<void> {
-  for (const child of children) child.kill("SIGTERM");
-  await Promise.all(
-    children.map((child) =>
-      child.exitCode === null && child.signalCode === null
-        ? new Promise((resolve) => child.once("exit", resolve))
-        : undefined,
-    ),
-  );
-  // The coordinator created this run's JetStream event stream.
-  const nats = await connect({ servers: natsUrl });
-  try {
-    const jsm = await jetstreamManager(nats);
-    await jsm.streams.delete(satelliteEventStream(id).name).catch(() => false);
-  } finally {
-    await nats.close();
-  }
-  const redis = new Redis(redisUrl);
-  try {
-    const keys = await redis.keys(`${id}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-  const server = new URL(mysqlBase);
-  server.pathname = "/";
-  const mysql = await createConnection({ uri: server.toString() });
-  try {
-    await mysql.query(`DROP DATABASE IF EXISTS \`sentra_${id}\``);
-  } finally {
-    await mysql.end();
-  }
-}
-
-// Interrupted: still stop the coordinator and remove the bench's keys and database.
+// Interrupted: still stop the coordinator and remove the bench's stream, keys and database.
 let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (interrupted) return; // a second signal (Ctrl-C twice, a wrapper forwarding it) waits too
     interrupted = true;
-    void cleanUp().finally(() => process.exit(130));
+    void stopAllBenchCoordinators().finally(() => process.exit(130));
   });
 }
 
@@ -482,4 +501,4 @@ main()
     process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => cleanUp().then(() => process.exit()));
+  .finally(() => stopAllBenchCoordinators().then(() => process.exit()));

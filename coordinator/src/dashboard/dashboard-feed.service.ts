@@ -64,7 +64,7 @@ export class DashboardFeed implements OnApplicationBootstrap, OnModuleDestroy {
     this.flusher = new ThrottledFlush(
       {
         minIntervalMs: config.dashboard.deltaIntervalMs,
-        maxLoopShare: config.dashboard.emitLoopShare,
+        maxLoopUtilization: config.dashboard.maxLoopUtilization,
         maxIntervalMs: MAX_DASHBOARD_DELTA_INTERVAL_MS,
       },
       () => this.flush(),

@@ -49,7 +49,7 @@ export class DashboardMetrics {
     });
     this.deltaInterval = new Gauge({
       name: "sentra_coordinator_dashboard_delta_interval_seconds",
-      help: "Current shortest time between two delta batches: SENTRA_DASHBOARD_DELTA_INTERVAL_MS, or longer while broadcasting costs more than SENTRA_DASHBOARD_EMIT_LOOP_SHARE of the event loop",
+      help: "Current shortest time between two delta batches: SENTRA_DASHBOARD_DELTA_INTERVAL_MS, or longer while the event loop is busier than SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION",
       registers: [registry],
     });
     this.emitDuration = new Histogram({

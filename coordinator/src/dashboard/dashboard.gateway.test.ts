@@ -99,7 +99,7 @@ const emptyStore = {
 
 const config = {
   priceTtlMs: 30_000,
-  dashboard: { staticDir: "", deltaIntervalMs: DELTA_INTERVAL_MS, emitLoopShare: 0.25 },
+  dashboard: { staticDir: "", deltaIntervalMs: DELTA_INTERVAL_MS, maxLoopUtilization: 0.5 },
 } as unknown as CoordinatorConfig;
 
 /** A refused dry run as the migration service throws it: FAILED_PRECONDITION with the plan as details. */

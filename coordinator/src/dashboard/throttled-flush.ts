@@ -1,58 +1,75 @@
-/** How often a change may be flushed, and how much of the event loop flushing may take. */
+import { performance } from "node:perf_hooks";
+
+/** How often a change may be flushed, and how busy flushing may keep the event loop. */
 export interface ThrottledFlushOptions {
   /** Shortest time between two flushes (the floor a steady stream of changes waits for). */
   minIntervalMs: number;
   /**
-   * Largest share of the event loop flushes may take (0–1]: the interval grows to
-   * cost ÷ share when a flush gets expensive (many sockets), and shrinks back when it gets cheap.
+   * Event-loop utilization (0–1] above which the interval grows, and below 80 % of which it
+   * shrinks back toward the floor. Utilization rather than the flush's own run time, because most
+   * of a broadcast's cost comes after it returns: Socket.IO frames and writes to every socket later.
    */
-  maxLoopShare: number;
-  /** The interval never grows past this, whatever a flush costs. */
+  maxLoopUtilization: number;
+  /** The interval never grows past this, however busy the loop. */
   maxIntervalMs: number;
 }
 
-/** Weight of the latest flush in the cost average: a GC pause moves the interval, not doubles it. */
-const COST_SMOOTHING = 0.3;
+/** Weight of the latest period in the utilization average: one GC pause nudges the interval, not doubles it. */
+const UTILIZATION_SMOOTHING = 0.3;
+/** Growth per flush while the loop is too busy, and decay per flush while it has room. */
+const GROW = 1.25;
+const SHRINK = 0.9;
+/** Below this share of the bound the interval shrinks; between it and the bound it holds (no flapping). */
+const SHRINK_BELOW = 0.8;
+
+/** The event loop's busy share since the previous call (Node's own accounting, all work counted). */
+export function eventLoopUtilizationSampler(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const current = performance.eventLoopUtilization();
+    const sinceLast = performance.eventLoopUtilization(current, last);
+    last = current;
+    return sinceLast.utilization;
+  };
+}
 
 /**
  * Runs `flush` after something changed, at most once per interval: the first change after a
  * quiet spell is flushed on the next tick (low latency), a stream of changes at a steady rate.
- * The interval adapts to what a flush costs, so a cheap flush (few sockets) goes out at the
- * floor's rate and an expensive one (a thousand sockets) stays within its share of the loop.
+ * The interval adapts to how busy the loop is, so with a few sockets changes go out at the floor's
+ * rate, and with many (or while ingest is heavy) they are batched more, so the loop keeps room
+ * for heartbeats and the sockets get fewer, larger deltas instead of a growing backlog.
  */
 export class ThrottledFlush {
   private timer: NodeJS.Timeout | undefined;
   private lastFlushAtMs = Number.NEGATIVE_INFINITY;
-  private averageCostMs = 0;
+  private currentIntervalMs: number;
+  private averageUtilization = 0;
   private stopped = false;
 
   constructor(
     private readonly options: ThrottledFlushOptions,
     private readonly flush: () => void,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    private readonly loopUtilization: () => number = eventLoopUtilizationSampler(),
+  ) {
+    this.currentIntervalMs = options.minIntervalMs;
+  }
 
-  /** The current interval between flushes (ms): the floor, or more when flushing got expensive. */
+  /** The current interval between flushes (ms): the floor, or more while the loop is busy. */
   get intervalMs(): number {
-    const { minIntervalMs, maxLoopShare, maxIntervalMs } = this.options;
-    return Math.min(maxIntervalMs, Math.max(minIntervalMs, this.averageCostMs / maxLoopShare));
+    return this.currentIntervalMs;
   }
 
   /** Something changed: make sure a flush is scheduled. */
   request(): void {
     if (this.timer !== undefined || this.stopped) return;
-    const waitMs = Math.max(0, this.lastFlushAtMs + this.intervalMs - this.now());
+    const waitMs = Math.max(0, this.lastFlushAtMs + this.currentIntervalMs - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const startedAtMs = this.now();
-      this.lastFlushAtMs = startedAtMs;
-      try {
-        this.flush();
-      } finally {
-        const costMs = this.now() - startedAtMs;
-        this.averageCostMs =
-          this.averageCostMs === 0 ? costMs : this.averageCostMs + COST_SMOOTHING * (costMs - this.averageCostMs);
-      }
+      this.lastFlushAtMs = this.now();
+      this.adapt(this.loopUtilization());
+      this.flush();
     }, waitMs);
   }
 
@@ -60,5 +77,15 @@ export class ThrottledFlush {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private adapt(utilization: number): void {
+    const { minIntervalMs, maxLoopUtilization, maxIntervalMs } = this.options;
+    this.averageUtilization += UTILIZATION_SMOOTHING * (utilization - this.averageUtilization);
+    if (this.averageUtilization > maxLoopUtilization) {
+      this.currentIntervalMs = Math.min(maxIntervalMs, this.currentIntervalMs * GROW);
+    } else if (this.averageUtilization < maxLoopUtilization * SHRINK_BELOW) {
+      this.currentIntervalMs = Math.max(minIntervalMs, this.currentIntervalMs * SHRINK);
+    }
   }
 }
