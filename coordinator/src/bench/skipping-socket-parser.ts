@@ -22,8 +22,11 @@ export interface SocketParser {
  * to every socket) while the bench process, which runs them all, only frames the messages; their
  * engine.io heartbeats are answered as usual.
  */
-export function skippingSocketParser(skip: readonly string[], onSkipped: (chars: number) => void): SocketParser {
-  const prefixes = skip.map((name) => `[${JSON.stringify(name)}`);
+export function skippingSocketParser(
+  skip: readonly string[],
+  onSkipped: (event: string, chars: number) => void,
+): SocketParser {
+  const prefixes = skip.map((name) => ({ name, prefix: `[${JSON.stringify(name)}` }));
 
   class Encoder {
     encode(packet: Packet): string[] {
@@ -50,8 +53,9 @@ export function skippingSocketParser(skip: readonly string[], onSkipped: (chars:
       if (id !== undefined) i += id.length;
       const packet: Packet = { type, nsp, ...(id === undefined ? {} : { id: Number(id) }) };
       if (i < chunk.length) {
-        if (prefixes.some((prefix) => chunk.startsWith(prefix, i))) {
-          onSkipped(chunk.length);
+        const skipped = prefixes.find(({ prefix }) => chunk.startsWith(prefix, i));
+        if (skipped !== undefined) {
+          onSkipped(skipped.name, chunk.length);
           return;
         }
         packet.data = JSON.parse(chunk.slice(i));

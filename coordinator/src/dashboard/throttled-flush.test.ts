@@ -76,6 +76,12 @@ describe("throttled flush", () => {
     baseLoad = 0.9;
     run(20_000);
     expect(flusher.intervalMs).toBe(1_000);
+    // The flood ends: within 3 s the interval is back near the floor, not tens of seconds later
+    // (at most halving per flush, in proportion to the room the loop has).
+    baseLoad = 0.1;
+    costMs = 1;
+    run(3_000);
+    expect(flusher.intervalMs).toBeLessThanOrEqual(15);
   });
 
   it("does nothing after stop", () => {

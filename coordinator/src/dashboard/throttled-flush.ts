@@ -14,13 +14,22 @@ export interface ThrottledFlushOptions {
   maxIntervalMs: number;
 }
 
-/** Weight of the latest period in the utilization average: one GC pause nudges the interval, not doubles it. */
-const UTILIZATION_SMOOTHING = 0.3;
-/** Growth per flush while the loop is too busy, and decay per flush while it has room. */
+/**
+ * Time constant of the utilization average (ms): each period weighs by its length, so at 20 ms one
+ * GC pause nudges the interval rather than doubles it, and after a one-second period the average
+ * is mostly that second (a burst that ended is forgotten within a few flushes at any interval).
+ */
+const UTILIZATION_TIME_CONSTANT_MS = 100;
+/** Growth per flush while the loop is too busy. */
 const GROW = 1.25;
-const SHRINK = 0.9;
-/** Below this share of the bound the interval shrinks; between it and the bound it holds (no flapping). */
+/**
+ * Below this share of the bound the interval shrinks, in proportion to the room left (at most
+ * halving per flush), so after a burst (a thousand snapshots at connect, an ingest flood) it is
+ * back near the floor within a few flushes instead of tens of seconds; between this share and the
+ * bound it holds (no flapping).
+ */
 const SHRINK_BELOW = 0.8;
+const MAX_SHRINK = 0.5;
 
 /** The event loop's busy share since the previous call (Node's own accounting, all work counted). */
 export function eventLoopUtilizationSampler(): () => number {
@@ -67,8 +76,9 @@ export class ThrottledFlush {
     const waitMs = Math.max(0, this.lastFlushAtMs + this.currentIntervalMs - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.lastFlushAtMs = this.now();
-      this.adapt(this.loopUtilization());
+      const nowMs = this.now();
+      this.adapt(this.loopUtilization(), nowMs - this.lastFlushAtMs);
+      this.lastFlushAtMs = nowMs;
       this.flush();
     }, waitMs);
   }
@@ -79,13 +89,16 @@ export class ThrottledFlush {
     this.timer = undefined;
   }
 
-  private adapt(utilization: number): void {
+  /** @param periodMs how long `utilization` was measured over (infinite for the first flush) */
+  private adapt(utilization: number, periodMs: number): void {
     const { minIntervalMs, maxLoopUtilization, maxIntervalMs } = this.options;
-    this.averageUtilization += UTILIZATION_SMOOTHING * (utilization - this.averageUtilization);
+    const weight = 1 - Math.exp(-periodMs / UTILIZATION_TIME_CONSTANT_MS);
+    this.averageUtilization += weight * (utilization - this.averageUtilization);
     if (this.averageUtilization > maxLoopUtilization) {
       this.currentIntervalMs = Math.min(maxIntervalMs, this.currentIntervalMs * GROW);
     } else if (this.averageUtilization < maxLoopUtilization * SHRINK_BELOW) {
-      this.currentIntervalMs = Math.max(minIntervalMs, this.currentIntervalMs * SHRINK);
+      const shrink = Math.max(MAX_SHRINK, this.averageUtilization / (maxLoopUtilization * SHRINK_BELOW));
+      this.currentIntervalMs = Math.max(minIntervalMs, this.currentIntervalMs * shrink);
     }
   }
 }
