@@ -59,3 +59,25 @@ describe("record retention (docs/configuration.md, Retention)", () => {
     );
   });
 });
+
+describe("the dashboard's delta interval (docs/configuration.md)", () => {
+  const insecure = { SENTRA_GRPC_INSECURE: "true" };
+
+  it("defaults to a 10 ms floor that grows while the event loop is busy more than 70 % of the time", () => {
+    const { dashboard } = loadCoordinatorConfig(insecure);
+    expect(dashboard.deltaIntervalMs).toBe(10);
+    expect(dashboard.maxLoopUtilization).toBe(0.7);
+    expect(
+      loadCoordinatorConfig({ ...insecure, SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION: "0.5" }).dashboard,
+    ).toMatchObject({ maxLoopUtilization: 0.5 });
+  });
+
+  it("refuses a utilization bound outside (0, 1] and the removed emit share, naming the variable", () => {
+    expect(() => loadCoordinatorConfig({ ...insecure, SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION: "1.5" })).toThrowError(
+      /SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION/,
+    );
+    expect(() => loadCoordinatorConfig({ ...insecure, SENTRA_DASHBOARD_EMIT_LOOP_SHARE: "0.25" })).toThrowError(
+      /SENTRA_DASHBOARD_EMIT_LOOP_SHARE: removed: .*SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION/,
+    );
+  });
+});

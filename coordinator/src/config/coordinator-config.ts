@@ -218,6 +218,9 @@ const schema = z.object({
   SENTRA_DASHBOARD_TOKEN: removedVariable(
     "removed: the dashboard signs in with any API token (sentra token create --role viewer); see docs/security.md",
   ),
+  SENTRA_DASHBOARD_EMIT_LOOP_SHARE: removedVariable(
+    "removed: the delta interval now adapts to the whole event loop's utilization, SENTRA_DASHBOARD_MAX_LOOP_UTILIZATION (default 0.7); see docs/configuration.md",
+  ),
   SENTRA_DASHBOARD_TOKEN_FILE: removedVariable(
     "removed: the coordinator keeps its admin token in SENTRA_ADMIN_TOKEN_FILE (default .sentra/admin-token); see docs/security.md",
   ),

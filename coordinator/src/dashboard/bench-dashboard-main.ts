@@ -198,6 +198,15 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   let heartbeats: NodeJS.Timeout | undefined;
   try {
+    if (withBrowser) {
+      // The page is the dashboard workspace's build (vite), which `tsc -b` does not make: say so
+      // now rather than after the warm-up, when the page would wait a minute for a live status.
+      const page = await fetch(`${httpUrl}/`);
+      if (!page.ok)
+        throw new Error(
+          `the coordinator does not serve the dashboard page (HTTP ${page.status}): run npm run build, or pass --no-browser`,
+        );
+    }
     const fleet = Array.from({ length: satelliteCount }, (_, i) => satellite(i, satelliteCount));
     /** `<satelliteId>#<sequence>` → wall clock (ms) when that heartbeat was published. */
     const publishedAt = new Map<string, number>();
