@@ -87,6 +87,15 @@ const coordinatorStarted = new Promise((resolve) => {
 });
 const children = [];
 const raw = process.env.SENTRA_DEMO_LOG === "json";
+/**
+ * A process that fails is started again after 1, 2, 4, 8, 16 s (like a restart policy): a
+ * satellite's fixed gRPC port (50061+) lies in Linux's ephemeral range, so another program's
+ * outgoing connection can hold it for a moment. After this many failures in a row, each within
+ * RESTART_RESET_MS of its start, it stays down and says so.
+ */
+const MAX_RESTARTS = 5;
+const RESTART_RESET_MS = 30_000;
+const restarts = new Map();
 
 /** Starts a Node script, or (with `args`) any executable, and prefixes its output lines. */
 function start(name, script, extraEnv, color, args) {
@@ -95,6 +104,7 @@ function start(name, script, extraEnv, color, args) {
     env: { ...process.env, ...env, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const startedAtMs = Date.now();
   children.push({ name, child });
   const prefix = `\x1b[${color}m${name.padEnd(22)}\x1b[0m`;
   let buffer = "";
@@ -131,7 +141,21 @@ function start(name, script, extraEnv, color, args) {
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
   child.on("exit", (code, signal) => {
-    if (!stopping) console.error(`${prefix} exited (${signal ?? code})`);
+    if (stopping) return;
+    const failures = Date.now() - startedAtMs > RESTART_RESET_MS ? 1 : (restarts.get(name) ?? 0) + 1;
+    restarts.set(name, failures);
+    if (failures > MAX_RESTARTS) {
+      console.error(`${prefix} exited (${signal ?? code}); ${MAX_RESTARTS} restarts failed, leaving it down`);
+      return;
+    }
+    const delayMs = 1_000 * 2 ** (failures - 1);
+    console.error(`${prefix} exited (${signal ?? code}); restarting in ${delayMs / 1_000} s`);
+    setTimeout(() => {
+      if (stopping) return;
+      const index = children.findIndex((entry) => entry.child === child);
+      if (index >= 0) children.splice(index, 1);
+      start(name, script, extraEnv, color, args);
+    }, delayMs);
   });
   return child;
 }
