@@ -327,7 +327,7 @@ async function main(): Promise<void> {
         auth: { token: TOKEN },
         forceNew: true,
         transports: ["websocket"],
-        ...(timed ? {} : { parser: loadParser(() => gotSnapshot()) }),
+        ...(timed ? {} : { parser: loadParser(gotSnapshot) }),
       });
       const state = new Map<string, unknown>();
       socket.on("snapshot", (snapshot: DashboardSnapshot) => {

@@ -9,9 +9,9 @@ export const DEFAULT_DASHBOARD_DELTA_INTERVAL_MS = 10;
 /**
  * @default 0.7 — while the coordinator's event loop is busy more than 70 % of the time, deltas are
  * batched more (the interval grows), so ingest keeps room. Measured on 2 cores with 1,000
- * satellites and 50 sockets: 0.7 settles near 20 ms (≈ 50 deltas/s, publish → applied p50 24–28 ms);
- * 0.5 near 25–40 ms with worse tails (p50 29–47 ms); a fixed 10 ms saturated the loop and latency
- * grew to hundreds of ms.
+ * satellites (docs/dashboard.md, Benchmark): 50 sockets stay at the 10 ms floor (≈ 97 deltas/s,
+ * 31 % CPU), 1,000 settle near 40 ms. (Chosen over 0.5 while permessage-deflate was still on:
+ * 0.5 batched 50 sockets to 25–40 ms with worse tails.)
  */
 export const DEFAULT_DASHBOARD_MAX_LOOP_UTILIZATION = 0.7;
 /** @default 1000 — the interval never grows past one second, however costly an emit. */
