@@ -12,7 +12,7 @@
  * in Tempo with resource attributes `service.name` and `service.version`.
  */
 
-import type { GateComparator, GateProviderKind } from "./gate-spec.js";
+import type { GateComparator, GateProviderKind, SequentialGateSpec } from "./gate-spec.js";
 
 /** Name of the request counter the Prometheus gates read. */
 export const REQUESTS_TOTAL_METRIC = "http_requests_total";
@@ -29,7 +29,21 @@ export interface BuiltInGate {
   readonly minSampleSize: number;
   /** Absent for Tempo: its provider reports the span count behind the ratio itself. */
   readonly sampleQuery?: string;
+  /** The sequential judge's queries and defaults (α is the policy's, split across gates); absent: threshold only. */
+  readonly sequential?: SequentialDefaults;
 }
+
+/** A sequential judge spec without its α (distributes over the union's kinds). */
+export type SequentialDefaults = SequentialGateSpec extends infer Spec
+  ? Spec extends unknown
+    ? Omit<Spec, "alpha">
+    : never
+  : never;
+
+/** Rates up to 20 % above the baseline's are healthy for the sequential error judge. */
+export const DEFAULT_RATE_RATIO_TOLERANCE = 0.2;
+/** A latency quantile up to 10 % above the baseline's is healthy for the sequential latency judge. */
+export const DEFAULT_DISTRIBUTION_TOLERANCE = 0.1;
 
 const SELECTOR = 'service="{{service}}",version="{{version}}"';
 
@@ -46,6 +60,12 @@ export const BUILT_IN_GATES = {
     severeThreshold: 0.05,
     minSampleSize: 50,
     sampleQuery: `sum(increase(${REQUESTS_TOTAL_METRIC}{${SELECTOR}}[{{window}}]))`,
+    sequential: {
+      kind: "rateRatio",
+      totalQuery: `sum(${REQUESTS_TOTAL_METRIC}{${SELECTOR}})`,
+      eventsQuery: `sum(${REQUESTS_TOTAL_METRIC}{${SELECTOR},code=~"5.."}) or vector(0)`,
+      tolerance: DEFAULT_RATE_RATIO_TOLERANCE,
+    },
   },
   /** 95th percentile request duration, in milliseconds. */
   p95_latency_ms: {
@@ -56,6 +76,12 @@ export const BUILT_IN_GATES = {
     severeThreshold: 1000,
     minSampleSize: 50,
     sampleQuery: `sum(increase(${REQUEST_DURATION_METRIC}_count{${SELECTOR}}[{{window}}]))`,
+    sequential: {
+      kind: "distribution",
+      bucketsQuery: `sum by (le) (${REQUEST_DURATION_METRIC}_bucket{${SELECTOR}})`,
+      quantile: 0.95,
+      tolerance: DEFAULT_DISTRIBUTION_TOLERANCE,
+    },
   },
   /** Share of log lines at level error or fatal, 0–1. Needs Loki 2.7+ (`vector()`). */
   log_error_ratio: {
@@ -84,6 +110,9 @@ export const BUILT_IN_GATES = {
     minSampleSize: 50,
   },
 } as const satisfies Record<string, BuiltInGate>;
+
+/** Built-in gates judged sequentially by default in a canary (blue-green has no concurrent baseline). */
+export const SEQUENTIAL_BY_DEFAULT: readonly BuiltInGateName[] = ["error_rate", "p95_latency_ms"];
 
 /** Name of a built-in gate. */
 export type BuiltInGateName = keyof typeof BUILT_IN_GATES;

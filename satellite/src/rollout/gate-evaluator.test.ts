@@ -13,6 +13,7 @@ const errorRate: GateSpec = {
   minSampleSize: 50,
   sampleQuery: "requests",
   onUnknown: "pause",
+  judge: "threshold",
 };
 
 const value = (v: number, sampleSize?: number): ProviderResult => ({
@@ -89,6 +90,7 @@ describe("judgeGate", () => {
       query: "q",
       threshold: 10,
       comparator: "gte",
+      judge: "threshold",
       minSampleSize: 100,
       onUnknown: "pause",
     };

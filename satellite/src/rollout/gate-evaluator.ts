@@ -1,5 +1,14 @@
-import type { GateComparator, GateProviderKind, GateSpec } from "./gate-spec.js";
-import { type ProviderRegistry, type ProviderResult, providerError } from "./metric-provider.js";
+import type { GateComparator, GateJudge, GateProviderKind, GateSpec } from "./gate-spec.js";
+import type { ErrorBudgetPolicy } from "./rollout-policy.js";
+import {
+  type GateEvidence,
+  type JudgeMemory,
+  judgeDistribution,
+  judgeRateRatio,
+  type RateCounters,
+  type SequentialMemory,
+} from "./sequential-judge.js";
+import { type ProviderRegistry, type ProviderResult, providerError, type VectorSample } from "./metric-provider.js";
 import { renderQueryTemplate } from "./query-template.js";
 
 /** The outcome of one gate at one evaluation. */
@@ -36,6 +45,12 @@ export interface GateResult {
   readonly reason: string;
   /** The rendered query that produced the value. */
   readonly query: string;
+  /** Which judge decided; absent in records written before the sequential judge (threshold). */
+  readonly judge?: GateJudge;
+  /** True for a sequential breach: the evidence is conclusive, the rollout rolls back at once. */
+  readonly conclusive?: boolean;
+  /** The sequential judge's statistic, counts, α and error budget. */
+  readonly evidence?: GateEvidence;
 }
 
 /** What the queries are about: the version under test and the window. */
@@ -45,6 +60,22 @@ export interface GateTarget {
   readonly namespace: string;
   /** Sliding window, in whole seconds. */
   readonly windowSeconds: number;
+  /** The stable version serving beside the canary: the sequential judge's control. */
+  readonly baselineVersion?: string;
+}
+
+/** Options of one round of a rollout's evaluations. */
+export interface EvaluationRoundOptions {
+  /** False during warm-up: sequential gates read counters but do not feed their tests. */
+  readonly countEvidence: boolean;
+  /** The policy's error budget, computed from the gate it names. */
+  readonly errorBudget?: ErrorBudgetPolicy;
+}
+
+/** One round's results, and the sequential gates' memory for the next round. */
+export interface EvaluationRound {
+  readonly results: GateResult[];
+  readonly memory: JudgeMemory;
 }
 
 /**
@@ -126,9 +157,122 @@ export function judgeGate(gate: GateSpec, query: string, value: ProviderResult, 
 export class GateEvaluator {
   constructor(private readonly providers: ProviderRegistry) {}
 
-  /** Evaluates `gates` for `target` at `at`; results are in gate order. */
+  /** Evaluates `gates` for `target` at `at` by their threshold rule only; results are in gate order. */
   async evaluate(gates: readonly GateSpec[], target: GateTarget, at: Date, signal: AbortSignal): Promise<GateResult[]> {
     return Promise.all(gates.map((gate) => this.evaluateGate(gate, target, at, signal)));
+  }
+
+  /**
+   * Evaluates every gate by its judge: threshold gates as {@link evaluate}; sequential gates also
+   * read their cumulative counters for canary and baseline and update their test from `memory`.
+   */
+  async evaluateRound(
+    gates: readonly GateSpec[],
+    target: GateTarget,
+    at: Date,
+    signal: AbortSignal,
+    memory: JudgeMemory,
+    options: EvaluationRoundOptions,
+  ): Promise<EvaluationRound> {
+    const judged = await Promise.all(
+      gates.map(async (gate): Promise<{ result: GateResult; memory: SequentialMemory | undefined }> => {
+        const previous = memory[gate.name];
+        if (gate.judge !== "sequential" || gate.sequential === undefined) {
+          return { result: await this.evaluateGate(gate, target, at, signal), memory: previous };
+        }
+        const spec = gate.sequential;
+        const context = {
+          at,
+          countEvidence: options.countEvidence,
+          ...(options.errorBudget?.gate === gate.name ? { errorBudget: options.errorBudget } : {}),
+        };
+        if (spec.kind === "rateRatio") {
+          const [windowed, counters] = await Promise.all([
+            this.evaluateGate(gate, target, at, signal),
+            this.readCounters(gate, spec.totalQuery, spec.eventsQuery, target, at, signal),
+          ]);
+          const prior = previous?.kind === "rateRatio" ? previous : undefined;
+          return judgeRateRatio(gate, spec, windowed, counters, prior, context);
+        }
+        const [windowed, histograms] = await Promise.all([
+          this.evaluateGate(gate, target, at, signal),
+          this.readHistograms(gate, spec.bucketsQuery, target, at, signal),
+        ]);
+        const prior = previous?.kind === "distribution" ? previous : undefined;
+        return judgeDistribution(gate, spec, windowed, histograms, prior, context);
+      }),
+    );
+    const nextMemory: Record<string, SequentialMemory> = {};
+    gates.forEach((gate, index) => {
+      const entry = judged[index]?.memory;
+      if (entry !== undefined) nextMemory[gate.name] = entry;
+    });
+    return { results: judged.map((entry) => entry.result), memory: nextMemory };
+  }
+
+  private async readCounters(
+    gate: GateSpec,
+    totalQuery: string,
+    eventsQuery: string,
+    target: GateTarget,
+    at: Date,
+    signal: AbortSignal,
+  ): Promise<RateCounters | { error: string }> {
+    const baseline = target.baselineVersion;
+    if (baseline === undefined || baseline === "") return { error: "no baseline (stable) version to compare with" };
+    const versions = [target.version, baseline];
+    const rendered: string[] = [];
+    try {
+      for (const version of versions) {
+        for (const template of [totalQuery, eventsQuery]) rendered.push(renderQueryTemplate(template, { ...target, version }));
+      }
+    } catch (error) {
+      return { error: `cannot render query: ${describe(error)}` };
+    }
+    const values = await Promise.all(rendered.map((query) => this.run(gate, query, at, signal, target.windowSeconds)));
+    const numbers: number[] = [];
+    for (const [index, value] of values.entries()) {
+      if (value.kind === "error") return { error: `${gate.provider} counter query failed: ${value.error}` };
+      // No series yet is a counter at zero (no requests, or no errors, so far).
+      const number = value.kind === "empty" ? 0 : value.value;
+      if (!Number.isFinite(number) || number < 0) return { error: `counter ${rendered[index]} is ${number}` };
+      numbers.push(number);
+    }
+    const [canaryTotal = 0, canaryEvents = 0, baselineTotal = 0, baselineEvents = 0] = numbers;
+    return { canaryTotal, canaryEvents, baselineTotal, baselineEvents };
+  }
+
+  private async readHistograms(
+    gate: GateSpec,
+    bucketsQuery: string,
+    target: GateTarget,
+    at: Date,
+    signal: AbortSignal,
+  ): Promise<{ canary: VectorSample[]; baseline: VectorSample[] } | { error: string }> {
+    const baseline = target.baselineVersion;
+    if (baseline === undefined || baseline === "") return { error: "no baseline (stable) version to compare with" };
+    const provider = this.providers[gate.provider];
+    if (provider?.queryVector === undefined) return { error: `the ${gate.provider} provider cannot answer bucket queries` };
+    const queryVector = provider.queryVector.bind(provider);
+    let queries: string[];
+    try {
+      queries = [target.version, baseline].map((version) => renderQueryTemplate(bucketsQuery, { ...target, version }));
+    } catch (error) {
+      return { error: `cannot render query: ${describe(error)}` };
+    }
+    const answers = await Promise.all(
+      queries.map(async (query) => {
+        try {
+          return await queryVector(query, at, signal);
+        } catch (error) {
+          return { kind: "error" as const, error: describe(error) };
+        }
+      }),
+    );
+    const [canary, base] = answers;
+    if (canary?.kind !== "vector") return { error: `bucket query failed: ${canary?.error ?? "no answer"}` };
+    if (base?.kind !== "vector") return { error: `bucket query failed: ${base?.error ?? "no answer"}` };
+    return { canary: [...canary.samples], baseline: [...base.samples] };
   }
 
   private async evaluateGate(gate: GateSpec, target: GateTarget, at: Date, signal: AbortSignal): Promise<GateResult> {

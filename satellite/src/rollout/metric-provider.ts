@@ -32,12 +32,25 @@ export interface ProviderQueryOptions {
   readonly windowSeconds?: number;
 }
 
+/** One series of an instant vector: its labels and value. */
+export interface VectorSample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** What a provider answers for a query whose answer is several series (histogram buckets by `le`). */
+export type VectorProviderResult =
+  | { readonly kind: "vector"; readonly samples: readonly VectorSample[] }
+  | { readonly kind: "error"; readonly error: string };
+
 /** A telemetry backend that evaluates one instant query. */
 export interface MetricProvider {
   /** Which backend this is, for messages. */
   readonly kind: GateProviderKind;
   /** Evaluates `query` at instant `at`; resolves (never rejects) with a {@link ProviderResult}. */
   query(query: string, at: Date, signal: AbortSignal, options?: ProviderQueryOptions): Promise<ProviderResult>;
+  /** Evaluates a query answered by several series (the sequential latency judge); absent where unsupported. */
+  queryVector?(query: string, at: Date, signal: AbortSignal): Promise<VectorProviderResult>;
 }
 
 /** The providers available to the gate evaluator, by kind; a gate whose kind is missing is unknown. */

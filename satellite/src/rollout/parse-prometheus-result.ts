@@ -1,4 +1,30 @@
-import { type ProviderResult, parseSampleValue, providerError } from "./metric-provider.js";
+import {
+  type ProviderResult,
+  parseSampleValue,
+  providerError,
+  type VectorProviderResult,
+  type VectorSample,
+} from "./metric-provider.js";
+
+/** Reads the `data` of an instant query as every series of a vector (an empty vector is no series). */
+export function parsePrometheusVector(data: unknown): VectorProviderResult {
+  if (!isRecord(data)) return { kind: "error", error: "response has no data object" };
+  if (data.resultType !== "vector" || !Array.isArray(data.result)) {
+    return { kind: "error", error: `expected an instant vector, got ${JSON.stringify(data.resultType)}` };
+  }
+  const samples: VectorSample[] = [];
+  for (const series of data.result) {
+    if (!isRecord(series) || !isRecord(series.metric) || !Array.isArray(series.value)) {
+      return { kind: "error", error: "vector series without metric labels and value" };
+    }
+    const value = parseSampleValue(series.value[1]);
+    if (value === undefined) return { kind: "error", error: `sample value ${JSON.stringify(series.value[1])} is not a number` };
+    const labels: Record<string, string> = {};
+    for (const [name, label] of Object.entries(series.metric)) if (typeof label === "string") labels[name] = label;
+    samples.push({ labels, value });
+  }
+  return { kind: "vector", samples };
+}
 
 /**
  * Reads the `data` of a Prometheus-style instant query (`/api/v1/query`, Loki's

@@ -11,8 +11,13 @@ import type {
 import { parseRolloutPolicy } from "./rollout-policy.js";
 import type { RolloutTarget, TrafficRouter } from "./traffic-router.js";
 
-// 2 s interval, 4 s warm-up, 2 passes per step: one step every 4 s once warm.
+// 2 s interval, 4 s warm-up, 2 passes per step: one step every 4 s once warm. The threshold judge
+// throughout: these tests are about the engine and the windowed rule (sequential-judge tests below).
 const POLICY = parseRolloutPolicy(`
+gates:
+  - { name: error_rate, judge: threshold }
+  - { name: p95_latency_ms, judge: threshold }
+  - { name: log_error_ratio }
 steps: [5, 15, 20, 30, 30]
 warmupSeconds: 4
 intervalSeconds: 2

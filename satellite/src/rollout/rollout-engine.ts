@@ -4,6 +4,7 @@ import type { ProviderRegistry } from "./metric-provider.js";
 import { type RolloutClock, systemClock, type TimerHandle } from "./rollout-clock.js";
 import type { RolloutEventSink } from "./rollout-event-sink.js";
 import type { RolloutPolicy } from "./rollout-policy.js";
+import type { JudgeMemory } from "./sequential-judge.js";
 import {
   createPendingState,
   isEvaluating,
@@ -29,12 +30,18 @@ export interface RolloutStatus {
   readonly state: RolloutState;
 }
 
+/** A rollout in a snapshot: its status and what its sequential gates have counted so far. */
+export interface RolloutSnapshotEntry extends RolloutStatus {
+  /** Absent in snapshots taken before the sequential judge: the tests start afresh. */
+  readonly judgeMemory?: JudgeMemory;
+}
+
 /** Everything needed to resume the engine's rollouts after a restart. Plain JSON. */
 export interface RolloutEngineSnapshot {
   /** Format version; {@link restore} accepts 1. */
   readonly version: 1;
   readonly takenAt: string;
-  readonly rollouts: readonly RolloutStatus[];
+  readonly rollouts: readonly RolloutSnapshotEntry[];
 }
 
 /** The logging the engine needs (pino's signature). */
@@ -69,6 +76,8 @@ export interface RolloutEngineOptions {
 interface Runtime {
   readonly spec: RolloutSpec;
   state: RolloutState;
+  /** The sequential gates' counts and tests, carried from evaluation to evaluation. */
+  judgeMemory: JudgeMemory;
   timer: TimerHandle | undefined;
   queue: Promise<void>;
 }
@@ -107,6 +116,16 @@ export class RolloutEngine {
         throw SentraError.invalidArgument(field, "must be a non-empty string");
       }
     }
+    const sequential = spec.policy.gates.filter((gate) => gate.judge === "sequential").map((gate) => gate.name);
+    if (sequential.length > 0) {
+      const stable = spec.stableVersion?.trim() ?? "";
+      if (stable === "" || stable === spec.version) {
+        throw SentraError.invalidArgument(
+          "stableVersion",
+          `${stable === "" ? "is required" : "must differ from the canary version"}: the sequential gates (${sequential.join(", ")}) compare the canary with the stable version serving beside it; give it, or set judge: threshold on those gates`,
+        );
+      }
+    }
     const existing = this.rollouts.get(spec.id);
     if (existing !== undefined) {
       const same =
@@ -131,6 +150,7 @@ export class RolloutEngine {
     const runtime: Runtime = {
       spec: structuredClone(spec),
       state: createPendingState(this.clock.now()),
+      judgeMemory: {},
       timer: undefined,
       queue: Promise.resolve(),
     };
@@ -189,7 +209,11 @@ export class RolloutEngine {
     return structuredClone({
       version: 1,
       takenAt: this.clock.now().toISOString(),
-      rollouts: [...this.rollouts.values()].map((runtime) => ({ spec: runtime.spec, state: runtime.state })),
+      rollouts: [...this.rollouts.values()].map((runtime) => ({
+        spec: runtime.spec,
+        state: runtime.state,
+        judgeMemory: runtime.judgeMemory,
+      })),
     });
   }
 
@@ -216,6 +240,7 @@ export class RolloutEngine {
       const runtime: Runtime = {
         spec: structuredClone(entry.spec),
         state: structuredClone(entry.state),
+        judgeMemory: isRecord(entry.judgeMemory) ? (structuredClone(entry.judgeMemory) as JudgeMemory) : {},
         timer: undefined,
         queue: Promise.resolve(),
       };
@@ -294,11 +319,20 @@ export class RolloutEngine {
       version: spec.version,
       namespace: spec.namespace,
       windowSeconds: spec.policy.windowSeconds,
+      ...(spec.stableVersion === undefined ? {} : { baselineVersion: spec.stableVersion }),
+    };
+    const now = this.clock.now();
+    const options = {
+      countEvidence: !isWarmingUp(runtime.state, now),
+      ...(spec.policy.errorBudget === undefined ? {} : { errorBudget: spec.policy.errorBudget }),
     };
     try {
       const evaluation = this.evaluator
-        .evaluate(spec.policy.gates, target, this.clock.now(), signal)
-        .then((results): RolloutEvent => ({ type: "tick", results }));
+        .evaluateRound(spec.policy.gates, target, now, signal, runtime.judgeMemory, options)
+        .then((round): RolloutEvent => {
+          runtime.judgeMemory = round.memory;
+          return { type: "tick", results: round.results };
+        });
       return await Promise.race([evaluation, timedOut]);
     } catch (error) {
       return { type: "telemetryLost", reason: `evaluation failed: ${describe(error)}` };
@@ -423,6 +457,12 @@ export class RolloutEngine {
   private statusOf(runtime: Runtime): RolloutStatus {
     return structuredClone({ spec: runtime.spec, state: runtime.state });
   }
+}
+
+/** True while the rollout's warm-up runs (also when paused during it): evidence is not counted yet. */
+function isWarmingUp(state: RolloutState, now: Date): boolean {
+  const active = state.phase === "paused" ? state.resumeTo : state;
+  return active.phase === "warmingUp" && now.getTime() < Date.parse(active.warmupEndsAt);
 }
 
 function targetOf(spec: RolloutSpec): RolloutTarget {

@@ -56,7 +56,19 @@ describe("parseRolloutPolicy", () => {
       rollbackMaxAttempts: 10,
     });
     expect(policy.gates.map((gate) => gate.name)).toEqual(["error_rate", "p95_latency_ms", "log_error_ratio"]);
-    expect(policy.gates[0]).toEqual({ name: "error_rate", ...BUILT_IN_GATES.error_rate, onUnknown: "pause" });
+    // The canary's error and latency gates are judged against the stable version, α split between them.
+    expect(policy.alpha).toBe(0.01);
+    expect(policy.gates[0]).toEqual({
+      name: "error_rate",
+      ...BUILT_IN_GATES.error_rate,
+      onUnknown: "pause",
+      judge: "sequential",
+      sequential: { ...BUILT_IN_GATES.error_rate.sequential, alpha: 0.005 },
+    });
+    expect(policy.gates[1]).toMatchObject({ judge: "sequential", sequential: { kind: "distribution", alpha: 0.005 } });
+    expect(policy.gates[2]).toMatchObject({ judge: "threshold" });
+    expect(policy.gates[2]?.sequential).toBeUndefined();
+    expect(policy.errorBudget).toEqual({ slo: 0.999, gate: "error_rate" });
     expect(Object.isFrozen(policy.gates[0])).toBe(true);
     expect(stepWeights(policy)).toEqual([5, 20, 40, 70, 100]);
   });
@@ -77,6 +89,7 @@ describe("parseRolloutPolicy", () => {
       comparator: "lte",
       severeThreshold: 5,
       onUnknown: "pause",
+      judge: "threshold",
     });
   });
 

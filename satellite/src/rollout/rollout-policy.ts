@@ -1,7 +1,23 @@
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { BUILT_IN_GATES, type BuiltInGate, DEFAULT_GATE_NAMES, isBuiltInGateName } from "./default-gates.js";
-import { GATE_PROVIDER_KINDS, type GateProviderKind, type GateSpec, type UnknownBehaviour } from "./gate-spec.js";
+import {
+  BUILT_IN_GATES,
+  type BuiltInGate,
+  DEFAULT_DISTRIBUTION_TOLERANCE,
+  DEFAULT_GATE_NAMES,
+  DEFAULT_RATE_RATIO_TOLERANCE,
+  isBuiltInGateName,
+  SEQUENTIAL_BY_DEFAULT,
+} from "./default-gates.js";
+import {
+  GATE_JUDGES,
+  GATE_PROVIDER_KINDS,
+  type GateJudge,
+  type GateProviderKind,
+  type GateSpec,
+  type SequentialGateSpec,
+  type UnknownBehaviour,
+} from "./gate-spec.js";
 import { PolicyError, type PolicyProblem } from "./policy-error.js";
 import { QUERY_TEMPLATE_VARIABLES, unknownTemplateVariables } from "./query-template.js";
 
@@ -35,6 +51,26 @@ export const DEFAULT_TELEMETRY_PAUSE_AFTER_SECONDS = 10;
 export const DEFAULT_TELEMETRY_REVERT_AFTER_SECONDS = 120;
 /** Failed attempts (each: primary router, then fallback) before a rollback is declared failed. */
 export const DEFAULT_ROLLBACK_MAX_ATTEMPTS = 10;
+/**
+ * Bound on the probability that the sequential gates roll back a healthy canary, over the whole
+ * rollout however long it runs; split evenly across the sequential gates (Bonferroni).
+ */
+export const DEFAULT_ALPHA = 0.01;
+/** Availability objective the error budget is taken from, when the policy has `errorBudget`. */
+export const DEFAULT_SLO = 0.999;
+
+/** Error-budget accounting of the canary (needs a sequential error gate for its counts). */
+export interface ErrorBudgetPolicy {
+  /** Availability objective, e.g. 0.999: the budget is (1 − slo) of the service's requests. @default 0.999 */
+  readonly slo: number;
+  /**
+   * Roll back once the canary's excess errors (beyond the baseline's rate) burned more than this
+   * percentage of a day's budget at the service's current traffic. Absent: reported, not gated.
+   */
+  readonly maxBurnPercent?: number;
+  /** Which gate's counts the budget is computed from (a sequential rate gate). @default the first */
+  readonly gate: string;
+}
 
 /** Telemetry-loss behaviour; both bounds count from the first evaluation that found no telemetry. */
 export interface TelemetryLossPolicy {
@@ -71,6 +107,10 @@ export interface RolloutPolicy {
   readonly rollbackMaxAttempts: number;
   /** The gates, evaluated every interval. @default error_rate, p95_latency_ms, log_error_ratio */
   readonly gates: readonly GateSpec[];
+  /** False-rollback bound of the sequential gates together, split across them. @default 0.01 */
+  readonly alpha: number;
+  /** Error-budget accounting; absent when the policy has no sequential rate gate. */
+  readonly errorBudget?: ErrorBudgetPolicy;
 }
 
 /**
@@ -106,6 +146,19 @@ const gateSchema = z.strictObject({
   minSampleSize: z.number().int().min(1).optional(),
   sampleQuery: z.string().trim().min(1).optional(),
   onUnknown: z.enum(UNKNOWN_BEHAVIOURS).optional(),
+  judge: z.enum(GATE_JUDGES as [GateJudge, ...GateJudge[]]).optional(),
+  alpha: z.number().gt(0).max(0.5).optional(),
+  tolerance: z.number().min(0).max(10).optional(),
+  totalQuery: z.string().trim().min(1).optional(),
+  eventsQuery: z.string().trim().min(1).optional(),
+  bucketsQuery: z.string().trim().min(1).optional(),
+  quantile: z.number().gt(0).lt(1).optional(),
+});
+
+const errorBudgetSchema = z.strictObject({
+  slo: z.number().gt(0).lt(1).optional(),
+  maxBurnPercent: z.number().gt(0).max(100_000).optional(),
+  gate: z.string().regex(GATE_NAME, "must be the name of a gate of this policy").optional(),
 });
 
 const telemetryLossSchema = z.strictObject({
@@ -125,6 +178,8 @@ const policySchema = z.strictObject({
   telemetryLoss: telemetryLossSchema.optional(),
   rollbackMaxAttempts: z.number().int().min(1).max(1000).optional(),
   gates: z.array(gateSchema).min(1).optional(),
+  alpha: z.number().gt(0).max(0.5).optional(),
+  errorBudget: errorBudgetSchema.optional(),
 });
 
 type PolicyInput = z.output<typeof policySchema>;
@@ -263,6 +318,24 @@ function buildPolicy(input: PolicyInput): RolloutPolicy {
   const strategy = input.strategy ?? "canary";
   const onUnknown = input.onUnknown ?? DEFAULT_ON_UNKNOWN;
   const gates = input.gates ?? DEFAULT_GATE_NAMES.map((name) => ({ name }));
+  const alpha = input.alpha ?? DEFAULT_ALPHA;
+  const judges = gates.map((gate) => judgeOf(gate, strategy));
+  const sequentialCount = judges.filter((judge) => judge === "sequential").length;
+  const built = gates.map((gate, index) =>
+    buildGate(gate, onUnknown, judges[index] ?? "threshold", alpha / Math.max(1, sequentialCount)),
+  );
+  const budgetGate =
+    input.errorBudget?.gate ?? built.find((gate) => gate.sequential?.kind === "rateRatio")?.name ?? undefined;
+  const errorBudget: ErrorBudgetPolicy | undefined =
+    budgetGate === undefined || (input.errorBudget === undefined && sequentialCount === 0)
+      ? undefined
+      : {
+          slo: input.errorBudget?.slo ?? DEFAULT_SLO,
+          ...(input.errorBudget?.maxBurnPercent === undefined
+            ? {}
+            : { maxBurnPercent: input.errorBudget.maxBurnPercent }),
+          gate: budgetGate,
+        };
   return {
     strategy,
     steps: strategy === "blueGreen" ? [100] : [...(input.steps ?? DEFAULT_CANARY_STEPS)],
@@ -277,7 +350,51 @@ function buildPolicy(input: PolicyInput): RolloutPolicy {
       revertAfterSeconds: input.telemetryLoss?.revertAfterSeconds ?? DEFAULT_TELEMETRY_REVERT_AFTER_SECONDS,
     },
     rollbackMaxAttempts: input.rollbackMaxAttempts ?? DEFAULT_ROLLBACK_MAX_ATTEMPTS,
-    gates: gates.map((gate) => buildGate(gate, onUnknown)),
+    gates: built,
+    alpha,
+    ...(errorBudget === undefined ? {} : { errorBudget }),
+  };
+}
+
+/** The judge a gate gets: its own, else sequential for the built-ins that have a baseline to compare with. */
+function judgeOf(gate: { name?: unknown; provider?: unknown; judge?: unknown }, strategy: RolloutStrategy): GateJudge {
+  if (gate.judge === "threshold" || gate.judge === "sequential") return gate.judge;
+  const builtIn = inheritedGate(gate);
+  const sameProvider = builtIn !== undefined && (gate.provider ?? builtIn.provider) === builtIn.provider;
+  const byDefault = typeof gate.name === "string" && (SEQUENTIAL_BY_DEFAULT as readonly string[]).includes(gate.name);
+  return strategy === "canary" && sameProvider && byDefault ? "sequential" : "threshold";
+}
+
+function buildSequential(
+  gate: GateInput,
+  builtIn: BuiltInGate | undefined,
+  sameProvider: boolean,
+  alpha: number,
+): SequentialGateSpec {
+  const inherited = sameProvider ? builtIn?.sequential : undefined;
+  const bucketsQuery = gate.bucketsQuery ?? (inherited?.kind === "distribution" ? inherited.bucketsQuery : undefined);
+  if (bucketsQuery !== undefined && gate.eventsQuery === undefined) {
+    return {
+      kind: "distribution",
+      bucketsQuery,
+      quantile: gate.quantile ?? (inherited?.kind === "distribution" ? inherited.quantile : 0.95),
+      alpha,
+      tolerance: gate.tolerance ?? inherited?.tolerance ?? DEFAULT_DISTRIBUTION_TOLERANCE,
+    };
+  }
+  const rate = inherited?.kind === "rateRatio" ? inherited : undefined;
+  const totalQuery = gate.totalQuery ?? rate?.totalQuery;
+  const eventsQuery = gate.eventsQuery ?? rate?.eventsQuery;
+  if (totalQuery === undefined || eventsQuery === undefined) {
+    // Unreachable: crossFieldProblems reports these before building.
+    throw new Error(`gate ${gate.name} has no sequential queries`);
+  }
+  return {
+    kind: "rateRatio",
+    totalQuery,
+    eventsQuery,
+    alpha,
+    tolerance: gate.tolerance ?? rate?.tolerance ?? DEFAULT_RATE_RATIO_TOLERANCE,
   };
 }
 
@@ -287,7 +404,7 @@ function inheritedGate(gate: { name?: unknown; provider?: unknown }): BuiltInGat
   return BUILT_IN_GATES[gate.name];
 }
 
-function buildGate(gate: GateInput, policyOnUnknown: UnknownBehaviour): GateSpec {
+function buildGate(gate: GateInput, policyOnUnknown: UnknownBehaviour, judge: GateJudge, splitAlpha: number): GateSpec {
   const builtIn = inheritedGate(gate);
   // Queries are provider-specific, so they are inherited only while the provider is the built-in one.
   const sameProvider = builtIn !== undefined && (gate.provider ?? builtIn.provider) === builtIn.provider;
@@ -311,6 +428,10 @@ function buildGate(gate: GateInput, policyOnUnknown: UnknownBehaviour): GateSpec
     ...(minSampleSize === undefined ? {} : { minSampleSize }),
     ...(sampleQuery === undefined ? {} : { sampleQuery }),
     onUnknown: gate.onUnknown ?? policyOnUnknown,
+    judge,
+    ...(judge === "sequential"
+      ? { sequential: buildSequential(gate, builtIn, sameProvider, gate.alpha ?? splitAlpha) }
+      : {}),
   };
 }
 
@@ -367,8 +488,113 @@ function crossFieldProblems(raw: Record<string, unknown>): RawProblem[] {
   if (Array.isArray(gates)) {
     const seen = new Set<string>();
     gates.forEach((gate, index) => {
-      if (isRecord(gate)) problems.push(...gateProblems(gate, index, seen));
+      if (isRecord(gate)) problems.push(...gateProblems(gate, index, seen), ...judgeProblems(gate, index, strategy));
     });
+  }
+
+  const budget = raw.errorBudget;
+  if (isRecord(budget) && typeof budget.gate === "string") {
+    const listed: unknown[] = Array.isArray(gates) ? gates : DEFAULT_GATE_NAMES.map((name) => ({ name }));
+    const named = listed.find((gate) => isRecord(gate) && gate.name === budget.gate);
+    if (named === undefined) {
+      problems.push({ path: ["errorBudget", "gate"], message: `no gate named "${budget.gate}" in this policy` });
+    } else if (
+      !isRecord(named) ||
+      judgeOf(named, strategy) !== "sequential" ||
+      named.bucketsQuery !== undefined ||
+      (inheritedGate(named)?.sequential?.kind === "distribution" && named.eventsQuery === undefined)
+    ) {
+      problems.push({
+        path: ["errorBudget", "gate"],
+        message: `gate "${budget.gate}" must be a sequential error gate (judge: sequential with totalQuery and eventsQuery): the budget is counted from its requests and errors`,
+      });
+    }
+  } else if (isRecord(budget)) {
+    const listed: unknown[] = Array.isArray(gates) ? gates : DEFAULT_GATE_NAMES.map((name) => ({ name }));
+    const hasRateGate = listed.some(
+      (gate) =>
+        isRecord(gate) &&
+        judgeOf(gate, strategy) === "sequential" &&
+        gate.bucketsQuery === undefined &&
+        (gate.eventsQuery !== undefined || inheritedGate(gate)?.sequential?.kind === "rateRatio"),
+    );
+    if (!hasRateGate) {
+      problems.push({
+        path: ["errorBudget"],
+        message: "needs a sequential error gate (e.g. error_rate with judge: sequential) to count requests and errors",
+      });
+    }
+  }
+  return problems;
+}
+
+const SEQUENTIAL_FIELDS = ["alpha", "tolerance", "totalQuery", "eventsQuery", "bucketsQuery", "quantile"] as const;
+
+/** Rules of the `judge` field and the sequential judge's own fields. */
+function judgeProblems(gate: Record<string, unknown>, index: number, strategy: RolloutStrategy): RawProblem[] {
+  const at = (field: string): Path => ["gates", index, field];
+  const judge = judgeOf(gate, strategy);
+  if (judge === "threshold") {
+    return SEQUENTIAL_FIELDS.filter((field) => gate[field] !== undefined).map((field) => ({
+      path: at(field),
+      atKey: true,
+      message: `is used only by the sequential judge; set judge: sequential or remove it`,
+    }));
+  }
+  const problems: RawProblem[] = [];
+  const judgeAt = gate.judge === undefined ? ["gates", index] : at("judge");
+  if (strategy === "blueGreen") {
+    problems.push({
+      path: judgeAt,
+      message:
+        "the sequential judge compares the canary with the stable version serving at the same time; blue-green has no such baseline, use judge: threshold",
+    });
+  }
+  const builtIn = inheritedGate(gate);
+  const provider = isProviderKind(gate.provider) ? gate.provider : builtIn?.provider;
+  if (provider !== undefined && provider !== "prometheus") {
+    problems.push({
+      path: judgeAt,
+      message: `the sequential judge reads cumulative counters, which only the prometheus provider has (this gate's is ${provider})`,
+    });
+  }
+  const inherited = builtIn !== undefined && provider === builtIn.provider ? builtIn.sequential : undefined;
+  const hasRate = gate.totalQuery !== undefined || gate.eventsQuery !== undefined;
+  if (gate.bucketsQuery !== undefined && hasRate) {
+    problems.push({
+      path: at("bucketsQuery"),
+      message: "give either totalQuery and eventsQuery (a rate of events) or bucketsQuery (a histogram), not both",
+    });
+  } else if (gate.bucketsQuery === undefined) {
+    const kind = hasRate ? "rateRatio" : inherited?.kind;
+    if (kind === undefined) {
+      problems.push({
+        path: judgeAt,
+        message:
+          "the sequential judge needs totalQuery and eventsQuery (cumulative requests and errors) or bucketsQuery (a cumulative histogram by le)",
+      });
+    } else if (kind === "rateRatio") {
+      const rate = inherited?.kind === "rateRatio" ? inherited : undefined;
+      for (const field of ["totalQuery", "eventsQuery"] as const) {
+        if (gate[field] === undefined && rate === undefined) {
+          problems.push({ path: at(field), message: "is required with the other of totalQuery and eventsQuery" });
+        }
+      }
+      if (gate.quantile !== undefined) {
+        problems.push({ path: at("quantile"), atKey: true, message: "applies to bucketsQuery (a histogram) only" });
+      }
+    }
+  }
+  for (const field of ["totalQuery", "eventsQuery", "bucketsQuery"]) {
+    const template = gate[field];
+    if (typeof template !== "string") continue;
+    const unknown = unknownTemplateVariables(template);
+    if (unknown.length > 0) {
+      problems.push({
+        path: at(field),
+        message: `unknown template variable ${unknown.map((v) => `{{${v}}}`).join(", ")}; known: ${QUERY_TEMPLATE_VARIABLES.join(", ")}`,
+      });
+    }
   }
   return problems;
 }
@@ -451,12 +677,14 @@ function gateProblems(gate: Record<string, unknown>, index: number, seen: Set<st
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   policy: Object.keys(policySchema.shape),
   telemetryLoss: Object.keys(telemetryLossSchema.shape),
+  errorBudget: Object.keys(errorBudgetSchema.shape),
   gate: Object.keys(gateSchema.shape),
 };
 
 function knownKeysAt(path: Path): readonly string[] {
   if (path.length === 0) return KNOWN_KEYS.policy ?? [];
   if (path[0] === "telemetryLoss") return KNOWN_KEYS.telemetryLoss ?? [];
+  if (path[0] === "errorBudget") return KNOWN_KEYS.errorBudget ?? [];
   if (path[0] === "gates") return KNOWN_KEYS.gate ?? [];
   return [];
 }

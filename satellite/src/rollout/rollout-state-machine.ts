@@ -78,7 +78,7 @@ export interface PromotedState {
 }
 
 /** What started a rollback. */
-export type RollbackCause = "breaches" | "severe" | "telemetryLost" | "routerError" | "abort";
+export type RollbackCause = "breaches" | "severe" | "evidence" | "telemetryLost" | "routerError" | "abort";
 
 /** Traffic is being moved back to the last healthy state; retried every interval until confirmed. */
 export interface RollingBackState {
@@ -224,6 +224,8 @@ export interface Transition {
 /** The verdict of one evaluation, after applying the policy's unknown rules. */
 export type EvaluationVerdict =
   | { readonly kind: "severe"; readonly detail: string }
+  /** A sequential gate's test found the canary worse than the baseline: conclusive, act at once. */
+  | { readonly kind: "rejected"; readonly detail: string }
   | { readonly kind: "telemetryLost"; readonly detail: string }
   | { readonly kind: "breach"; readonly detail: string }
   | { readonly kind: "pause"; readonly detail: string }
@@ -280,7 +282,8 @@ export function stepIndexOf(state: RolloutState): number | null {
 
 /**
  * Applies the policy to one evaluation:
- * 1. any gate beyond its severe threshold → `severe`;
+ * 1. any gate beyond its severe threshold → `severe`; a sequential gate whose evidence is
+ *    conclusive (`conclusive`) → `rejected` — both roll back at once;
  * 2. no results, or every gate unknown because its provider failed → `telemetryLost`;
  * 3. any breach, or an unknown gate whose `onUnknown` is `breach` → `breach`;
  * 4. an unknown gate whose `onUnknown` is `pause` → `pause`;
@@ -291,6 +294,8 @@ export function classifyEvaluation(results: readonly GateResult[], policy: Rollo
   const reasons = (list: readonly GateResult[]): string => list.map((result) => result.reason).join("; ");
   const severe = results.filter((result) => result.outcome === "breach" && result.severe);
   if (severe.length > 0) return { kind: "severe", detail: reasons(severe) };
+  const rejected = results.filter((result) => result.outcome === "breach" && result.conclusive === true);
+  if (rejected.length > 0) return { kind: "rejected", detail: reasons(rejected) };
   if (results.every((result) => result.outcome === "unknown" && result.unknownCause === "providerError")) {
     return { kind: "telemetryLost", detail: results.length === 0 ? "no gate results" : reasons(results) };
   }
@@ -387,6 +392,8 @@ class TransitionBuilder {
 
     // Severe breaches act in every evaluating phase, warm-up and pause included.
     if (verdict.kind === "severe") return this.rollback(state, "severe", `severe breach: ${verdict.detail}`);
+    // Anytime-valid evidence needs no confirming breaches: waiting would only burn error budget.
+    if (verdict.kind === "rejected") return this.rollback(state, "evidence", `conclusive evidence: ${verdict.detail}`);
     if (verdict.kind === "telemetryLost") return this.telemetryLost(state, verdict.detail);
 
     let active: ActiveState;
@@ -451,6 +458,7 @@ class TransitionBuilder {
         return this.done(state);
       }
       case "severe":
+      case "rejected":
       case "telemetryLost":
         // Handled before a verdict reaches a step.
         return this.done(state);

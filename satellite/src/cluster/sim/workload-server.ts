@@ -22,7 +22,7 @@ export const WORKLOAD_SERVER_METRICS_PATH = "/metrics";
 export const WORKLOAD_SERVER_KEEP_ALIVE_MS = 65_000;
 
 /** Histogram buckets of `http_request_duration_seconds`, in seconds (fine around the 400 ms gate). */
-const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5];
+export const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5];
 /** Fractional part of the golden ratio: spreads request durations evenly without randomness. */
 const GOLDEN_FRACTION = 0.618_033_988_749_895;
 
