@@ -313,6 +313,28 @@ export interface GateResultView {
   severeThreshold: number | null;
   sampleSize: number;
   reason: string;
+  /** "threshold" or "sequential". */
+  judge: string;
+  /** The sequential judge's evidence; null for threshold gates. */
+  evidence: GateEvidenceView | null;
+}
+
+/** The sequential judge's evidence for one gate, as the dashboard's gate charts plot it. */
+export interface GateEvidenceView {
+  /** "mSPRT" (statistic an e-value) or "mannWhitney" (statistic a z-score). */
+  test: string;
+  statistic: number | null;
+  /** The statistic rejects at or beyond this. */
+  bound: number | null;
+  alpha: number;
+  canaryTotal: number;
+  baselineTotal: number;
+  canaryEvents: number | null;
+  baselineEvents: number | null;
+  estimate: number | null;
+  rejected: boolean;
+  /** Percentage of a day's error budget the canary burned; null when not counted on this gate. */
+  errorBudgetBurnedPercent: number | null;
 }
 
 /** One evaluation of a wave's step and what was decided ("pass", "breach", "promote", "rollback"…). */

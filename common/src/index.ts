@@ -24,6 +24,7 @@ export {
   type DashboardSnapshot,
   type DashboardTopic,
   type DashboardTopics,
+  type GateEvidenceView,
   type GateOutcomeView,
   type GateResultView,
   type LivenessView,

@@ -157,6 +157,22 @@ describe("rollout views", () => {
             threshold: 0.01,
             severeThreshold: 0.05,
             sampleSize: 120,
+            judge: "sequential",
+            evidence: {
+              test: "mSPRT",
+              statistic: 2.5,
+              bound: 200,
+              alpha: 0.005,
+              canaryTotal: 120,
+              baselineTotal: 1080,
+              canaryEvents: 0,
+              baselineEvents: 5,
+              estimate: 0,
+              canaryQuantile: Number.NaN,
+              baselineQuantile: Number.NaN,
+              rejected: false,
+              errorBudget: { burnedPercent: 0 },
+            },
           },
           {
             gate: "p95_latency_ms",
@@ -191,6 +207,20 @@ describe("rollout views", () => {
         severeThreshold: 0.05,
         sampleSize: 120,
         reason: "",
+        judge: "sequential",
+        evidence: {
+          test: "mSPRT",
+          statistic: 2.5,
+          bound: 200,
+          alpha: 0.005,
+          canaryTotal: 120,
+          baselineTotal: 1080,
+          canaryEvents: 0,
+          baselineEvents: 5,
+          estimate: 0,
+          rejected: false,
+          errorBudgetBurnedPercent: 0,
+        },
       },
       {
         gate: "p95_latency_ms",
@@ -200,6 +230,9 @@ describe("rollout views", () => {
         severeThreshold: null,
         sampleSize: 0,
         reason: "",
+        // Records from before the sequential judge have no judge: they were threshold gates.
+        judge: "threshold",
+        evidence: null,
       },
     ]);
     // The whole view is plain JSON: nothing is lost on the wire.

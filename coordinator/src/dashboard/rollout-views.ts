@@ -1,4 +1,5 @@
 import type {
+  GateEvidenceView,
   GateOutcomeView,
   GateResultView,
   RolloutDecisionView,
@@ -9,6 +10,7 @@ import type {
   RolloutWaveView,
 } from "@sentra/common";
 import {
+  type GateEvidence,
   GateOutcome,
   type GateResult,
   type Incident,
@@ -56,6 +58,24 @@ export function toGateResultView(gate: GateResult): GateResultView {
     severeThreshold: finiteOrNull(gate.severeThreshold),
     sampleSize: finiteOrNull(gate.sampleSize) ?? 0,
     reason: gate.reason,
+    judge: gate.judge === "" ? "threshold" : gate.judge,
+    evidence: gate.evidence === undefined ? null : toEvidenceView(gate.evidence),
+  };
+}
+
+function toEvidenceView(evidence: GateEvidence): GateEvidenceView {
+  return {
+    test: evidence.test,
+    statistic: finiteOrNull(evidence.statistic),
+    bound: finiteOrNull(evidence.bound),
+    alpha: evidence.alpha,
+    canaryTotal: evidence.canaryTotal,
+    baselineTotal: evidence.baselineTotal,
+    canaryEvents: finiteOrNull(evidence.canaryEvents),
+    baselineEvents: finiteOrNull(evidence.baselineEvents),
+    estimate: finiteOrNull(evidence.estimate),
+    rejected: evidence.rejected,
+    errorBudgetBurnedPercent: finiteOrNull(evidence.errorBudget?.burnedPercent),
   };
 }
 

@@ -1,5 +1,7 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import {
+  ErrorBudgetSchema,
+  GateEvidenceSchema,
   GateOutcome,
   MigrationStepResultSchema,
   RolloutDecisionSchema,
@@ -49,6 +51,31 @@ describe("satellite event → record", () => {
               severeThreshold: 0.05,
               sampleSize: 420,
               reason: "above threshold",
+              judge: "sequential",
+              conclusive: true,
+              evidence: create(GateEvidenceSchema, {
+                test: "mSPRT",
+                statistic: 412.5,
+                bound: 200,
+                alpha: 0.005,
+                tolerance: 0.2,
+                canaryTotal: 420,
+                baselineTotal: 3780,
+                canaryEvents: 13,
+                baselineEvents: 19,
+                estimate: 6.1,
+                canaryQuantile: Number.NaN,
+                baselineQuantile: Number.NaN,
+                since: timestampFromMs(AT - 60_000),
+                rejected: true,
+                errorBudget: create(ErrorBudgetSchema, {
+                  slo: 0.999,
+                  excessErrors: 10.9,
+                  dailyBudgetErrors: 8640,
+                  burnedPercent: 0.126,
+                  maxBurnPercent: Number.NaN,
+                }),
+              }),
             },
             {
               $typeName: "sentra.v1.GateResult",
@@ -59,6 +86,8 @@ describe("satellite event → record", () => {
               severeThreshold: 0.05,
               sampleSize: 3,
               reason: "too few log lines",
+              judge: "threshold",
+              conclusive: false,
             },
           ],
         },
@@ -96,6 +125,32 @@ describe("satellite event → record", () => {
         severeThreshold: 0.05,
         sampleSize: 420,
         reason: "above threshold",
+        judge: "sequential",
+        conclusive: true,
+        evidence: {
+          test: "mSPRT",
+          statistic: 412.5,
+          bound: 200,
+          alpha: 0.005,
+          tolerance: 0.2,
+          canaryTotal: 420,
+          baselineTotal: 3780,
+          canaryEvents: 13,
+          baselineEvents: 19,
+          estimate: 6.1,
+          canaryQuantile: null,
+          baselineQuantile: null,
+          looks: 0,
+          since: new Date(AT - 60_000).toISOString(),
+          rejected: true,
+          errorBudget: {
+            slo: 0.999,
+            excessErrors: 10.9,
+            dailyBudgetErrors: 8640,
+            burnedPercent: 0.126,
+            maxBurnPercent: null,
+          },
+        },
       },
       {
         gate: "log_error_ratio",
@@ -105,12 +160,21 @@ describe("satellite event → record", () => {
         severeThreshold: 0.05,
         sampleSize: 3,
         reason: "too few log lines",
+        judge: "threshold",
+        conclusive: false,
       },
     ]);
     expect(JSON.parse(JSON.stringify(record.step?.gates))).toEqual(record.step?.gates);
     const back = gateOfStored(record.step?.gates[1] as never);
     expect(back.outcome).toBe(GateOutcome.UNKNOWN);
     expect(Number.isNaN(back.value)).toBe(true);
+    // The evidence reads back as it was sent (null back to NaN).
+    const sequential = gateOfStored(record.step?.gates[0] as never);
+    expect(sequential).toMatchObject({ judge: "sequential", conclusive: true });
+    expect(sequential.evidence).toMatchObject({ test: "mSPRT", statistic: 412.5, rejected: true, canaryEvents: 13 });
+    expect(Number.isNaN(sequential.evidence?.canaryQuantile)).toBe(true);
+    expect(sequential.evidence?.since).toEqual(timestampFromMs(AT - 60_000));
+    expect(Number.isNaN(sequential.evidence?.errorBudget?.maxBurnPercent)).toBe(true);
   });
 
   it("maps a transition to the whole rollout, versioned by its updated_at and last decision", () => {

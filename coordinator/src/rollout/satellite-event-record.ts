@@ -1,5 +1,8 @@
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import {
+  ErrorBudgetSchema,
+  type GateEvidence,
+  GateEvidenceSchema,
   GateOutcome,
   type GateResult,
   msOf,
@@ -7,6 +10,8 @@ import {
   type RolloutDecision,
   type SatelliteEvent,
   SatelliteEventSchema,
+  timestampDate,
+  timestampFromDate,
 } from "@sentra/proto";
 import type { ReportVersion } from "./report-version.js";
 import { type PhaseName, phaseName } from "./rollout-phases.js";
@@ -34,6 +39,37 @@ export interface StoredGate {
   severeThreshold: number | null;
   sampleSize: number | null;
   reason: string;
+  /** Absent in rows written before the sequential judge (threshold). */
+  judge?: string;
+  conclusive?: boolean;
+  /** The sequential judge's evidence, numbers as JSON (NaN → null). */
+  evidence?: StoredEvidence;
+}
+
+/** A gate's evidence as stored in JSON. */
+export interface StoredEvidence {
+  test: string;
+  statistic: number | null;
+  bound: number | null;
+  alpha: number | null;
+  tolerance: number | null;
+  canaryTotal: number | null;
+  baselineTotal: number | null;
+  canaryEvents: number | null;
+  baselineEvents: number | null;
+  estimate: number | null;
+  canaryQuantile: number | null;
+  baselineQuantile: number | null;
+  looks: number;
+  since: string | null;
+  rejected: boolean;
+  errorBudget: {
+    slo: number | null;
+    excessErrors: number | null;
+    dailyBudgetErrors: number | null;
+    burnedPercent: number | null;
+    maxBurnPercent: number | null;
+  } | null;
 }
 
 /** A `rollout_steps` row. */
@@ -243,7 +279,74 @@ export function storedGate(gate: GateResult): StoredGate {
     severeThreshold: finiteOrNull(gate.severeThreshold),
     sampleSize: finiteOrNull(gate.sampleSize),
     reason: clip(gate.reason, 1024),
+    judge: clip(gate.judge === "" ? "threshold" : gate.judge, 32),
+    conclusive: gate.conclusive,
+    ...(gate.evidence === undefined ? {} : { evidence: storedEvidence(gate.evidence) }),
   };
+}
+
+function storedEvidence(evidence: GateEvidence): StoredEvidence {
+  const budget = evidence.errorBudget;
+  return {
+    test: clip(evidence.test, 32),
+    statistic: finiteOrNull(evidence.statistic),
+    bound: finiteOrNull(evidence.bound),
+    alpha: finiteOrNull(evidence.alpha),
+    tolerance: finiteOrNull(evidence.tolerance),
+    canaryTotal: finiteOrNull(evidence.canaryTotal),
+    baselineTotal: finiteOrNull(evidence.baselineTotal),
+    canaryEvents: finiteOrNull(evidence.canaryEvents),
+    baselineEvents: finiteOrNull(evidence.baselineEvents),
+    estimate: finiteOrNull(evidence.estimate),
+    canaryQuantile: finiteOrNull(evidence.canaryQuantile),
+    baselineQuantile: finiteOrNull(evidence.baselineQuantile),
+    looks: evidence.looks,
+    since: evidence.since === undefined ? null : timestampDate(evidence.since).toISOString(),
+    rejected: evidence.rejected,
+    errorBudget:
+      budget === undefined
+        ? null
+        : {
+            slo: finiteOrNull(budget.slo),
+            excessErrors: finiteOrNull(budget.excessErrors),
+            dailyBudgetErrors: finiteOrNull(budget.dailyBudgetErrors),
+            burnedPercent: finiteOrNull(budget.burnedPercent),
+            maxBurnPercent: finiteOrNull(budget.maxBurnPercent),
+          },
+  };
+}
+
+function evidenceOfStored(stored: StoredEvidence): GateEvidence {
+  const nan = (value: number | null | undefined) => value ?? Number.NaN;
+  const budget = stored.errorBudget;
+  return create(GateEvidenceSchema, {
+    test: stored.test,
+    statistic: nan(stored.statistic),
+    bound: nan(stored.bound),
+    alpha: nan(stored.alpha),
+    tolerance: nan(stored.tolerance),
+    canaryTotal: nan(stored.canaryTotal),
+    baselineTotal: nan(stored.baselineTotal),
+    canaryEvents: nan(stored.canaryEvents),
+    baselineEvents: nan(stored.baselineEvents),
+    estimate: nan(stored.estimate),
+    canaryQuantile: nan(stored.canaryQuantile),
+    baselineQuantile: nan(stored.baselineQuantile),
+    looks: stored.looks,
+    ...(stored.since === null ? {} : { since: timestampFromDate(new Date(stored.since)) }),
+    rejected: stored.rejected,
+    ...(budget === null
+      ? {}
+      : {
+          errorBudget: create(ErrorBudgetSchema, {
+            slo: nan(budget.slo),
+            excessErrors: nan(budget.excessErrors),
+            dailyBudgetErrors: nan(budget.dailyBudgetErrors),
+            burnedPercent: nan(budget.burnedPercent),
+            maxBurnPercent: nan(budget.maxBurnPercent),
+          }),
+        }),
+  });
 }
 
 /** The protobuf gate result of a stored one (null value back to NaN, as the contract says). */
@@ -257,6 +360,11 @@ export function gateOfStored(stored: StoredGate): Partial<GateResult> {
     severeThreshold: stored.severeThreshold ?? 0,
     sampleSize: stored.sampleSize ?? 0,
     reason: stored.reason,
+    judge: stored.judge ?? "threshold",
+    conclusive: stored.conclusive === true,
+    ...(stored.evidence === undefined || stored.evidence === null
+      ? {}
+      : { evidence: evidenceOfStored(stored.evidence) }),
   };
 }
 

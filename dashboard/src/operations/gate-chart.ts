@@ -1,4 +1,4 @@
-import type { GateOutcomeView, RolloutDecisionView } from "@sentra/common/dashboard-protocol";
+import type { GateEvidenceView, GateOutcomeView, RolloutDecisionView } from "@sentra/common/dashboard-protocol";
 
 /** One evaluation of one gate. */
 export interface GatePoint {
@@ -14,8 +14,29 @@ export interface GateSeries {
   gate: string;
   threshold: number;
   severeThreshold: number | null;
+  /** "threshold" or "sequential" (the latest decision's). */
+  judge: string;
+  /** The sequential judge's latest evidence; null for threshold gates. */
+  evidence: GateEvidenceView | null;
   /** Oldest first. */
   points: GatePoint[];
+}
+
+/** One line on a sequential gate's evidence: statistic against its bound, counts, ratio and budget. */
+export function describeEvidence(evidence: GateEvidenceView): string {
+  const number = (value: number | null) =>
+    value === null ? "n/a" : Math.abs(value) >= 1000 ? value.toExponential(2) : String(Number(value.toPrecision(3)));
+  const statistic = evidence.test === "mSPRT" ? "e-value" : "z";
+  const counts =
+    evidence.canaryEvents === null || evidence.baselineEvents === null
+      ? `${evidence.canaryTotal} vs ${evidence.baselineTotal} samples`
+      : `canary ${evidence.canaryEvents}/${evidence.canaryTotal} vs baseline ${evidence.baselineEvents}/${evidence.baselineTotal}`;
+  const budget =
+    evidence.errorBudgetBurnedPercent === null
+      ? ""
+      : ` · budget ${number(evidence.errorBudgetBurnedPercent)}% of a day`;
+  const verdict = evidence.rejected ? "worse than baseline" : "no worse so far";
+  return `${verdict}: ${statistic} ${number(evidence.statistic)} of ${number(evidence.bound)} (α ${evidence.alpha}) · ${counts} · ×${number(evidence.estimate)}${budget}`;
 }
 
 /**
@@ -29,11 +50,20 @@ export function gateSeries(decisions: readonly RolloutDecisionView[], waveIndex:
     for (const gate of decision.gates) {
       let series = byGate.get(gate.gate);
       if (!series) {
-        series = { gate: gate.gate, threshold: gate.threshold, severeThreshold: gate.severeThreshold, points: [] };
+        series = {
+          gate: gate.gate,
+          threshold: gate.threshold,
+          severeThreshold: gate.severeThreshold,
+          judge: gate.judge,
+          evidence: gate.evidence,
+          points: [],
+        };
         byGate.set(gate.gate, series);
       }
       series.threshold = gate.threshold;
       series.severeThreshold = gate.severeThreshold;
+      series.judge = gate.judge;
+      series.evidence = gate.evidence ?? series.evidence;
       series.points.push({
         atMs: decision.atMs,
         value: gate.value,

@@ -6,7 +6,7 @@ import type {
 } from "@sentra/common/dashboard-protocol";
 import { describe, expect, it } from "vitest";
 import { formatGateValue, formatHours, formatSeconds, formatUsdSigned } from "../format";
-import { chartScale, gateSeries, niceCeil, passingSide, weightChanges } from "./gate-chart";
+import { chartScale, describeEvidence, gateSeries, niceCeil, passingSide, weightChanges } from "./gate-chart";
 import { rankOpportunities } from "./opportunity-ranking";
 import { planArithmetic } from "./plan-arithmetic";
 import { sagaOutcome, sagaStages } from "./saga-progress";
@@ -141,6 +141,8 @@ function decision(atMs: number, canaryWeight: number, values: Record<string, num
       severeThreshold: gate === "p95_latency_ms" ? 1000 : 0.05,
       sampleSize: 100,
       reason: "",
+      judge: "threshold",
+      evidence: null,
     })),
   } as unknown as RolloutDecisionView;
 }
@@ -192,9 +194,53 @@ describe("gate charts", () => {
       gate: "success_ratio",
       threshold: 0.99,
       severeThreshold: null,
+      judge: "threshold",
+      evidence: null,
       points: [{ atMs: 1, value: 0.995, outcome: "pass" as const, canaryWeight: 10 }],
     };
     expect(passingSide(throughput)).toBe("above");
+  });
+
+  it("keeps a sequential gate's latest evidence and says it in one line", () => {
+    const evidence = {
+      test: "mSPRT",
+      statistic: 412.5,
+      bound: 200,
+      alpha: 0.005,
+      canaryTotal: 420,
+      baselineTotal: 3780,
+      canaryEvents: 13,
+      baselineEvents: 19,
+      estimate: 6.1,
+      rejected: true,
+      errorBudgetBurnedPercent: 0.126,
+    };
+    const first = decision(1_000, 10, { error_rate: 0.03 });
+    const second = decision(6_000, 10, { error_rate: 0.031 });
+    const sequential = (view: RolloutDecisionView, withEvidence: typeof evidence | null) => ({
+      ...view,
+      gates: view.gates.map((gate) => ({ ...gate, judge: "sequential", evidence: withEvidence })),
+    });
+    const [series] = gateSeries([sequential(first, evidence), sequential(second, null)], 0);
+    // An evaluation without evidence (unknown) does not blank the last known one.
+    expect(series?.judge).toBe("sequential");
+    expect(series?.evidence).toEqual(evidence);
+    expect(describeEvidence(evidence)).toBe(
+      "worse than baseline: e-value 413 of 200 (α 0.005) · canary 13/420 vs baseline 19/3780 · ×6.1 · budget 0.126% of a day",
+    );
+    expect(
+      describeEvidence({
+        ...evidence,
+        test: "mannWhitney",
+        statistic: 1.2,
+        bound: 3.1,
+        canaryEvents: null,
+        baselineEvents: null,
+        rejected: false,
+        errorBudgetBurnedPercent: null,
+        estimate: 1.02,
+      }),
+    ).toBe("no worse so far: z 1.2 of 3.1 (α 0.005) · 420 vs 3780 samples · ×1.02");
   });
 });
 

@@ -9,7 +9,7 @@ import { formatClock, formatGateValue } from "../format";
 import { canAct } from "../live/dashboard-model";
 import { statusLine } from "../live/migrate-flow";
 import { useDashboardModel, useLive } from "../live/use-live";
-import { gateSeries } from "../operations/gate-chart";
+import { describeEvidence, gateSeries } from "../operations/gate-chart";
 import { GateChart } from "./gate-chart";
 import { RegionTag } from "./region-tag";
 
@@ -108,10 +108,23 @@ function RolloutCard({ rollout, operator }: { rollout: RolloutView; operator: bo
                     <span data-testid={`gate-value-${gate.gate}`}>
                       {formatGateValue(gate.gate, latest?.value ?? null)}
                     </span>
-                    <span className="gate-against"> vs {formatGateValue(gate.gate, gate.threshold)}</span>
+                    <span className="gate-against">
+                      {gate.judge === "sequential"
+                        ? " vs baseline"
+                        : ` vs ${formatGateValue(gate.gate, gate.threshold)}`}
+                    </span>
                   </span>
                 </div>
                 <GateChart series={gate} />
+                {gate.evidence && (
+                  <p
+                    className="gate-evidence"
+                    data-testid={`gate-evidence-${gate.gate}`}
+                    data-rejected={gate.evidence.rejected}
+                  >
+                    {describeEvidence(gate.evidence)}
+                  </p>
+                )}
               </div>
             );
           })

@@ -43,9 +43,11 @@ import { parseRolloutRecord } from "./rollout-record.js";
 /**
  * Fast but real: 2 s decisions over a 5 s window, Prometheus scraping every second. The gates are
  * the built-in PromQL ones (their queries and severe thresholds), with a sample floor that the
- * simulated 200 requests/s clear within a window.
+ * simulated 200 requests/s clear within a window. Without `judge` the gates take the default (the
+ * sequential judge, against the stable version); the threshold rule's own tests name it.
  */
-function policy(overrides = ""): string {
+function policy(overrides = "", judge?: "threshold" | "sequential"): string {
+  const judged = judge === undefined ? "" : `\n    judge: ${judge}`;
   return `
 strategy: canary
 steps: [50, 50]
@@ -59,9 +61,9 @@ telemetryLoss:
   revertAfterSeconds: 6
 gates:
   - name: error_rate
-    minSampleSize: 20
+    minSampleSize: 20${judged}
   - name: p95_latency_ms
-    minSampleSize: 20
+    minSampleSize: 20${judged}
 ${overrides}`;
 }
 
@@ -261,7 +263,7 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
       service: "cart",
       stableVersion: "v1",
       canaryVersion: "v2",
-      policyYaml: policy(),
+      policyYaml: policy("", "threshold"),
     });
 
     await eventually(async () => {
@@ -314,6 +316,51 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
     expect(await metric("sentra_satellite_events_published_total", {})).toBe(events.length);
   }, 60_000);
 
+  it("rolls back on the sequential judge's evidence: the canary's errors against the stable version's, with the statistic recorded", async () => {
+    // 2 % of the canary's requests fail, none of stable's: below the severe threshold (5 %), so
+    // only the sequential test can act, and it needs no run of breaches to do so.
+    await deployService("basket", { errorRate: 0.02 });
+    const { satellite, client } = await startGuardedSatellite();
+    await client.startRollout({
+      rolloutId: "basket-v2",
+      namespace: "shop",
+      service: "basket",
+      stableVersion: "v1",
+      canaryVersion: "v2",
+      policyYaml: policy("errorBudget: { slo: 0.999 }\n", "sequential").replace(
+        "consecutiveBreachesToRollback: 2",
+        "consecutiveBreachesToRollback: 100",
+      ),
+    });
+    let rollout: Rollout | undefined;
+    await eventually(async () => {
+      rollout = (await client.getRollout({ rolloutId: "basket-v2" })).rollout;
+      expect(rollout?.phase).toBe(RolloutPhase.ROLLED_BACK);
+    }, 40_000);
+    expect(backendWeights("basket")).toEqual({ "basket-v1": 100, "basket-v2": 0 });
+    expect(rollout?.lastDecision?.reason).toMatch(/worse than baseline: e-value/);
+    // GetRollout reports the error budget the canary burned.
+    expect(rollout?.errorBudget?.slo).toBe(0.999);
+    expect(rollout?.errorBudget?.excessErrors).toBeGreaterThan(0);
+
+    const events = await readEvents(namespace, satellite.identity.satelliteId);
+    const rollback = events.flatMap((event) =>
+      event.body.case === "rolloutDecision" && event.body.value.decision === "rollback" ? [event.body.value] : [],
+    )[0];
+    const errorRate = rollback?.gates.find((gate) => gate.gate === "error_rate");
+    expect(errorRate).toMatchObject({ judge: "sequential", conclusive: true, outcome: GateOutcome.BREACH });
+    expect(errorRate?.evidence?.test).toBe("mSPRT");
+    expect(errorRate?.evidence?.statistic).toBeGreaterThanOrEqual(
+      errorRate?.evidence?.bound ?? Number.POSITIVE_INFINITY,
+    );
+    expect(errorRate?.evidence?.canaryEvents).toBeGreaterThan(0);
+    expect(errorRate?.evidence?.baselineEvents).toBe(0);
+    expect(parseRolloutRecord(events.at(-1)?.rolloutStateJson ?? "")?.state).toMatchObject({
+      phase: "rolledBack",
+      cause: "evidence",
+    });
+  }, 60_000);
+
   it("rolls back at the next evaluation once the error rate is beyond its severe threshold", async () => {
     await deployService("orders");
     const { satellite, client } = await startGuardedSatellite();
@@ -325,7 +372,7 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
       service: "orders",
       stableVersion: "v1",
       canaryVersion: "v2",
-      policyYaml: policy()
+      policyYaml: policy("", "threshold")
         .replace("consecutiveBreachesToRollback: 2", "consecutiveBreachesToRollback: 10")
         .replace("passesToPromote: 2", "passesToPromote: 1000"),
     });

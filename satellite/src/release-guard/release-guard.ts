@@ -737,6 +737,21 @@ function instrumentProviders(providers: ProviderRegistry, metrics: ReleaseGuardM
         metrics.telemetryQueryDuration.observe({ provider: provider.kind }, (performance.now() - started) / 1000);
         return result;
       },
+      ...(provider.queryVector === undefined
+        ? {}
+        : {
+            async queryVector(query: string, at: Date, signal: AbortSignal) {
+              const started = performance.now();
+              const result = await (provider.queryVector as NonNullable<MetricProvider["queryVector"]>)(
+                query,
+                at,
+                signal,
+              );
+              metrics.telemetryQueries.inc({ provider: provider.kind, result: result.kind });
+              metrics.telemetryQueryDuration.observe({ provider: provider.kind }, (performance.now() - started) / 1000);
+              return result;
+            },
+          }),
     };
   }
   return wrapped;

@@ -1,5 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  type ErrorBudget as ErrorBudgetMessage,
+  ErrorBudgetSchema,
+  GateEvidenceSchema,
   GateOutcome as GateOutcomeMessage,
   type GateResult as GateResultMessage,
   GateResultSchema,
@@ -15,6 +18,8 @@ import {
 } from "@sentra/proto";
 import {
   type Decision,
+  type ErrorBudgetEvidence,
+  type GateEvidence,
   type GateResult,
   type Incident,
   type RolloutPhase,
@@ -73,6 +78,7 @@ export function toRolloutMessage(satelliteId: string, record: RolloutRecord): Ro
     parentId: record.parentId,
     trafficRouter: record.appliedVia === "fallback" ? "replica-ratio (fallback)" : binding.router,
     consecutiveBreaches: progress?.consecutiveBreaches ?? 0,
+    ...errorBudgetOf(record.lastDecision?.gates ?? []),
     passes: progress?.passes ?? 0,
   });
 }
@@ -120,7 +126,47 @@ export function toGateResultMessage(result: GateResult): GateResultMessage {
     severeThreshold: result.severeThreshold ?? Number.NaN,
     sampleSize: result.sampleSize ?? Number.NaN,
     reason: result.reason,
+    judge: result.judge ?? "threshold",
+    conclusive: result.conclusive === true,
+    ...(result.evidence === undefined ? {} : { evidence: toEvidenceMessage(result.evidence) }),
   });
+}
+
+function toEvidenceMessage(evidence: GateEvidence) {
+  return create(GateEvidenceSchema, {
+    test: evidence.test,
+    statistic: evidence.statistic,
+    bound: evidence.bound,
+    alpha: evidence.alpha,
+    tolerance: evidence.tolerance,
+    canaryTotal: evidence.canaryTotal,
+    baselineTotal: evidence.baselineTotal,
+    canaryEvents: evidence.canaryEvents ?? Number.NaN,
+    baselineEvents: evidence.baselineEvents ?? Number.NaN,
+    estimate: evidence.estimate ?? Number.NaN,
+    canaryQuantile: evidence.canaryQuantile ?? Number.NaN,
+    baselineQuantile: evidence.baselineQuantile ?? Number.NaN,
+    looks: evidence.looks,
+    ...(evidence.since === null ? {} : { since: timestampFromDate(new Date(evidence.since)) }),
+    rejected: evidence.rejected,
+    ...(evidence.errorBudget === undefined ? {} : { errorBudget: toErrorBudgetMessage(evidence.errorBudget) }),
+  });
+}
+
+function toErrorBudgetMessage(budget: ErrorBudgetEvidence): ErrorBudgetMessage {
+  return create(ErrorBudgetSchema, {
+    slo: budget.slo,
+    excessErrors: budget.excessErrors,
+    dailyBudgetErrors: budget.dailyBudgetErrors,
+    burnedPercent: budget.burnedPercent,
+    maxBurnPercent: budget.maxBurnPercent ?? Number.NaN,
+  });
+}
+
+/** The error budget of the last decision's evidence, as the Rollout message's field. */
+function errorBudgetOf(gates: readonly GateResult[]): { errorBudget?: ErrorBudgetMessage } {
+  const budget = gates.find((gate) => gate.evidence?.errorBudget !== undefined)?.evidence?.errorBudget;
+  return budget === undefined ? {} : { errorBudget: toErrorBudgetMessage(budget) };
 }
 
 function stepProgress(state: RolloutState): { passes: number; consecutiveBreaches: number } | undefined {

@@ -1,4 +1,6 @@
 import type { GateComparator, GateJudge, GateProviderKind, GateSpec } from "./gate-spec.js";
+import { type ProviderRegistry, type ProviderResult, providerError, type VectorSample } from "./metric-provider.js";
+import { renderQueryTemplate } from "./query-template.js";
 import type { ErrorBudgetPolicy } from "./rollout-policy.js";
 import {
   type GateEvidence,
@@ -8,8 +10,6 @@ import {
   type RateCounters,
   type SequentialMemory,
 } from "./sequential-judge.js";
-import { type ProviderRegistry, type ProviderResult, providerError, type VectorSample } from "./metric-provider.js";
-import { renderQueryTemplate } from "./query-template.js";
 
 /** The outcome of one gate at one evaluation. */
 export type GateOutcome = "pass" | "breach" | "unknown";
@@ -19,9 +19,12 @@ export type GateOutcome = "pass" | "breach" | "unknown";
  * - `providerError`: the backend failed or answered nonsense (counts towards *telemetry lost*);
  * - `empty`: no data (e.g. no series matched);
  * - `notFinite`: NaN or ±Infinity (e.g. a ratio of 0/0 with no traffic);
- * - `lowSample`: fewer samples than the gate's `minSampleSize`.
+ * - `lowSample`: fewer samples than the gate's `minSampleSize`;
+ * - `notConclusive`: a sequential gate whose windowed value is beyond its threshold while its test
+ *   has not shown the canary worse than the baseline (the rollout holds; it neither advances nor
+ *   rolls back on that alone).
  */
-export type UnknownCause = "providerError" | "empty" | "notFinite" | "lowSample";
+export type UnknownCause = "providerError" | "empty" | "notFinite" | "lowSample" | "notConclusive";
 
 /** One gate's evaluation, with the numbers behind it. Plain JSON (a NaN value is recorded as null). */
 export interface GateResult {
@@ -224,7 +227,8 @@ export class GateEvaluator {
     const rendered: string[] = [];
     try {
       for (const version of versions) {
-        for (const template of [totalQuery, eventsQuery]) rendered.push(renderQueryTemplate(template, { ...target, version }));
+        for (const template of [totalQuery, eventsQuery])
+          rendered.push(renderQueryTemplate(template, { ...target, version }));
       }
     } catch (error) {
       return { error: `cannot render query: ${describe(error)}` };
@@ -252,7 +256,8 @@ export class GateEvaluator {
     const baseline = target.baselineVersion;
     if (baseline === undefined || baseline === "") return { error: "no baseline (stable) version to compare with" };
     const provider = this.providers[gate.provider];
-    if (provider?.queryVector === undefined) return { error: `the ${gate.provider} provider cannot answer bucket queries` };
+    if (provider?.queryVector === undefined)
+      return { error: `the ${gate.provider} provider cannot answer bucket queries` };
     const queryVector = provider.queryVector.bind(provider);
     let queries: string[];
     try {

@@ -22,10 +22,13 @@ export {
   type UnknownCause,
 } from "./gate-evaluator.js";
 export {
+  GATE_JUDGES,
   GATE_PROVIDER_KINDS,
   type GateComparator,
+  type GateJudge,
   type GateProviderKind,
   type GateSpec,
+  type SequentialGateSpec,
   type UnknownBehaviour,
 } from "./gate-spec.js";
 export { createLokiProvider, type LokiProviderOptions } from "./loki-provider.js";
@@ -121,6 +124,13 @@ export {
   type WarmingUpState,
   weightOf,
 } from "./rollout-state-machine.js";
+export {
+  type ErrorBudgetEvidence,
+  type GateEvidence,
+  type JudgeMemory,
+  judgeDistribution,
+  judgeRateRatio,
+} from "./sequential-judge.js";
 export {
   createTempoProvider,
   DEFAULT_TEMPO_WINDOW_SECONDS,

@@ -338,3 +338,140 @@ describe("RolloutEngine", () => {
     await expect(engine.promote("nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });
+
+describe("RolloutEngine with the sequential judge", () => {
+  const SEQUENTIAL = parseRolloutPolicy(`
+gates:
+  - { name: error_rate }
+steps: [10, 40, 50]
+warmupSeconds: 4
+intervalSeconds: 2
+passesToPromote: 3
+errorBudget: { slo: 0.999 }
+`);
+  const spec: RolloutSpec = { ...SPEC, id: "seq-1", stableVersion: "v1", policy: SEQUENTIAL };
+
+  /** Counters that grow with the manual clock: 200 requests/s split by the canary's weight. */
+  function countingPrometheus(clock: ManualClock, weightOf: () => number) {
+    const counters = { v1: { total: 0, errors: 0 }, v2: { total: 0, errors: 0 } };
+    const rates = { v1: 0.005, v2: 0.005 };
+    let lastMs = clock.now().getTime();
+    const advanceTo = (ms: number) => {
+      const seconds = (ms - lastMs) / 1000;
+      lastMs = ms;
+      const canary = 200 * (weightOf() / 100) * seconds;
+      const stable = 200 * seconds - canary;
+      counters.v2.total += Math.round(canary);
+      counters.v2.errors += Math.round(canary * rates.v2);
+      counters.v1.total += Math.round(stable);
+      counters.v1.errors += Math.round(stable * rates.v1);
+    };
+    const provider: MetricProvider = {
+      kind: "prometheus",
+      query: async (query, at) => {
+        advanceTo(at.getTime());
+        const version = query.includes('version="v2"') ? "v2" : "v1";
+        if (query.includes("rate(")) return value(rates[version]); // the windowed value
+        if (query.includes("increase(")) return value(counters[version].total); // its sample
+        return value(query.includes('code=~"5.."') ? counters[version].errors : counters[version].total);
+      },
+    };
+    return { provider, rates };
+  }
+
+  function sequentialSetup() {
+    const clock = new ManualClock();
+    const router = new FakeRouter("primary");
+    const sink = new RecordingSink();
+    let weight = 0;
+    const prometheus = countingPrometheus(clock, () => weight);
+    const engine = new RolloutEngine({
+      router: {
+        async setCanaryWeight(rollout, next) {
+          weight = next;
+          await router.setCanaryWeight(rollout, next);
+        },
+      },
+      providers: { prometheus: prometheus.provider },
+      sink,
+      clock,
+      logger: silentLogger,
+    });
+    clock.settleWith(() => engine.whenIdle());
+    engines.push(engine);
+    return { clock, router, sink, engine, rates: prometheus.rates };
+  }
+
+  it("refuses a rollout without a stable version to compare with, naming the field", async () => {
+    const { engine } = sequentialSetup();
+    const { stableVersion: _stable, ...withoutStable } = spec;
+    await expect(engine.start(withoutStable)).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      field: "stableVersion",
+    });
+    await expect(engine.start({ ...spec, stableVersion: "v2" })).rejects.toThrow(/must differ from the canary/);
+  });
+
+  it("promotes a canary no worse than stable, with the evidence and error budget in each decision", async () => {
+    const { clock, router, sink, engine } = sequentialSetup();
+    await engine.start(spec);
+    await clock.advance(40_000);
+    expect(engine.get("seq-1")?.state).toMatchObject({ phase: "promoted" });
+    expect(router.weights).toEqual([10, 50, 100]);
+    const promote = sink.decisions.find((d) => d.kind === "promote");
+    const gate = promote?.gates[0];
+    expect(gate).toMatchObject({ gate: "error_rate", outcome: "pass", judge: "sequential" });
+    expect(gate?.evidence).toMatchObject({ test: "mSPRT", alpha: 0.01, bound: 100, rejected: false });
+    expect(gate?.evidence?.statistic).toBeLessThan(100);
+    expect(gate?.evidence?.canaryTotal).toBeGreaterThan(1000);
+    expect(gate?.evidence?.errorBudget).toMatchObject({ slo: 0.999, excessErrors: 0 });
+    // Warm-up reads the counters without feeding the test: evidence starts when it ends.
+    expect(gate?.evidence?.since).toBe("2025-01-01T00:00:04.000Z");
+  });
+
+  it("rolls back at once when the evidence is conclusive, recording the statistic and counts", async () => {
+    const { clock, router, sink, engine, rates } = sequentialSetup();
+    await engine.start(spec);
+    await clock.advance(8_000);
+    expect(engine.get("seq-1")?.state).toMatchObject({ phase: "progressing" });
+    rates.v2 = 0.05;
+    await clock.advance(20_000);
+    const state = engine.get("seq-1")?.state;
+    expect(state).toMatchObject({ phase: "rolledBack", cause: "evidence", weight: 0 });
+    expect(router.weights.at(-1)).toBe(0);
+    const rollback = sink.decisions.find((d) => d.kind === "rollback");
+    expect(rollback?.reason).toMatch(/conclusive evidence: error_rate worse than baseline: e-value [\d.e+]+ ≥ 100/);
+    const evidence = rollback?.gates[0]?.evidence;
+    expect(evidence?.rejected).toBe(true);
+    expect(evidence?.statistic).toBeGreaterThanOrEqual(100);
+    expect(evidence?.estimate).toBeGreaterThan(3);
+    expect(evidence?.errorBudget?.excessErrors).toBeGreaterThan(0);
+    // One conclusive evaluation is enough: no run of consecutive breaches before it.
+    expect(sink.decisions.filter((d) => d.kind === "breach")).toEqual([]);
+  });
+
+  it("keeps the test's evidence across a restart (snapshot and restore)", async () => {
+    const first = sequentialSetup();
+    await first.engine.start(spec);
+    await first.clock.advance(10_000);
+    const snapshot = first.engine.snapshot();
+    const memory = snapshot.rollouts[0]?.judgeMemory?.error_rate;
+    expect(memory?.kind).toBe("rateRatio");
+    const counted = memory?.kind === "rateRatio" ? memory.test.canaryTotal : 0;
+    expect(counted).toBeGreaterThan(0);
+    await first.engine.stop();
+    const second = sequentialSetup();
+    await second.engine.restore(snapshot);
+    await second.clock.advance(2_000);
+    const restored = second.engine.snapshot().rollouts[0]?.judgeMemory?.error_rate;
+    if (restored?.kind !== "rateRatio" || memory?.kind !== "rateRatio") throw new Error("no rate memory");
+    // This fake Prometheus starts its counters at 0 again, as after a scrape target's restart: the
+    // interval is left out (not counted as negative traffic) and what was counted stays.
+    expect(restored.test.canaryTotal).toBe(counted);
+    expect(restored.skippedIntervals).toBe(memory.skippedIntervals + 1);
+    expect(restored.since).toBe(memory.since);
+    await second.clock.advance(2_000);
+    const later = second.engine.snapshot().rollouts[0]?.judgeMemory?.error_rate;
+    expect(later?.kind === "rateRatio" ? later.test.canaryTotal : 0).toBeGreaterThan(counted);
+  });
+});

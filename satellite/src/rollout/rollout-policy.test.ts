@@ -227,6 +227,80 @@ describe("parseRolloutPolicy", () => {
   });
 });
 
+describe("parseRolloutPolicy: the sequential judge", () => {
+  it("builds a custom sequential rate gate and splits α across the sequential gates", () => {
+    const policy = parseRolloutPolicy(
+      [
+        "alpha: 0.03",
+        "gates:",
+        "  - name: error_rate",
+        "  - name: p95_latency_ms",
+        "  - name: cart_errors",
+        "    provider: prometheus",
+        '    query: sum(rate(cart_errors_total{version="{{version}}"}[{{window}}]))',
+        "    threshold: 0.5",
+        "    judge: sequential",
+        '    totalQuery: sum(cart_requests_total{version="{{version}}"})',
+        '    eventsQuery: sum(cart_errors_total{version="{{version}}"})',
+        "    tolerance: 0",
+        "errorBudget: { slo: 0.995, maxBurnPercent: 2, gate: cart_errors }",
+      ].join("\n"),
+    );
+    expect(policy.gates.map((gate) => [gate.name, gate.judge, gate.sequential?.alpha])).toEqual([
+      ["error_rate", "sequential", 0.01],
+      ["p95_latency_ms", "sequential", 0.01],
+      ["cart_errors", "sequential", 0.01],
+    ]);
+    expect(policy.gates[2]?.sequential).toMatchObject({ kind: "rateRatio", tolerance: 0 });
+    expect(policy.errorBudget).toEqual({ slo: 0.995, maxBurnPercent: 2, gate: "cart_errors" });
+  });
+
+  it("keeps the threshold rule for blue-green, Loki and custom gates unless told", () => {
+    const blueGreen = parseRolloutPolicy("strategy: blueGreen\n");
+    expect(blueGreen.gates.map((gate) => gate.judge)).toEqual(["threshold", "threshold", "threshold"]);
+    expect(blueGreen.errorBudget).toBeUndefined();
+    const pinned = parseRolloutPolicy("gates:\n  - { name: error_rate, judge: threshold }\n");
+    expect(pinned.gates[0]?.sequential).toBeUndefined();
+    expect(pinned.errorBudget).toBeUndefined();
+  });
+
+  it("names the line of every misuse of the judge's fields", () => {
+    const yaml = [
+      "strategy: canary", // 1
+      "alpha: 0.7", // 2
+      "gates:", // 3
+      "  - name: log_error_ratio", // 4
+      "    judge: sequential", // 5
+      "  - name: error_rate", // 6
+      "    judge: threshold", // 7
+      "    tolerance: 0.5", // 8
+      "  - name: custom", // 9
+      "    provider: prometheus", // 10
+      "    query: up", // 11
+      "    threshold: 1", // 12
+      "    judge: sequential", // 13
+      "  - name: p95_latency_ms", // 14
+      "    judge: bayesian", // 15
+      "errorBudget:", // 16
+      "  gate: p95_latency_ms", // 17
+    ].join("\n");
+    expect(problemsOf(yaml)).toEqual([
+      "policy.yaml:2:8: alpha: must be <= 0.5, got 0.7",
+      "policy.yaml:5:12: gates[0].judge: the sequential judge reads cumulative counters, which only the prometheus provider has (this gate's is loki)",
+      "policy.yaml:8:5: gates[1].tolerance: is used only by the sequential judge; set judge: sequential or remove it",
+      "policy.yaml:13:12: gates[2].judge: the sequential judge needs totalQuery and eventsQuery (cumulative requests and errors) or bucketsQuery (a cumulative histogram by le)",
+      'policy.yaml:15:12: gates[3].judge: must be one of "threshold", "sequential", got "bayesian"',
+      'policy.yaml:17:9: errorBudget.gate: gate "p95_latency_ms" must be a sequential error gate (judge: sequential with totalQuery and eventsQuery): the budget is counted from its requests and errors',
+    ]);
+  });
+
+  it("refuses the sequential judge for blue-green, which has no baseline serving beside the canary", () => {
+    expect(problemsOf("strategy: blueGreen\ngates:\n  - name: error_rate\n    judge: sequential\n")).toEqual([
+      "policy.yaml:4:12: gates[0].judge: the sequential judge compares the canary with the stable version serving at the same time; blue-green has no such baseline, use judge: threshold",
+    ]);
+  });
+});
+
 describe("fitPolicyToProviders", () => {
   const fit = (yaml: string, available: string[]) =>
     fitPolicyToProviders(

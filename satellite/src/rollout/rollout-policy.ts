@@ -557,6 +557,7 @@ function judgeProblems(gate: Record<string, unknown>, index: number, strategy: R
       path: judgeAt,
       message: `the sequential judge reads cumulative counters, which only the prometheus provider has (this gate's is ${provider})`,
     });
+    return problems;
   }
   const inherited = builtIn !== undefined && provider === builtIn.provider ? builtIn.sequential : undefined;
   const hasRate = gate.totalQuery !== undefined || gate.eventsQuery !== undefined;

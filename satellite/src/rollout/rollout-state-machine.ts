@@ -299,8 +299,12 @@ export function classifyEvaluation(results: readonly GateResult[], policy: Rollo
   if (results.every((result) => result.outcome === "unknown" && result.unknownCause === "providerError")) {
     return { kind: "telemetryLost", detail: results.length === 0 ? "no gate results" : reasons(results) };
   }
+  // A sequential gate above its threshold without conclusive evidence always holds: breaching
+  // would roll back on the noise the test exists to see through, ignoring could promote it.
   const onUnknown = (result: GateResult) =>
-    policy.gates.find((gate) => gate.name === result.gate)?.onUnknown ?? policy.onUnknown;
+    result.unknownCause === "notConclusive"
+      ? "pause"
+      : (policy.gates.find((gate) => gate.name === result.gate)?.onUnknown ?? policy.onUnknown);
   const unknown = results.filter((result) => result.outcome === "unknown");
   const breaches = results.filter(
     (result) => result.outcome === "breach" || (result.outcome === "unknown" && onUnknown(result) === "breach"),

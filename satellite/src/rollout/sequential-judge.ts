@@ -116,8 +116,9 @@ type DistributionSpec = Extract<SequentialGateSpec, { kind: "distribution" }>;
 
 /**
  * Judges a sequential rate gate from this evaluation's counters. `windowed` is the threshold
- * judgement of the gate's own query: its value is shown and its severe threshold still rolls back
- * at once; its threshold does not decide.
+ * judgement of the gate's own query: its value is shown, its severe threshold still rolls back at
+ * once, and a value beyond its threshold holds the rollout (unknown, `notConclusive`) — a canary
+ * above the threshold is never promoted, but only conclusive evidence rolls it back.
  */
 export function judgeRateRatio(
   gate: GateSpec,
@@ -127,9 +128,18 @@ export function judgeRateRatio(
   previous: RateRatioMemory | undefined,
   context: JudgeContext,
 ): SequentialJudgement {
-  const memory = previous ?? { kind: "rateRatio", last: null, test: initialRateRatioTest(), since: null, skippedIntervals: 0 };
+  const memory = previous ?? {
+    kind: "rateRatio",
+    last: null,
+    test: initialRateRatioTest(),
+    since: null,
+    skippedIntervals: 0,
+  };
   if ("error" in counters) {
-    return { result: unknownResult(gate, windowed, "providerError", counters.error, rateEvidence(spec, memory)), memory };
+    return {
+      result: unknownResult(gate, windowed, "providerError", counters.error, rateEvidence(spec, memory)),
+      memory,
+    };
   }
   const next = advanceRate(memory, counters, spec, context);
   const evidence = rateEvidence(spec, next, context);
@@ -145,6 +155,10 @@ export function judgeRateRatio(
     const reason = `${gate.name} worse than baseline: e-value ${format(evidence.statistic)} ≥ ${format(evidence.bound)} (α ${format(spec.alpha)}, tolerance ×${format(1 + spec.tolerance)}; ${counts})`;
     return { result: decided(gate, windowed, "breach", true, reason, evidence), memory: next };
   }
+  if (windowed.outcome === "breach") {
+    const why = `${windowed.reason}, but not conclusively worse than baseline (e-value ${format(evidence.statistic)} < ${format(evidence.bound)}; ${counts}): holding`;
+    return { result: unknownResult(gate, windowed, "notConclusive", why, evidence), memory: next };
+  }
   const minimum = gate.minSampleSize ?? DEFAULT_SEQUENTIAL_MIN_SAMPLE;
   const newCanary = memory.last === null ? 0 : counters.canaryTotal - memory.last.canaryTotal;
   if (next.test.canaryTotal < minimum || newCanary <= 0) {
@@ -158,7 +172,12 @@ export function judgeRateRatio(
   return { result: decided(gate, windowed, "pass", false, reason, evidence), memory: next };
 }
 
-function advanceRate(memory: RateRatioMemory, counters: RateCounters, spec: RateSpec, context: JudgeContext): RateRatioMemory {
+function advanceRate(
+  memory: RateRatioMemory,
+  counters: RateCounters,
+  spec: RateSpec,
+  context: JudgeContext,
+): RateRatioMemory {
   const last = memory.last;
   if (last === null) return { ...memory, last: counters };
   const delta = {
@@ -183,7 +202,8 @@ function advanceRate(memory: RateRatioMemory, counters: RateCounters, spec: Rate
 
 function rateEvidence(spec: RateSpec, memory: RateRatioMemory, context?: JudgeContext): GateEvidence {
   const { test } = memory;
-  const errorBudget = context?.errorBudget === undefined ? undefined : budgetOf(memory, context.errorBudget, context.at);
+  const errorBudget =
+    context?.errorBudget === undefined ? undefined : budgetOf(memory, context.errorBudget, context.at);
   return {
     judge: "sequential",
     test: "mSPRT",
@@ -255,7 +275,9 @@ export function judgeDistribution(
   gate: GateSpec,
   spec: DistributionSpec,
   windowed: GateResult,
-  histograms: { readonly canary: readonly VectorSample[]; readonly baseline: readonly VectorSample[] } | { readonly error: string },
+  histograms:
+    | { readonly canary: readonly VectorSample[]; readonly baseline: readonly VectorSample[] }
+    | { readonly error: string },
   previous: DistributionMemory | undefined,
   context: JudgeContext,
 ): SequentialJudgement {
@@ -272,13 +294,19 @@ export function judgeDistribution(
   };
   const memory = previous ?? empty;
   if ("error" in histograms) {
-    return { result: unknownResult(gate, windowed, "providerError", histograms.error, distributionEvidence(spec, memory, 0)), memory };
+    return {
+      result: unknownResult(gate, windowed, "providerError", histograms.error, distributionEvidence(spec, memory, 0)),
+      memory,
+    };
   }
   const canary = histogramOf(histograms.canary);
   const baseline = histogramOf(histograms.baseline);
   if (typeof canary === "string" || typeof baseline === "string") {
     const error = typeof canary === "string" ? canary : String(baseline);
-    return { result: unknownResult(gate, windowed, "providerError", error, distributionEvidence(spec, memory, 0)), memory };
+    return {
+      result: unknownResult(gate, windowed, "providerError", error, distributionEvidence(spec, memory, 0)),
+      memory,
+    };
   }
   const bounds = [...new Set([...canary.keys(), ...baseline.keys()])]
     .sort((a, b) => a - b)
@@ -339,6 +367,10 @@ export function judgeDistribution(
     const reason = `${gate.name} slower than baseline: Mann-Whitney z ${format(evidence.statistic)} ≥ ${format(evidence.bound)} at look ${next.looks} (α ${format(spec.alpha)}; ${quantiles})`;
     return { result: decided(gate, windowed, "breach", true, reason, evidence), memory: next };
   }
+  if (windowed.outcome === "breach") {
+    const why = `${windowed.reason}, but not conclusively slower than baseline (z ${format(evidence.statistic)} < ${format(evidence.bound)}; ${quantiles}): holding`;
+    return { result: unknownResult(gate, windowed, "notConclusive", why, evidence), memory: next };
+  }
   if (canaryTotal < minimum || baselineTotal < minimum) {
     const why = `${canaryTotal} canary / ${baselineTotal} baseline samples < minSampleSize ${minimum}`;
     return { result: unknownResult(gate, windowed, "lowSample", why, evidence), memory: next };
@@ -369,7 +401,10 @@ function distributionEvidence(
     tolerance: spec.tolerance,
     canaryTotal: canaryBuckets.reduce((sum, count) => sum + count, 0),
     baselineTotal: baselineBuckets.reduce((sum, count) => sum + count, 0),
-    estimate: canaryQuantile !== null && baselineQuantile !== null && baselineQuantile > 0 ? canaryQuantile / baselineQuantile : null,
+    estimate:
+      canaryQuantile !== null && baselineQuantile !== null && baselineQuantile > 0
+        ? canaryQuantile / baselineQuantile
+        : null,
     canaryQuantile,
     baselineQuantile,
     looks: memory.looks,
@@ -418,7 +453,7 @@ function decided(
 function unknownResult(
   gate: GateSpec,
   windowed: GateResult,
-  cause: "providerError" | "lowSample",
+  cause: "providerError" | "lowSample" | "notConclusive",
   why: string,
   evidence: GateEvidence,
 ): GateResult {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sentra/v1/rollout.proto.
  */
 export const file_sentra_v1_rollout: GenFile = /*@__PURE__*/
-  fileDesc("ChdzZW50cmEvdjEvcm9sbG91dC5wcm90bxIJc2VudHJhLnYxIqQBCgpHYXRlUmVzdWx0EgwKBGdhdGUYASABKAkSJwoHb3V0Y29tZRgCIAEoDjIWLnNlbnRyYS52MS5HYXRlT3V0Y29tZRINCgV2YWx1ZRgDIAEoARIRCgl0aHJlc2hvbGQYBCABKAESGAoQc2V2ZXJlX3RocmVzaG9sZBgFIAEoARITCgtzYW1wbGVfc2l6ZRgGIAEoARIOCgZyZWFzb24YByABKAkiigIKD1JvbGxvdXREZWNpc2lvbhISCgpyb2xsb3V0X2lkGAEgASgJEhIKCnN0ZXBfaW5kZXgYAiABKA0SFQoNY2FuYXJ5X3dlaWdodBgDIAEoDRIkCgVnYXRlcxgEIAMoCzIVLnNlbnRyYS52MS5HYXRlUmVzdWx0EhAKCGRlY2lzaW9uGAUgASgJEiYKAmF0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgVwaGFzZRgHIAEoDjIXLnNlbnRyYS52MS5Sb2xsb3V0UGhhc2USDgoGcmVhc29uGAggASgJEg4KBnJvdXRlchgJIAEoCRIQCghzZXF1ZW5jZRgKIAEoDSKdBAoHUm9sbG91dBIKCgJpZBgBIAEoCRIUCgxzYXRlbGxpdGVfaWQYAiABKAkSDwoHY2x1c3RlchgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDwoHc2VydmljZRgFIAEoCRIWCg5zdGFibGVfdmVyc2lvbhgGIAEoCRIWCg5jYW5hcnlfdmVyc2lvbhgHIAEoCRIsCghzdHJhdGVneRgIIAEoDjIaLnNlbnRyYS52MS5Sb2xsb3V0U3RyYXRlZ3kSJgoFcGhhc2UYCSABKA4yFy5zZW50cmEudjEuUm9sbG91dFBoYXNlEhIKCnN0ZXBfaW5kZXgYCiABKA0SFQoNY2FuYXJ5X3dlaWdodBgLIAEoDRINCgVzdGVwcxgMIAMoDRIuCgpzdGFydGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGA8gASgJEjEKDWxhc3RfZGVjaXNpb24YECABKAsyGi5zZW50cmEudjEuUm9sbG91dERlY2lzaW9uEhEKCXBhcmVudF9pZBgRIAEoCRIWCg50cmFmZmljX3JvdXRlchgSIAEoCRIcChRjb25zZWN1dGl2ZV9icmVhY2hlcxgTIAEoDRIOCgZwYXNzZXMYFCABKA0qcQoPUm9sbG91dFN0cmF0ZWd5EiAKHFJPTExPVVRfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIbChdST0xMT1VUX1NUUkFURUdZX0NBTkFSWRABEh8KG1JPTExPVVRfU1RSQVRFR1lfQkxVRV9HUkVFThACKq8CCgxSb2xsb3V0UGhhc2USHQoZUk9MTE9VVF9QSEFTRV9VTlNQRUNJRklFRBAAEhkKFVJPTExPVVRfUEhBU0VfUEVORElORxABEhwKGFJPTExPVVRfUEhBU0VfV0FSTUlOR19VUBACEh0KGVJPTExPVVRfUEhBU0VfUFJPR1JFU1NJTkcQAxIYChRST0xMT1VUX1BIQVNFX1BBVVNFRBAEEhoKFlJPTExPVVRfUEhBU0VfUFJPTU9URUQQBRIeChpST0xMT1VUX1BIQVNFX1JPTExJTkdfQkFDSxAGEh0KGVJPTExPVVRfUEhBU0VfUk9MTEVEX0JBQ0sQBxIZChVST0xMT1VUX1BIQVNFX0FCT1JURUQQCBIYChRST0xMT1VUX1BIQVNFX0ZBSUxFRBAJKnUKC0dhdGVPdXRjb21lEhwKGEdBVEVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhUKEUdBVEVfT1VUQ09NRV9QQVNTEAESFwoTR0FURV9PVVRDT01FX0JSRUFDSBACEhgKFEdBVEVfT1VUQ09NRV9VTktOT1dOEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChdzZW50cmEvdjEvcm9sbG91dC5wcm90bxIJc2VudHJhLnYxIvIBCgpHYXRlUmVzdWx0EgwKBGdhdGUYASABKAkSJwoHb3V0Y29tZRgCIAEoDjIWLnNlbnRyYS52MS5HYXRlT3V0Y29tZRINCgV2YWx1ZRgDIAEoARIRCgl0aHJlc2hvbGQYBCABKAESGAoQc2V2ZXJlX3RocmVzaG9sZBgFIAEoARITCgtzYW1wbGVfc2l6ZRgGIAEoARIOCgZyZWFzb24YByABKAkSDQoFanVkZ2UYCCABKAkSKQoIZXZpZGVuY2UYCSABKAsyFy5zZW50cmEudjEuR2F0ZUV2aWRlbmNlEhIKCmNvbmNsdXNpdmUYCiABKAgi/gIKDEdhdGVFdmlkZW5jZRIMCgR0ZXN0GAEgASgJEhEKCXN0YXRpc3RpYxgCIAEoARINCgVib3VuZBgDIAEoARINCgVhbHBoYRgEIAEoARIRCgl0b2xlcmFuY2UYBSABKAESFAoMY2FuYXJ5X3RvdGFsGAYgASgBEhYKDmJhc2VsaW5lX3RvdGFsGAcgASgBEhUKDWNhbmFyeV9ldmVudHMYCCABKAESFwoPYmFzZWxpbmVfZXZlbnRzGAkgASgBEhAKCGVzdGltYXRlGAogASgBEhcKD2NhbmFyeV9xdWFudGlsZRgLIAEoARIZChFiYXNlbGluZV9xdWFudGlsZRgMIAEoARINCgVsb29rcxgNIAEoDRIpCgVzaW5jZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmVqZWN0ZWQYDyABKAgSLAoMZXJyb3JfYnVkZ2V0GBAgASgLMhYuc2VudHJhLnYxLkVycm9yQnVkZ2V0IoABCgtFcnJvckJ1ZGdldBILCgNzbG8YASABKAESFQoNZXhjZXNzX2Vycm9ycxgCIAEoARIbChNkYWlseV9idWRnZXRfZXJyb3JzGAMgASgBEhYKDmJ1cm5lZF9wZXJjZW50GAQgASgBEhgKEG1heF9idXJuX3BlcmNlbnQYBSABKAEiigIKD1JvbGxvdXREZWNpc2lvbhISCgpyb2xsb3V0X2lkGAEgASgJEhIKCnN0ZXBfaW5kZXgYAiABKA0SFQoNY2FuYXJ5X3dlaWdodBgDIAEoDRIkCgVnYXRlcxgEIAMoCzIVLnNlbnRyYS52MS5HYXRlUmVzdWx0EhAKCGRlY2lzaW9uGAUgASgJEiYKAmF0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgVwaGFzZRgHIAEoDjIXLnNlbnRyYS52MS5Sb2xsb3V0UGhhc2USDgoGcmVhc29uGAggASgJEg4KBnJvdXRlchgJIAEoCRIQCghzZXF1ZW5jZRgKIAEoDSLLBAoHUm9sbG91dBIKCgJpZBgBIAEoCRIUCgxzYXRlbGxpdGVfaWQYAiABKAkSDwoHY2x1c3RlchgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDwoHc2VydmljZRgFIAEoCRIWCg5zdGFibGVfdmVyc2lvbhgGIAEoCRIWCg5jYW5hcnlfdmVyc2lvbhgHIAEoCRIsCghzdHJhdGVneRgIIAEoDjIaLnNlbnRyYS52MS5Sb2xsb3V0U3RyYXRlZ3kSJgoFcGhhc2UYCSABKA4yFy5zZW50cmEudjEuUm9sbG91dFBoYXNlEhIKCnN0ZXBfaW5kZXgYCiABKA0SFQoNY2FuYXJ5X3dlaWdodBgLIAEoDRINCgVzdGVwcxgMIAMoDRIuCgpzdGFydGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGA8gASgJEjEKDWxhc3RfZGVjaXNpb24YECABKAsyGi5zZW50cmEudjEuUm9sbG91dERlY2lzaW9uEhEKCXBhcmVudF9pZBgRIAEoCRIWCg50cmFmZmljX3JvdXRlchgSIAEoCRIcChRjb25zZWN1dGl2ZV9icmVhY2hlcxgTIAEoDRIOCgZwYXNzZXMYFCABKA0SLAoMZXJyb3JfYnVkZ2V0GBUgASgLMhYuc2VudHJhLnYxLkVycm9yQnVkZ2V0KnEKD1JvbGxvdXRTdHJhdGVneRIgChxST0xMT1VUX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASGwoXUk9MTE9VVF9TVFJBVEVHWV9DQU5BUlkQARIfChtST0xMT1VUX1NUUkFURUdZX0JMVUVfR1JFRU4QAiqvAgoMUm9sbG91dFBoYXNlEh0KGVJPTExPVVRfUEhBU0VfVU5TUEVDSUZJRUQQABIZChVST0xMT1VUX1BIQVNFX1BFTkRJTkcQARIcChhST0xMT1VUX1BIQVNFX1dBUk1JTkdfVVAQAhIdChlST0xMT1VUX1BIQVNFX1BST0dSRVNTSU5HEAMSGAoUUk9MTE9VVF9QSEFTRV9QQVVTRUQQBBIaChZST0xMT1VUX1BIQVNFX1BST01PVEVEEAUSHgoaUk9MTE9VVF9QSEFTRV9ST0xMSU5HX0JBQ0sQBhIdChlST0xMT1VUX1BIQVNFX1JPTExFRF9CQUNLEAcSGQoVUk9MTE9VVF9QSEFTRV9BQk9SVEVEEAgSGAoUUk9MTE9VVF9QSEFTRV9GQUlMRUQQCSp1CgtHYXRlT3V0Y29tZRIcChhHQVRFX09VVENPTUVfVU5TUEVDSUZJRUQQABIVChFHQVRFX09VVENPTUVfUEFTUxABEhcKE0dBVEVfT1VUQ09NRV9CUkVBQ0gQAhIYChRHQVRFX09VVENPTUVfVU5LTk9XThADYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * One gate evaluated once, with the value behind the outcome.
@@ -56,6 +56,27 @@ export type GateResult = Message<"sentra.v1.GateResult"> & {
    * @generated from field: string reason = 7;
    */
   reason: string;
+
+  /**
+   * Which judge decided: "threshold" or "sequential" (empty in records older than the judge).
+   *
+   * @generated from field: string judge = 8;
+   */
+  judge: string;
+
+  /**
+   * Sequential judge only: the evidence behind the outcome.
+   *
+   * @generated from field: sentra.v1.GateEvidence evidence = 9;
+   */
+  evidence?: GateEvidence | undefined;
+
+  /**
+   * A sequential breach whose evidence is conclusive: the rollout rolls back at once.
+   *
+   * @generated from field: bool conclusive = 10;
+   */
+  conclusive: boolean;
 };
 
 /**
@@ -64,6 +85,151 @@ export type GateResult = Message<"sentra.v1.GateResult"> & {
  */
 export const GateResultSchema: GenMessage<GateResult> = /*@__PURE__*/
   messageDesc(file_sentra_v1_rollout, 0);
+
+/**
+ * The sequential judge's evidence for one gate (docs/release-guard.md, "The sequential judge").
+ *
+ * @generated from message sentra.v1.GateEvidence
+ */
+export type GateEvidence = Message<"sentra.v1.GateEvidence"> & {
+  /**
+   * "mSPRT" (statistic: an e-value, rejects at bound = 1/alpha) or "mannWhitney" (statistic: z).
+   *
+   * @generated from field: string test = 1;
+   */
+  test: string;
+
+  /**
+   * @generated from field: double statistic = 2;
+   */
+  statistic: number;
+
+  /**
+   * @generated from field: double bound = 3;
+   */
+  bound: number;
+
+  /**
+   * @generated from field: double alpha = 4;
+   */
+  alpha: number;
+
+  /**
+   * @generated from field: double tolerance = 5;
+   */
+  tolerance: number;
+
+  /**
+   * Counted since `since`: canary and baseline requests (histogram observations) and events.
+   *
+   * @generated from field: double canary_total = 6;
+   */
+  canaryTotal: number;
+
+  /**
+   * @generated from field: double baseline_total = 7;
+   */
+  baselineTotal: number;
+
+  /**
+   * @generated from field: double canary_events = 8;
+   */
+  canaryEvents: number;
+
+  /**
+   * @generated from field: double baseline_events = 9;
+   */
+  baselineEvents: number;
+
+  /**
+   * Canary rate over baseline rate, or canary quantile over baseline quantile; NaN when undefined.
+   *
+   * @generated from field: double estimate = 10;
+   */
+  estimate: number;
+
+  /**
+   * Latency gates: the policy's quantile of each version, in the histogram's unit; NaN when none.
+   *
+   * @generated from field: double canary_quantile = 11;
+   */
+  canaryQuantile: number;
+
+  /**
+   * @generated from field: double baseline_quantile = 12;
+   */
+  baselineQuantile: number;
+
+  /**
+   * @generated from field: uint32 looks = 13;
+   */
+  looks: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp since = 14;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * @generated from field: bool rejected = 15;
+   */
+  rejected: boolean;
+
+  /**
+   * On the gate the policy's error budget is counted from.
+   *
+   * @generated from field: sentra.v1.ErrorBudget error_budget = 16;
+   */
+  errorBudget?: ErrorBudget | undefined;
+};
+
+/**
+ * Describes the message sentra.v1.GateEvidence.
+ * Use `create(GateEvidenceSchema)` to create a new message.
+ */
+export const GateEvidenceSchema: GenMessage<GateEvidence> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_rollout, 1);
+
+/**
+ * The error budget a canary burned: its errors beyond the baseline's rate, against a day's budget.
+ *
+ * @generated from message sentra.v1.ErrorBudget
+ */
+export type ErrorBudget = Message<"sentra.v1.ErrorBudget"> & {
+  /**
+   * @generated from field: double slo = 1;
+   */
+  slo: number;
+
+  /**
+   * @generated from field: double excess_errors = 2;
+   */
+  excessErrors: number;
+
+  /**
+   * @generated from field: double daily_budget_errors = 3;
+   */
+  dailyBudgetErrors: number;
+
+  /**
+   * @generated from field: double burned_percent = 4;
+   */
+  burnedPercent: number;
+
+  /**
+   * The policy's bound; NaN when it only reports.
+   *
+   * @generated from field: double max_burn_percent = 5;
+   */
+  maxBurnPercent: number;
+};
+
+/**
+ * Describes the message sentra.v1.ErrorBudget.
+ * Use `create(ErrorBudgetSchema)` to create a new message.
+ */
+export const ErrorBudgetSchema: GenMessage<ErrorBudget> = /*@__PURE__*/
+  messageDesc(file_sentra_v1_rollout, 2);
 
 /**
  * One evaluation of a rollout step and what was decided.
@@ -135,7 +301,7 @@ export type RolloutDecision = Message<"sentra.v1.RolloutDecision"> & {
  * Use `create(RolloutDecisionSchema)` to create a new message.
  */
 export const RolloutDecisionSchema: GenMessage<RolloutDecision> = /*@__PURE__*/
-  messageDesc(file_sentra_v1_rollout, 1);
+  messageDesc(file_sentra_v1_rollout, 3);
 
 /**
  * @generated from message sentra.v1.Rollout
@@ -246,6 +412,13 @@ export type Rollout = Message<"sentra.v1.Rollout"> & {
    * @generated from field: uint32 passes = 20;
    */
   passes: number;
+
+  /**
+   * The error budget the canary burned so far (from the last decision's evidence); unset without one.
+   *
+   * @generated from field: sentra.v1.ErrorBudget error_budget = 21;
+   */
+  errorBudget?: ErrorBudget | undefined;
 };
 
 /**
@@ -253,7 +426,7 @@ export type Rollout = Message<"sentra.v1.Rollout"> & {
  * Use `create(RolloutSchema)` to create a new message.
  */
 export const RolloutSchema: GenMessage<Rollout> = /*@__PURE__*/
-  messageDesc(file_sentra_v1_rollout, 2);
+  messageDesc(file_sentra_v1_rollout, 4);
 
 /**
  * @generated from enum sentra.v1.RolloutStrategy
