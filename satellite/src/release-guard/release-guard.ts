@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import type { ClusterRegistry } from "../cluster/cluster-registry.js";
 import {
   type Decision,
+  type ErrorBudgetEvidence,
   fitPolicyToProviders,
   type GateProviderKind,
   type GateSpec,
@@ -130,6 +131,8 @@ interface RolloutMeta {
   lastDecisionSequence: number;
   /** Time of the last evaluation whose gates were counted (one evaluation can yield several decisions). */
   gatesCountedAt: string | null;
+  /** The error budget of the latest evidence that reported one. */
+  errorBudget: ErrorBudgetEvidence | null;
 }
 
 /**
@@ -294,6 +297,8 @@ export class ReleaseGuard implements RolloutEventSink {
     if (meta === undefined) return;
     const { rollout: _rollout, state, ...decision } = record;
     meta.lastDecision = decision;
+    meta.errorBudget =
+      decision.gates.find((gate) => gate.evidence?.errorBudget)?.evidence?.errorBudget ?? meta.errorBudget;
     // emit() numbers this decision's event next.
     meta.lastDecisionSequence = meta.sequence + 1;
     meta.updatedAt = decision.at;
@@ -436,6 +441,7 @@ export class ReleaseGuard implements RolloutEventSink {
       lastDecision: null,
       lastDecisionSequence: 0,
       gatesCountedAt: null,
+      errorBudget: null,
     });
     try {
       await this.switch.check(request.spec);
@@ -586,6 +592,7 @@ export class ReleaseGuard implements RolloutEventSink {
         lastDecision: record.lastDecision,
         lastDecisionSequence: record.lastDecisionSequence,
         gatesCountedAt: record.lastDecision?.at ?? null,
+        errorBudget: record.errorBudget ?? null,
       });
       if (!this.options.clusters.names().includes(record.binding.cluster)) {
         this.log.error(
@@ -654,6 +661,7 @@ export class ReleaseGuard implements RolloutEventSink {
       appliedVia: meta.appliedVia,
       lastDecision: meta.lastDecision,
       lastDecisionSequence: meta.lastDecisionSequence,
+      ...(meta.errorBudget === null ? {} : { errorBudget: meta.errorBudget }),
     };
   }
 

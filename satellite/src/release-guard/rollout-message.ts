@@ -78,7 +78,7 @@ export function toRolloutMessage(satelliteId: string, record: RolloutRecord): Ro
     parentId: record.parentId,
     trafficRouter: record.appliedVia === "fallback" ? "replica-ratio (fallback)" : binding.router,
     consecutiveBreaches: progress?.consecutiveBreaches ?? 0,
-    ...errorBudgetOf(record.lastDecision?.gates ?? []),
+    ...(record.errorBudget === undefined ? {} : { errorBudget: toErrorBudgetMessage(record.errorBudget) }),
     passes: progress?.passes ?? 0,
   });
 }
@@ -161,12 +161,6 @@ function toErrorBudgetMessage(budget: ErrorBudgetEvidence): ErrorBudgetMessage {
     burnedPercent: budget.burnedPercent,
     maxBurnPercent: budget.maxBurnPercent ?? Number.NaN,
   });
-}
-
-/** The error budget of the last decision's evidence, as the Rollout message's field. */
-function errorBudgetOf(gates: readonly GateResult[]): { errorBudget?: ErrorBudgetMessage } {
-  const budget = gates.find((gate) => gate.evidence?.errorBudget !== undefined)?.evidence?.errorBudget;
-  return budget === undefined ? {} : { errorBudget: toErrorBudgetMessage(budget) };
 }
 
 function stepProgress(state: RolloutState): { passes: number; consecutiveBreaches: number } | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Decision, RolloutSpec, RolloutState } from "../rollout/index.js";
+import type { Decision, ErrorBudgetEvidence, RolloutSpec, RolloutState } from "../rollout/index.js";
 import { TRAFFIC_ROUTER_NAMES, type TrafficBinding } from "../traffic/index.js";
 
 /** Format version of {@link RolloutRecord}; {@link parseRolloutRecord} accepts this one. */
@@ -30,6 +30,8 @@ export interface RolloutRecord {
   readonly lastDecision: Decision | null;
   /** Sequence of the event that carried `lastDecision` (0 before any). */
   readonly lastDecisionSequence: number;
+  /** The error budget the canary burned, from the latest evidence that reported one. */
+  readonly errorBudget?: ErrorBudgetEvidence;
 }
 
 /** SHA-256 (hex) of a policy's YAML text. */

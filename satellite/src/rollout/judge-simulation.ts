@@ -4,7 +4,7 @@ import { type GateResult, judgeGate } from "./gate-evaluator.js";
 import type { VectorSample } from "./metric-provider.js";
 import { poissonSample } from "./poisson.js";
 import type { RolloutPolicy } from "./rollout-policy.js";
-import { isTerminal, next, type RolloutState, createPendingState } from "./rollout-state-machine.js";
+import { createPendingState, isTerminal, next, type RolloutState } from "./rollout-state-machine.js";
 import { type JudgeMemory, judgeDistribution, judgeRateRatio, type SequentialMemory } from "./sequential-judge.js";
 import { bucketQuantile, standardNormalCdf } from "./sequential-tests.js";
 

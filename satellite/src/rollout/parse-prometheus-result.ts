@@ -18,7 +18,8 @@ export function parsePrometheusVector(data: unknown): VectorProviderResult {
       return { kind: "error", error: "vector series without metric labels and value" };
     }
     const value = parseSampleValue(series.value[1]);
-    if (value === undefined) return { kind: "error", error: `sample value ${JSON.stringify(series.value[1])} is not a number` };
+    if (value === undefined)
+      return { kind: "error", error: `sample value ${JSON.stringify(series.value[1])} is not a number` };
     const labels: Record<string, string> = {};
     for (const [name, label] of Object.entries(series.metric)) if (typeof label === "string") labels[name] = label;
     samples.push({ labels, value });

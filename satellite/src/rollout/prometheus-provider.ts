@@ -5,7 +5,12 @@ import {
   parseJsonBody,
   type TelemetryHttpOptions,
 } from "./fetch-telemetry.js";
-import { type MetricProvider, type ProviderResult, providerError, type VectorProviderResult } from "./metric-provider.js";
+import {
+  type MetricProvider,
+  type ProviderResult,
+  providerError,
+  type VectorProviderResult,
+} from "./metric-provider.js";
 import { parsePrometheusResult, parsePrometheusVector } from "./parse-prometheus-result.js";
 
 /** Options of {@link createPrometheusProvider}; `baseUrl` is the Prometheus server, e.g. `http://prometheus:9090`. */
@@ -18,7 +23,11 @@ export type PrometheusProviderOptions = TelemetryHttpOptions;
  */
 export function createPrometheusProvider(options: PrometheusProviderOptions): MetricProvider {
   /** The `data` of a successful answer, or the error result. */
-  const instantQuery = async (query: string, at: Date, signal: AbortSignal): Promise<{ data: unknown } | ProviderResult> => {
+  const instantQuery = async (
+    query: string,
+    at: Date,
+    signal: AbortSignal,
+  ): Promise<{ data: unknown } | ProviderResult> => {
     const params = { query, time: (at.getTime() / 1000).toFixed(3) };
     const response = await fetchTelemetry(options, "/api/v1/query", params, signal);
     if (!isHttpResponse(response)) return response;

@@ -4,7 +4,6 @@ import type { ProviderRegistry } from "./metric-provider.js";
 import { type RolloutClock, systemClock, type TimerHandle } from "./rollout-clock.js";
 import type { RolloutEventSink } from "./rollout-event-sink.js";
 import type { RolloutPolicy } from "./rollout-policy.js";
-import type { JudgeMemory } from "./sequential-judge.js";
 import {
   createPendingState,
   isEvaluating,
@@ -14,6 +13,7 @@ import {
   type RolloutEvent,
   type RolloutState,
 } from "./rollout-state-machine.js";
+import type { JudgeMemory } from "./sequential-judge.js";
 import type { RolloutTarget, TrafficRouter } from "./traffic-router.js";
 
 /** Deadline of one router call, in ms; a router that hangs longer counts as failed. */

@@ -115,13 +115,28 @@ describe("the rate-ratio mSPRT", () => {
 
   it("takes no evidence from an interval without traffic on one side, and stays rejected once rejected", () => {
     const start = initialRateRatioTest();
-    const idle = updateRateRatioTest(start, { canaryTotal: 0, canaryEvents: 0, baselineTotal: 900, baselineEvents: 9 }, 0, 0.01);
+    const idle = updateRateRatioTest(
+      start,
+      { canaryTotal: 0, canaryEvents: 0, baselineTotal: 900, baselineEvents: 9 },
+      0,
+      0.01,
+    );
     expect(idle.eValue).toBe(1);
     expect(idle.baselineTotal).toBe(900);
-    const bad = updateRateRatioTest(start, { canaryTotal: 100, canaryEvents: 30, baselineTotal: 900, baselineEvents: 9 }, 0, 0.01);
+    const bad = updateRateRatioTest(
+      start,
+      { canaryTotal: 100, canaryEvents: 30, baselineTotal: 900, baselineEvents: 9 },
+      0,
+      0.01,
+    );
     expect(bad.rejected).toBe(true);
     expect(bad.eValue).toBeGreaterThan(100);
-    const after = updateRateRatioTest(bad, { canaryTotal: 100, canaryEvents: 0, baselineTotal: 900, baselineEvents: 90 }, 0, 0.01);
+    const after = updateRateRatioTest(
+      bad,
+      { canaryTotal: 100, canaryEvents: 0, baselineTotal: 900, baselineEvents: 90 },
+      0,
+      0.01,
+    );
     expect(after.rejected).toBe(true);
   });
 });
