@@ -2,6 +2,7 @@
 // 1,000 and 10,000 satellites over NATS, raw NATS as the baseline), the dashboard benchmark (1,000
 // satellites heartbeating into a coordinator, Socket.IO clients and a Chromium page applying its
 // deltas, raw NATS publish → received as the latency baseline), the opportunity computation benchmark (pure, in process),
+// the judges' evaluation harness (pure: the real judges and state machine on simulated Poisson traffic),
 // then the migration end-to-end benchmark (real coordinator and satellite processes, zero readiness
 // delay; needs NATS, Redis and MySQL from the environment, localhost by default), then the release
 // guard's rollback time (a satellite and a real Prometheus scraping every second).
@@ -42,6 +43,8 @@ const benches = [
     ["--satellites", "1000", "--clients", "1000", "--timed-clients", "10", "--no-browser", "--seconds", "10"],
   ],
   ["opportunity computation", "coordinator/dist/arbitrage/bench-opportunities-main.js"],
+  // Pure simulation (no services): the release guard's judges, threshold rule vs sequential judge.
+  ["release guard judges: false rollbacks and detection time", "satellite/dist/release-guard/bench-judge-main.js"],
   ["migration end to end", "coordinator/dist/migration/bench-migration-main.js"],
   // Needs NATS with JetStream and Prometheus (PROMETHEUS_BIN or `prometheus` on PATH).
   ["release guard rollback time", "satellite/dist/release-guard/bench-rollback-main.js"],
