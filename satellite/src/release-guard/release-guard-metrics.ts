@@ -15,6 +15,11 @@ export interface ReleaseGuardMetrics {
   /** Rollouts by phase and canary weight per active rollout, read from the engine at scrape time. */
   readonly rollouts: Gauge<"phase">;
   readonly canaryWeight: Gauge<"rollout" | "namespace" | "service">;
+  /** The sequential judge's statistic and its rejection bound per active rollout and gate. */
+  readonly gateStatistic: Gauge<"rollout" | "gate" | "test">;
+  readonly gateStatisticBound: Gauge<"rollout" | "gate" | "test">;
+  /** Percentage of a day's error budget each active rollout's canary burned. */
+  readonly errorBudgetBurned: Gauge<"rollout">;
 }
 
 /**
@@ -26,6 +31,8 @@ export function createReleaseGuardMetrics(
   sample: () => {
     phases: Record<string, number>;
     weights: { rollout: string; namespace: string; service: string; weight: number }[];
+    evidence: { rollout: string; gate: string; test: string; statistic: number; bound: number }[];
+    budgets: { rollout: string; burnedPercent: number }[];
   },
 ): ReleaseGuardMetrics {
   const registers = [registry];
@@ -49,9 +56,46 @@ export function createReleaseGuardMetrics(
       for (const { weight, ...labels } of sample().weights) this.set(labels, weight);
     },
   });
+  const evidenceGauge = (name: string, help: string, pick: "statistic" | "bound") =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["rollout", "gate", "test"],
+      registers,
+      collect() {
+        this.reset();
+        for (const entry of sample().evidence) {
+          const value = entry[pick];
+          if (Number.isFinite(value)) this.set({ rollout: entry.rollout, gate: entry.gate, test: entry.test }, value);
+        }
+      },
+    });
+  const gateStatistic = evidenceGauge(
+    "sentra_satellite_rollout_gate_statistic",
+    "The sequential judge's statistic per active rollout and gate (mSPRT: e-value; mannWhitney: z), at the last decision",
+    "statistic",
+  );
+  const gateStatisticBound = evidenceGauge(
+    "sentra_satellite_rollout_gate_statistic_bound",
+    "The value at or beyond which the sequential judge's statistic rolls the canary back (1/alpha; the z of the look's spent alpha)",
+    "bound",
+  );
+  const errorBudgetBurned = new Gauge({
+    name: "sentra_satellite_rollout_error_budget_burned_percent",
+    help: "Share of a day's error budget the canary's excess errors burned, per active rollout",
+    labelNames: ["rollout"],
+    registers,
+    collect() {
+      this.reset();
+      for (const { rollout, burnedPercent } of sample().budgets) this.set({ rollout }, burnedPercent);
+    },
+  });
   return {
     rollouts,
     canaryWeight,
+    gateStatistic,
+    gateStatisticBound,
+    errorBudgetBurned,
     transitions: new Counter({
       name: "sentra_satellite_rollout_transitions_total",
       help: "Rollout phase changes, by the phase entered",

@@ -214,6 +214,12 @@ describe("release guard in a running satellite, against real Prometheus, NATS Je
     expect(started.rollout?.steps).toEqual([50, 100]);
     expect(backendWeights("checkout")).toEqual({ "checkout-v1": 50, "checkout-v2": 50 });
 
+    // While it runs, the sequential judge's statistic and its bound (1/α, α 0.01 split over two
+    // gates) are on /metrics.
+    await eventually(async () => {
+      const labels = { rollout: "checkout-v2", gate: "error_rate", test: "mSPRT" };
+      expect(await metricValue(satellite.opsUrl, "sentra_satellite_rollout_gate_statistic_bound", labels)).toBe(200);
+    }, 20_000);
     let rollout: Rollout | undefined;
     await eventually(async () => {
       rollout = (await client.getRollout({ rolloutId: "checkout-v2" })).rollout;

@@ -718,6 +718,8 @@ export class ReleaseGuard implements RolloutEventSink {
   private sample() {
     const phases: Record<string, number> = {};
     const weights: { rollout: string; namespace: string; service: string; weight: number }[] = [];
+    const evidence: { rollout: string; gate: string; test: string; statistic: number; bound: number }[] = [];
+    const budgets: { rollout: string; burnedPercent: number }[] = [];
     for (const engine of this.engines.values()) {
       for (const { spec, state } of engine.list()) {
         phases[state.phase] = (phases[state.phase] ?? 0) + 1;
@@ -725,9 +727,18 @@ export class ReleaseGuard implements RolloutEventSink {
         if (!isTerminal(state) && weight !== null) {
           weights.push({ rollout: spec.id, namespace: spec.namespace, service: spec.service, weight });
         }
+        const meta = this.metas.get(spec.id);
+        if (isTerminal(state) || meta === undefined) continue;
+        for (const gate of meta.lastDecision?.gates ?? []) {
+          if (gate.evidence === undefined) continue;
+          const { test, statistic, bound } = gate.evidence;
+          evidence.push({ rollout: spec.id, gate: gate.gate, test, statistic, bound });
+        }
+        if (meta.errorBudget !== null)
+          budgets.push({ rollout: spec.id, burnedPercent: meta.errorBudget.burnedPercent });
       }
     }
-    return { phases, weights };
+    return { phases, weights, evidence, budgets };
   }
 }
 
