@@ -294,6 +294,13 @@ describe("parseRolloutPolicy: the sequential judge", () => {
     ]);
   });
 
+  it("checks the sequential queries' template variables", () => {
+    const yaml = 'gates:\n  - name: error_rate\n    totalQuery: sum(x{v="{{canary}}"})\n';
+    expect(problemsOf(yaml)).toEqual([
+      "policy.yaml:3:17: gates[0].totalQuery: unknown template variable {{canary}}; known: service, version, namespace, window",
+    ]);
+  });
+
   it("refuses the sequential judge for blue-green, which has no baseline serving beside the canary", () => {
     expect(problemsOf("strategy: blueGreen\ngates:\n  - name: error_rate\n    judge: sequential\n")).toEqual([
       "policy.yaml:4:12: gates[0].judge: the sequential judge compares the canary with the stable version serving at the same time; blue-green has no such baseline, use judge: threshold",

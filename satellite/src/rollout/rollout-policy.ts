@@ -586,17 +586,6 @@ function judgeProblems(gate: Record<string, unknown>, index: number, strategy: R
       }
     }
   }
-  for (const field of ["totalQuery", "eventsQuery", "bucketsQuery"]) {
-    const template = gate[field];
-    if (typeof template !== "string") continue;
-    const unknown = unknownTemplateVariables(template);
-    if (unknown.length > 0) {
-      problems.push({
-        path: at(field),
-        message: `unknown template variable ${unknown.map((v) => `{{${v}}}`).join(", ")}; known: ${QUERY_TEMPLATE_VARIABLES.join(", ")}`,
-      });
-    }
-  }
   return problems;
 }
 
@@ -630,7 +619,7 @@ function gateProblems(gate: Record<string, unknown>, index: number, seen: Set<st
     });
   }
 
-  for (const field of ["query", "sampleQuery"]) {
+  for (const field of ["query", "sampleQuery", "totalQuery", "eventsQuery", "bucketsQuery"]) {
     const template = gate[field];
     if (typeof template !== "string") continue;
     const unknown = unknownTemplateVariables(template);
