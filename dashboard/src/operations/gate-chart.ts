@@ -36,7 +36,8 @@ export function describeEvidence(evidence: GateEvidenceView): string {
       ? ""
       : ` · budget ${number(evidence.errorBudgetBurnedPercent)}% of a day`;
   const verdict = evidence.rejected ? "worse than baseline" : "no worse so far";
-  return `${verdict}: ${statistic} ${number(evidence.statistic)} of ${number(evidence.bound)} (α ${evidence.alpha}) · ${counts} · ×${number(evidence.estimate)}${budget}`;
+  const ratio = evidence.estimate === null ? "" : ` · ×${number(evidence.estimate)}`;
+  return `${verdict}: ${statistic} ${number(evidence.statistic)} of ${number(evidence.bound)} (α ${evidence.alpha}) · ${counts}${ratio}${budget}`;
 }
 
 /**
