@@ -747,29 +747,22 @@ function instrumentProviders(providers: ProviderRegistry, metrics: ReleaseGuardM
   const wrapped: Partial<Record<keyof ProviderRegistry, MetricProvider>> = {};
   for (const [kind, provider] of Object.entries(providers) as [keyof ProviderRegistry, MetricProvider | undefined][]) {
     if (provider === undefined) continue;
+    const measured = async <R extends { kind: string }>(run: () => Promise<R>): Promise<R> => {
+      const started = performance.now();
+      const result = await run();
+      metrics.telemetryQueries.inc({ provider: provider.kind, result: result.kind });
+      metrics.telemetryQueryDuration.observe({ provider: provider.kind }, (performance.now() - started) / 1000);
+      return result;
+    };
+    const queryVector = provider.queryVector?.bind(provider);
     wrapped[kind] = {
       kind: provider.kind,
-      async query(query, at, signal, options) {
-        const started = performance.now();
-        const result = await provider.query(query, at, signal, options);
-        metrics.telemetryQueries.inc({ provider: provider.kind, result: result.kind });
-        metrics.telemetryQueryDuration.observe({ provider: provider.kind }, (performance.now() - started) / 1000);
-        return result;
-      },
-      ...(provider.queryVector === undefined
+      query: (query, at, signal, options) => measured(() => provider.query(query, at, signal, options)),
+      ...(queryVector === undefined
         ? {}
         : {
-            async queryVector(query: string, at: Date, signal: AbortSignal) {
-              const started = performance.now();
-              const result = await (provider.queryVector as NonNullable<MetricProvider["queryVector"]>)(
-                query,
-                at,
-                signal,
-              );
-              metrics.telemetryQueries.inc({ provider: provider.kind, result: result.kind });
-              metrics.telemetryQueryDuration.observe({ provider: provider.kind }, (performance.now() - started) / 1000);
-              return result;
-            },
+            queryVector: (query: string, at: Date, signal: AbortSignal) =>
+              measured(() => queryVector(query, at, signal)),
           }),
     };
   }

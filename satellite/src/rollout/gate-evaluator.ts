@@ -5,8 +5,8 @@ import type { ErrorBudgetPolicy } from "./rollout-policy.js";
 import {
   type GateEvidence,
   type JudgeMemory,
-  judgeDistribution,
-  judgeRateRatio,
+  judgeContext,
+  judgeSequentialGate,
   type RateCounters,
   type SequentialMemory,
 } from "./sequential-judge.js";
@@ -184,25 +184,16 @@ export class GateEvaluator {
           return { result: await this.evaluateGate(gate, target, at, signal), memory: previous };
         }
         const spec = gate.sequential;
-        const context = {
-          at,
-          countEvidence: options.countEvidence,
-          ...(options.errorBudget?.gate === gate.name ? { errorBudget: options.errorBudget } : {}),
-        };
-        if (spec.kind === "rateRatio") {
-          const [windowed, counters] = await Promise.all([
-            this.evaluateGate(gate, target, at, signal),
-            this.readCounters(gate, spec.totalQuery, spec.eventsQuery, target, at, signal),
-          ]);
-          const prior = previous?.kind === "rateRatio" ? previous : undefined;
-          return judgeRateRatio(gate, spec, windowed, counters, prior, context);
-        }
-        const [windowed, histograms] = await Promise.all([
+        const [windowed, reading] = await Promise.all([
           this.evaluateGate(gate, target, at, signal),
-          this.readHistograms(gate, spec.bucketsQuery, target, at, signal),
+          spec.kind === "rateRatio"
+            ? this.readCounters(gate, spec.totalQuery, spec.eventsQuery, target, at, signal).then((counters) => ({
+                counters,
+              }))
+            : this.readHistograms(gate, spec.bucketsQuery, target, at, signal).then((histograms) => ({ histograms })),
         ]);
-        const prior = previous?.kind === "distribution" ? previous : undefined;
-        return judgeDistribution(gate, spec, windowed, histograms, prior, context);
+        const context = judgeContext(gate, at, options.countEvidence, options.errorBudget);
+        return judgeSequentialGate(gate, spec, windowed, reading, previous, context);
       }),
     );
     const nextMemory: Record<string, SequentialMemory> = {};

@@ -4,8 +4,8 @@ import { type GateResult, judgeGate } from "./gate-evaluator.js";
 import type { VectorSample } from "./metric-provider.js";
 import { poissonSample } from "./poisson.js";
 import type { RolloutPolicy } from "./rollout-policy.js";
-import { createPendingState, isTerminal, next, type RolloutState } from "./rollout-state-machine.js";
-import { type JudgeMemory, judgeDistribution, judgeRateRatio, type SequentialMemory } from "./sequential-judge.js";
+import { createPendingState, isTerminal, isWarmingUp, next, type RolloutState } from "./rollout-state-machine.js";
+import { type JudgeMemory, judgeContext, judgeSequentialGate, type SequentialMemory } from "./sequential-judge.js";
 import { bucketQuantile, standardNormalCdf } from "./sequential-tests.js";
 
 /**
@@ -166,9 +166,7 @@ export function simulateCanary(policy: RolloutPolicy, scenario: CanaryScenario, 
       canary.advance(interval);
       baseline.advance(interval);
     }
-    const active = state.phase === "paused" ? state.resumeTo : state;
-    const countEvidence =
-      !priming && !(active.phase === "warmingUp" && now.getTime() < Date.parse(active.warmupEndsAt));
+    const countEvidence = !priming && !isWarmingUp(state, now);
     const results: GateResult[] = [];
     const nextMemory: Record<string, SequentialMemory> = {};
     for (const gate of policy.gates) {
@@ -187,35 +185,19 @@ export function simulateCanary(policy: RolloutPolicy, scenario: CanaryScenario, 
         results.push(windowed);
         continue;
       }
-      const context = {
-        at: now,
-        countEvidence,
-        ...(policy.errorBudget?.gate === gate.name ? { errorBudget: policy.errorBudget } : {}),
-      };
-      const previous = memory[gate.name];
-      const judged =
+      const reading =
         gate.sequential.kind === "rateRatio"
-          ? judgeRateRatio(
-              gate,
-              gate.sequential,
-              windowed,
-              {
+          ? {
+              counters: {
                 canaryTotal: canary.counters.requests,
                 canaryEvents: canary.counters.errors,
                 baselineTotal: baseline.counters.requests,
                 baselineEvents: baseline.counters.errors,
               },
-              previous?.kind === "rateRatio" ? previous : undefined,
-              context,
-            )
-          : judgeDistribution(
-              gate,
-              gate.sequential,
-              windowed,
-              { canary: canary.bucketSeries(), baseline: baseline.bucketSeries() },
-              previous?.kind === "distribution" ? previous : undefined,
-              context,
-            );
+            }
+          : { histograms: { canary: canary.bucketSeries(), baseline: baseline.bucketSeries() } };
+      const context = judgeContext(gate, now, countEvidence, policy.errorBudget);
+      const judged = judgeSequentialGate(gate, gate.sequential, windowed, reading, memory[gate.name], context);
       results.push(judged.result);
       if (judged.memory !== undefined) nextMemory[gate.name] = judged.memory;
     }

@@ -8,6 +8,7 @@ import {
   createPendingState,
   isEvaluating,
   isTerminal,
+  isWarmingUp,
   next,
   type RolloutAction,
   type RolloutEvent,
@@ -457,12 +458,6 @@ export class RolloutEngine {
   private statusOf(runtime: Runtime): RolloutStatus {
     return structuredClone({ spec: runtime.spec, state: runtime.state });
   }
-}
-
-/** True while the rollout's warm-up runs (also when paused during it): evidence is not counted yet. */
-function isWarmingUp(state: RolloutState, now: Date): boolean {
-  const active = state.phase === "paused" ? state.resumeTo : state;
-  return active.phase === "warmingUp" && now.getTime() < Date.parse(active.warmupEndsAt);
 }
 
 function targetOf(spec: RolloutSpec): RolloutTarget {

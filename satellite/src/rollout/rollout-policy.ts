@@ -493,8 +493,8 @@ function crossFieldProblems(raw: Record<string, unknown>): RawProblem[] {
   }
 
   const budget = raw.errorBudget;
+  const listed: unknown[] = Array.isArray(gates) ? gates : DEFAULT_GATE_NAMES.map((name) => ({ name }));
   if (isRecord(budget) && typeof budget.gate === "string") {
-    const listed: unknown[] = Array.isArray(gates) ? gates : DEFAULT_GATE_NAMES.map((name) => ({ name }));
     const named = listed.find((gate) => isRecord(gate) && gate.name === budget.gate);
     if (named === undefined) {
       problems.push({ path: ["errorBudget", "gate"], message: `no gate named "${budget.gate}" in this policy` });
@@ -510,7 +510,6 @@ function crossFieldProblems(raw: Record<string, unknown>): RawProblem[] {
       });
     }
   } else if (isRecord(budget)) {
-    const listed: unknown[] = Array.isArray(gates) ? gates : DEFAULT_GATE_NAMES.map((name) => ({ name }));
     const hasRateGate = listed.some(
       (gate) =>
         isRecord(gate) &&

@@ -247,6 +247,12 @@ export function isEvaluating(state: RolloutState): state is WarmingUpState | Pro
   return state.phase === "warmingUp" || state.phase === "progressing" || state.phase === "paused";
 }
 
+/** True while the rollout's warm-up runs (also when paused during it): sequential evidence is not counted yet. */
+export function isWarmingUp(state: RolloutState, now: Date): boolean {
+  const active = state.phase === "paused" ? state.resumeTo : state;
+  return active.phase === "warmingUp" && now.getTime() < Date.parse(active.warmupEndsAt);
+}
+
 /** The canary weight a state stands for, in percent; null when unknown. */
 export function weightOf(state: RolloutState): number | null {
   switch (state.phase) {

@@ -111,6 +111,53 @@ export interface SequentialJudgement {
   readonly memory: SequentialMemory | undefined;
 }
 
+/** What one evaluation read for a sequential gate: counters for a rate gate, buckets for a histogram. */
+export interface SequentialReading {
+  readonly counters?: RateCounters | { readonly error: string };
+  readonly histograms?:
+    | { readonly canary: readonly VectorSample[]; readonly baseline: readonly VectorSample[] }
+    | { readonly error: string };
+}
+
+/** The context of a gate's judgement this evaluation (the error budget only on the gate it is counted from). */
+export function judgeContext(
+  gate: GateSpec,
+  at: Date,
+  countEvidence: boolean,
+  errorBudget: ErrorBudgetPolicy | undefined,
+): JudgeContext {
+  return { at, countEvidence, ...(errorBudget?.gate === gate.name ? { errorBudget } : {}) };
+}
+
+/**
+ * Judges a sequential gate by its kind from what was read, with the memory of that kind (memory
+ * of another kind, from an older policy, is ignored). The engine and the evaluation harness both
+ * judge through here.
+ */
+export function judgeSequentialGate(
+  gate: GateSpec,
+  spec: SequentialGateSpec,
+  windowed: GateResult,
+  reading: SequentialReading,
+  previous: SequentialMemory | undefined,
+  context: JudgeContext,
+): SequentialJudgement {
+  if (spec.kind === "rateRatio") {
+    const counters = reading.counters ?? { error: "counters were not read" };
+    return judgeRateRatio(
+      gate,
+      spec,
+      windowed,
+      counters,
+      previous?.kind === "rateRatio" ? previous : undefined,
+      context,
+    );
+  }
+  const histograms = reading.histograms ?? { error: "buckets were not read" };
+  const prior = previous?.kind === "distribution" ? previous : undefined;
+  return judgeDistribution(gate, spec, windowed, histograms, prior, context);
+}
+
 type RateSpec = Extract<SequentialGateSpec, { kind: "rateRatio" }>;
 type DistributionSpec = Extract<SequentialGateSpec, { kind: "distribution" }>;
 
@@ -322,6 +369,8 @@ export function judgeDistribution(
   };
   const current = { canary: read(canary), baseline: read(baseline) };
   let next: DistributionMemory = memory;
+  // True when this evaluation's increases were added: only then is there something new to test.
+  let fed = false;
   const sameBounds = memory.bounds.length === bounds.length && memory.bounds.every((bound, i) => bound === bounds[i]);
   if (memory.last === null || !sameBounds) {
     // First reading, or the histogram's buckets changed: start over from here.
@@ -335,6 +384,7 @@ export function judgeDistribution(
     } else if (!context.countEvidence || memory.rejected) {
       next = { ...memory, last: current };
     } else {
+      fed = true;
       next = {
         ...memory,
         last: current,
@@ -349,9 +399,8 @@ export function judgeDistribution(
   const canaryTotal = canaryBuckets.reduce((sum, count) => sum + count, 0);
   const baselineTotal = baselineBuckets.reduce((sum, count) => sum + count, 0);
   const minimum = gate.minSampleSize ?? DEFAULT_SEQUENTIAL_MIN_SAMPLE;
-  const counted = next !== memory && next.since !== null && next.last !== memory.last && !next.rejected;
   let z = 0;
-  if (counted && canaryTotal >= minimum && baselineTotal >= minimum) {
+  if (fed && canaryTotal >= minimum && baselineTotal >= minimum) {
     const looks = next.looks + 1;
     const test = mannWhitneyGreater(canaryBuckets, baselineBuckets);
     z = test.z;
