@@ -158,12 +158,26 @@ describe("release guard cut off from NATS (real processes: coordinator, satellit
     const { rollout } = await client.getRollout({ rolloutId: id });
     expect(rollout?.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(rollout?.waves[0]?.status).toBe(RolloutWaveStatus.ROLLED_BACK);
-    // The decision that rolled it back carries the canary's error rate, as the satellite measured it.
+    // The decision that rolled it back carries what the satellite measured. The canary's error gate is
+    // sequential: either its windowed error rate crossed the severe threshold, or its evidence (the
+    // canary's errors against the baseline's, from the raw counters) was conclusive. The windowed rate
+    // can still read 0 then: a 5xx series that has just appeared has one sample, and rate() needs two.
     const history = await client.getRolloutHistory({ rolloutId: id });
     const breach = history.decisions.find(
       (decision) => decision.rolloutId === waveId && decision.decision === "rollback",
     );
-    expect(breach?.gates.find((gate) => gate.gate === "error_rate")?.value).toBeGreaterThan(0.01);
+    const errorGate = breach?.gates.find((gate) => gate.gate === "error_rate");
+    expect(errorGate?.judge).toBe("sequential");
+    if (errorGate?.conclusive) {
+      const evidence = errorGate.evidence;
+      expect(evidence?.statistic).toBeGreaterThanOrEqual(evidence?.bound ?? Number.POSITIVE_INFINITY);
+      expect(evidence?.canaryEvents).toBeGreaterThan(0);
+      const canaryRate = (evidence?.canaryEvents ?? 0) / (evidence?.canaryTotal ?? 1);
+      const baselineRate = (evidence?.baselineEvents ?? 0) / (evidence?.baselineTotal ?? 1);
+      expect(canaryRate).toBeGreaterThan(baselineRate * (1 + (evidence?.tolerance ?? 0)));
+    } else {
+      expect(errorGate?.value).toBeGreaterThan(errorGate?.severeThreshold ?? 1);
+    }
     expect(history.incidents.some((incident) => incident.rolloutId === waveId)).toBe(true);
   }, 300_000);
 });
