@@ -145,6 +145,21 @@ describe("release guard across a satellite crash (real processes: simulated clus
       .map((decision) => decision.canaryWeight);
     // 20 and 50 by the first process, 50 re-asserted after the restart, then 100: never back to 20.
     expect(weightsApplied).toEqual([20, 50, 50, 100]);
+
+    // The sequential error gate's test went on where it was: the first evidence after the restart
+    // counts from the same start and holds at least what the first process had counted.
+    const recoveredAt = decisions.indexOf(recovered[0] as (typeof decisions)[number]);
+    const errorEvidence = (decision: (typeof decisions)[number]) =>
+      decision.gates.find((gate) => gate.gate === "error_rate" && gate.judge === "sequential")?.evidence;
+    const before = decisions
+      .slice(0, recoveredAt)
+      .flatMap((decision) => errorEvidence(decision) ?? [])
+      .at(-1);
+    const after = decisions.slice(recoveredAt).flatMap((decision) => errorEvidence(decision) ?? [])[0];
+    expect(before?.canaryTotal).toBeGreaterThan(0);
+    expect(after?.since).toEqual(before?.since);
+    expect(after?.canaryTotal).toBeGreaterThanOrEqual(before?.canaryTotal ?? Number.POSITIVE_INFINITY);
+    expect(after?.looks).toBeGreaterThanOrEqual(before?.looks ?? Number.POSITIVE_INFINITY);
   }, 120_000);
 });
 

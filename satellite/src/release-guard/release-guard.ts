@@ -606,7 +606,11 @@ export class ReleaseGuard implements RolloutEventSink {
       await this.engineFor(cluster).restore({
         version: 1,
         takenAt: this.clock.now().toISOString(),
-        rollouts: clusterRecords.map((record) => ({ spec: record.spec, state: record.state })),
+        rollouts: clusterRecords.map((record) => ({
+          spec: record.spec,
+          state: record.state,
+          ...(record.judgeMemory === undefined ? {} : { judgeMemory: record.judgeMemory }),
+        })),
       });
     }
     const active = records.filter((record) => !isTerminal(record.state)).length;
@@ -646,8 +650,10 @@ export class ReleaseGuard implements RolloutEventSink {
   private recordOf(rolloutId: string, state?: RolloutState): RolloutRecord | undefined {
     const meta = this.metas.get(rolloutId);
     if (meta === undefined) return undefined;
-    const status = this.engines.get(meta.binding.cluster)?.get(rolloutId);
+    const engine = this.engines.get(meta.binding.cluster);
+    const status = engine?.get(rolloutId);
     if (status === undefined) return undefined;
+    const judgeMemory = engine?.judgeMemoryOf(rolloutId) ?? {};
     return {
       format: ROLLOUT_RECORD_FORMAT,
       spec: status.spec,
@@ -662,6 +668,7 @@ export class ReleaseGuard implements RolloutEventSink {
       lastDecision: meta.lastDecision,
       lastDecisionSequence: meta.lastDecisionSequence,
       ...(meta.errorBudget === null ? {} : { errorBudget: meta.errorBudget }),
+      ...(Object.keys(judgeMemory).length === 0 ? {} : { judgeMemory }),
     };
   }
 

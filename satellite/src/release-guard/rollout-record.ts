@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Decision, ErrorBudgetEvidence, RolloutSpec, RolloutState } from "../rollout/index.js";
+import type { Decision, ErrorBudgetEvidence, JudgeMemory, RolloutSpec, RolloutState } from "../rollout/index.js";
 import { TRAFFIC_ROUTER_NAMES, type TrafficBinding } from "../traffic/index.js";
 
 /** Format version of {@link RolloutRecord}; {@link parseRolloutRecord} accepts this one. */
@@ -32,6 +32,11 @@ export interface RolloutRecord {
   readonly lastDecisionSequence: number;
   /** The error budget the canary burned, from the latest evidence that reported one. */
   readonly errorBudget?: ErrorBudgetEvidence;
+  /**
+   * What the sequential gates have counted, so a restarted satellite resumes their tests instead of
+   * starting afresh (absent in records older than the judge; read back with readJudgeMemory).
+   */
+  readonly judgeMemory?: JudgeMemory;
 }
 
 /** SHA-256 (hex) of a policy's YAML text. */

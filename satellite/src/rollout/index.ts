@@ -31,6 +31,7 @@ export {
   type SequentialGateSpec,
   type UnknownBehaviour,
 } from "./gate-spec.js";
+export { readJudgeMemory } from "./judge-memory.js";
 export { createLokiProvider, type LokiProviderOptions } from "./loki-provider.js";
 export { ManualClock } from "./manual-clock.js";
 export {

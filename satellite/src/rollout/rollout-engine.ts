@@ -1,5 +1,6 @@
 import { createLogger, SentraError } from "@sentra/common";
 import { GateEvaluator } from "./gate-evaluator.js";
+import { readJudgeMemory } from "./judge-memory.js";
 import type { ProviderRegistry } from "./metric-provider.js";
 import { type RolloutClock, systemClock, type TimerHandle } from "./rollout-clock.js";
 import type { RolloutEventSink } from "./rollout-event-sink.js";
@@ -188,6 +189,12 @@ export class RolloutEngine {
     return runtime === undefined ? undefined : this.statusOf(runtime);
   }
 
+  /** What the rollout's sequential gates have counted so far (a copy), or undefined. */
+  judgeMemoryOf(id: string): JudgeMemory | undefined {
+    const runtime = this.rollouts.get(id);
+    return runtime === undefined ? undefined : structuredClone(runtime.judgeMemory);
+  }
+
   /** Every rollout the engine holds (copies). */
   list(): RolloutStatus[] {
     return [...this.rollouts.values()].map((runtime) => this.statusOf(runtime));
@@ -241,7 +248,7 @@ export class RolloutEngine {
       const runtime: Runtime = {
         spec: structuredClone(entry.spec),
         state: structuredClone(entry.state),
-        judgeMemory: isRecord(entry.judgeMemory) ? (structuredClone(entry.judgeMemory) as JudgeMemory) : {},
+        judgeMemory: this.restoredJudgeMemory(entry),
         timer: undefined,
         queue: Promise.resolve(),
       };
@@ -254,6 +261,18 @@ export class RolloutEngine {
       await this.enqueue(runtime, () => this.dispatch(runtime, event));
       this.schedule(runtime);
     }
+  }
+
+  /** A snapshot entry's judge memory, well-formed entries only; a gate left out starts its test afresh. */
+  private restoredJudgeMemory(entry: RolloutSnapshotEntry): JudgeMemory {
+    const { memory, rejected } = readJudgeMemory(entry.judgeMemory);
+    if (rejected.length > 0) {
+      this.logger.warn(
+        { rollout: entry.spec.id, gates: rejected },
+        "recovered judge memory is malformed for these gates: their sequential tests start afresh",
+      );
+    }
+    return memory;
   }
 
   /** Resolves when no evaluation or event is in progress (tests, graceful shutdown). */
