@@ -228,3 +228,36 @@ function dispatch(
   }
   return transition.state;
 }
+
+/**
+ * The yardstick for the error judge's detection time: Wald's sequential probability ratio test
+ * told what no real judge knows — the baseline's exact error rate and the canary's true one. It
+ * watches only the canary's errors (Poisson, as in {@link simulateCanary}) and rolls back once the
+ * likelihood ratio of "the true rate" against "(1 + tolerance) × the baseline's" reaches 1/α, at
+ * the same looks and α as the judge. No test with that false-rollback bound that has to guard the
+ * whole watch does much better on average for this alternative (Wald–Wolfowitz), so the gap
+ * between it and the judge is the price of learning the baseline from concurrent traffic and of
+ * not knowing the regression's size.
+ * @returns seconds from the first traffic to the rollback, or null when not within the watch
+ */
+export function oracleErrorDetectionSeconds(
+  scenario: CanaryScenario,
+  intervalSeconds: number,
+  alpha: number,
+  tolerance: number,
+  seed: number,
+): number | null {
+  const random = createSeededRandom(seed);
+  const nullRate = scenario.canaryRps * scenario.baselineErrorRate * (1 + tolerance);
+  const trueRate = scenario.canaryRps * Math.min(1, scenario.baselineErrorRate * scenario.errorMultiplier);
+  if (!(trueRate > nullRate)) return null;
+  const logRatioPerError = Math.log(trueRate / nullRate);
+  const bound = Math.log(1 / alpha);
+  let logLikelihoodRatio = 0;
+  for (let elapsed = intervalSeconds; elapsed <= scenario.durationSeconds; elapsed += intervalSeconds) {
+    const errors = poissonSample(random, trueRate * intervalSeconds);
+    logLikelihoodRatio += errors * logRatioPerError - (trueRate - nullRate) * intervalSeconds;
+    if (logLikelihoodRatio >= bound) return elapsed;
+  }
+  return null;
+}
