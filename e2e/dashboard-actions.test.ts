@@ -247,6 +247,15 @@ describe("dashboard actions in Chromium: one-click migrate, rollouts, roles", ()
     expect(await card.getByTestId("gate-evidence-error_rate").textContent()).toMatch(
       /^no worse so far: e-value [\d.]+ of 200 \(α 0\.005\) · canary \d+\/\d+ vs baseline \d+\/\d+/,
     );
+    // Under it, the evidence over the same evaluations, on a scale where 1 is conclusive: a healthy
+    // canary's stays below it.
+    const evidenceChart = card.getByTestId("evidence-chart-error_rate");
+    expect(Number(await evidenceChart.getAttribute("data-points"))).toBeGreaterThanOrEqual(1);
+    expect(Number(await evidenceChart.getAttribute("data-progress"))).toBeLessThan(1);
+    expect(await evidenceChart.getAttribute("aria-label")).toMatch(
+      /^error_rate: evidence \d+ % of the way to conclusive$/,
+    );
+    expect(await card.getByTestId("evidence-chart-p95_latency_ms").count()).toBe(1);
     expect(await card.getByTestId("rollout-weight").textContent()).toMatch(/step 1 of 4 · canary at 10 %/);
     await saveScreenshot(page, "dashboard-rollout");
 

@@ -7,6 +7,8 @@ export interface GatePoint {
   value: number | null;
   outcome: GateOutcomeView;
   canaryWeight: number;
+  /** Sequential gates: how far the evidence is towards conclusive (see evidenceProgress); else null. */
+  progress: number | null;
 }
 
 /** One gate's values over time against its threshold. */
@@ -41,6 +43,25 @@ export function describeEvidence(evidence: GateEvidenceView): string {
 }
 
 /**
+ * How far a sequential gate's evidence has come towards conclusive, on one scale for both tests:
+ * 1 is the bound (the canary is rolled back), 0 no evidence either way. mSPRT: ln(e-value) over
+ * ln(1/α), so each step up is the same factor of evidence; Mann-Whitney: z over the look's
+ * critical z. Negative when the data lean towards the canary being better; null when undefined.
+ */
+export function evidenceProgress(evidence: GateEvidenceView | null): number | null {
+  if (evidence === null) return null;
+  const { statistic, bound } = evidence;
+  if (evidence.rejected && (statistic === null || bound === null)) return 1;
+  if (statistic === null || bound === null) return null;
+  if (evidence.test === "mSPRT") {
+    if (!(bound > 1) || !(statistic > 0)) return null;
+    return Math.log(statistic) / Math.log(bound);
+  }
+  if (!(bound > 0)) return null;
+  return statistic / bound;
+}
+
+/**
  * Each gate's series over a wave's decisions (oldest first), gates in the order they first
  * appear. Thresholds are the latest decision's (a policy does not change mid-rollout).
  */
@@ -70,6 +91,7 @@ export function gateSeries(decisions: readonly RolloutDecisionView[], waveIndex:
         value: gate.value,
         outcome: gate.outcome,
         canaryWeight: decision.canaryWeight,
+        progress: evidenceProgress(gate.evidence),
       });
     }
   }
@@ -156,4 +178,12 @@ export function passingSide(series: GateSeries): "below" | "above" {
     if (point.outcome === "breach" && point.value < series.threshold) return "above";
   }
   return "below";
+}
+
+/** The evidence chart's value range: from 0 (or the lowest point) to above the bound at 1. */
+export function evidenceRange(points: readonly GatePoint[]): { min: number; max: number } {
+  const values = points.flatMap((point) => (point.progress === null ? [] : [point.progress]));
+  const high = Math.max(1, ...values);
+  const low = Math.min(0, ...values);
+  return { min: low < 0 ? Math.max(-1, -niceCeil(-low)) : 0, max: Math.min(2, niceCeil(high * 1.15)) };
 }

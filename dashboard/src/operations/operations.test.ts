@@ -6,7 +6,16 @@ import type {
 } from "@sentra/common/dashboard-protocol";
 import { describe, expect, it } from "vitest";
 import { formatGateValue, formatHours, formatSeconds, formatUsdSigned } from "../format";
-import { chartScale, describeEvidence, gateSeries, niceCeil, passingSide, weightChanges } from "./gate-chart";
+import {
+  chartScale,
+  describeEvidence,
+  evidenceProgress,
+  evidenceRange,
+  gateSeries,
+  niceCeil,
+  passingSide,
+  weightChanges,
+} from "./gate-chart";
 import { rankOpportunities } from "./opportunity-ranking";
 import { planArithmetic } from "./plan-arithmetic";
 import { sagaOutcome, sagaStages } from "./saga-progress";
@@ -196,7 +205,7 @@ describe("gate charts", () => {
       severeThreshold: null,
       judge: "threshold",
       evidence: null,
-      points: [{ atMs: 1, value: 0.995, outcome: "pass" as const, canaryWeight: 10 }],
+      points: [{ atMs: 1, value: 0.995, outcome: "pass" as const, canaryWeight: 10, progress: null }],
     };
     expect(passingSide(throughput)).toBe("above");
   });
@@ -241,6 +250,43 @@ describe("gate charts", () => {
         estimate: 1.02,
       }),
     ).toBe("no worse so far: z 1.2 of 3.1 (α 0.005) · 420 vs 3780 samples · ×1.02");
+    // Per evaluation, how far the evidence had come: ln 412.5 / ln 200 past the bound, then unknown.
+    expect(series?.points.map((point) => point.progress)).toEqual([Math.log(412.5) / Math.log(200), null]);
+  });
+
+  it("puts both tests' evidence on one scale where 1 is conclusive", () => {
+    const base = {
+      alpha: 0.005,
+      canaryTotal: 100,
+      baselineTotal: 900,
+      canaryEvents: 1,
+      baselineEvents: 9,
+      estimate: 1,
+      rejected: false,
+      errorBudgetBurnedPercent: null,
+    };
+    const msprt = (statistic: number | null) => evidenceProgress({ ...base, test: "mSPRT", statistic, bound: 200 });
+    expect(msprt(1)).toBe(0);
+    expect(msprt(Math.sqrt(200))).toBeCloseTo(0.5, 12);
+    expect(msprt(200)).toBeCloseTo(1, 12);
+    expect(msprt(0.1)).toBeLessThan(0);
+    expect(msprt(0)).toBeNull();
+    // An e-value beyond what JSON can carry arrives as null: rejected, it is conclusive.
+    expect(msprt(null)).toBeNull();
+    expect(evidenceProgress({ ...base, test: "mSPRT", statistic: null, bound: 200, rejected: true })).toBe(1);
+    expect(evidenceProgress({ ...base, test: "mannWhitney", statistic: 1.55, bound: 3.1 })).toBeCloseTo(0.5, 12);
+    expect(evidenceProgress({ ...base, test: "mannWhitney", statistic: -0.5, bound: 3.1 })).toBeLessThan(0);
+    expect(evidenceProgress(null)).toBeNull();
+    const point = (progress: number | null) => ({
+      atMs: 0,
+      value: 0,
+      outcome: "pass" as const,
+      canaryWeight: 10,
+      progress,
+    });
+    expect(evidenceRange([point(0.2), point(null)])).toEqual({ min: 0, max: 2 });
+    expect(evidenceRange([point(-0.3), point(1.5)])).toEqual({ min: -0.5, max: 2 });
+    expect(evidenceRange([point(0.5)]).max).toBeGreaterThan(1);
   });
 });
 

@@ -3,6 +3,7 @@ import { TONE_COLORS } from "../globe/palette";
 import {
   type ChartBox,
   chartScale,
+  evidenceRange,
   type GatePoint,
   type GateSeries,
   passingSide,
@@ -148,6 +149,79 @@ export function GateChart({ series }: { series: GateSeries }) {
           </text>
         </>
       )}
+    </svg>
+  );
+}
+
+const EVIDENCE_BOX: ChartBox = { width: 356, height: 58, top: 12, right: 10, bottom: 14, left: 46 };
+
+/**
+ * A sequential gate's evidence over the same evaluations: how far it is towards conclusive
+ * (1, dashed: the rollout rolls back), so an operator sees it build up before it decides —
+ * ln(e-value)/ln(1/α) for errors, z over its critical z for latency. Gaps where it is undefined.
+ */
+export function EvidenceChart({ series }: { series: GateSeries }) {
+  const { gate, points } = series;
+  const box = EVIDENCE_BOX;
+  const left = box.left;
+  const right = box.width - box.right;
+  const top = box.top;
+  const bottom = box.height - box.bottom;
+  const { min, max } = evidenceRange(points);
+  const times = points.map((point) => point.atMs);
+  const t0 = times.length > 0 ? Math.min(...times) : 0;
+  const t1 = times.length > 0 ? Math.max(...times) : 1;
+  const x = (atMs: number) => (t1 === t0 ? right : left + ((atMs - t0) / (t1 - t0)) * (right - left));
+  const y = (value: number) => top + (1 - (Math.min(max, Math.max(min, value)) - min) / (max - min)) * (bottom - top);
+  let path = "";
+  let open = false;
+  const known = points.filter((point) => point.progress !== null);
+  for (const point of points) {
+    if (point.progress === null) {
+      open = false;
+      continue;
+    }
+    path += `${open ? "L" : "M"}${x(point.atMs).toFixed(1)},${y(point.progress).toFixed(1)}`;
+    open = true;
+  }
+  const latest = known.at(-1)?.progress ?? null;
+  const percent = latest === null ? "n/a" : `${Math.round(Math.max(0, latest) * 100)} %`;
+  return (
+    <svg
+      className="evidence-chart"
+      width={box.width}
+      height={box.height}
+      viewBox={`0 0 ${box.width} ${box.height}`}
+      role="img"
+      aria-label={`${gate}: evidence ${percent} of the way to conclusive`}
+      data-testid={`evidence-chart-${gate}`}
+      data-points={known.length}
+      data-progress={latest ?? ""}
+    >
+      <line x1={left} x2={right} y1={y(0)} y2={y(0)} className="gate-axis" />
+      <line x1={left} x2={right} y1={y(1)} y2={y(1)} className="gate-threshold" />
+      <text x={left - 6} y={y(1) + 3} className="gate-threshold-label" textAnchor="end">
+        100 %
+      </text>
+      <text x={left - 6} y={y(0) + 3} className="gate-tick" textAnchor="end">
+        0 %
+      </text>
+      <text x={right} y={y(1) - 3} className="gate-severe-label" textAnchor="end">
+        conclusive: roll back
+      </text>
+      <text x={left} y={box.height - 1} className="gate-tick">
+        evidence vs baseline, share of the way to conclusive: {percent}
+      </text>
+      <path d={path} className="evidence-line" />
+      {known.map((point) => (
+        <circle
+          key={point.atMs}
+          cx={x(point.atMs)}
+          cy={y(point.progress ?? 0)}
+          r="2"
+          fill={(point.progress ?? 0) >= 1 ? OUTCOME_COLORS.breach : OUTCOME_COLORS.unknown}
+        />
+      ))}
     </svg>
   );
 }

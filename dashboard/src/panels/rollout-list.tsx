@@ -10,7 +10,7 @@ import { canAct } from "../live/dashboard-model";
 import { statusLine } from "../live/migrate-flow";
 import { useDashboardModel, useLive } from "../live/use-live";
 import { describeEvidence, gateSeries } from "../operations/gate-chart";
-import { GateChart } from "./gate-chart";
+import { EvidenceChart, GateChart } from "./gate-chart";
 import { RegionTag } from "./region-tag";
 
 /** @default 6 — decisions listed per rollout (newest first); the charts show all that are kept. */
@@ -116,6 +116,7 @@ function RolloutCard({ rollout, operator }: { rollout: RolloutView; operator: bo
                   </span>
                 </div>
                 <GateChart series={gate} />
+                {gate.judge === "sequential" && <EvidenceChart series={gate} />}
                 {gate.evidence && (
                   <p
                     className="gate-evidence"
