@@ -1,6 +1,10 @@
 // Runs the whole suite with Vitest and ends with the plain "N passed, N failed" line CI reads.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
+import { provisionTestTools } from "./provision-test-tools.mjs";
+
+// A fresh machine gets Prometheus, Chromium and kubectl first (or is told what it lacks).
+provisionTestTools();
 
 mkdirSync("test-results", { recursive: true });
 const report = "test-results/vitest.json";
