@@ -48,16 +48,16 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   const dir = mkdtempSync(join(tmpdir(), "sentra-prometheus-"));
   const configPath = join(dir, "prometheus.yml");
   writeFileSync(configPath, scrapeConfig(options));
-  const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
-  const args = [
+  // Chosen once and kept across restarts (the test's scrape targets and URLs point at it).
+  let port = options.port ?? (await freePort());
+  const argsFor = (listenPort: number) => [
     `--config.file=${configPath}`,
     `--storage.tsdb.path=${join(dir, "data")}`,
-    `--web.listen-address=127.0.0.1:${port}`,
+    `--web.listen-address=127.0.0.1:${listenPort}`,
     "--storage.tsdb.retention.time=1h",
   ];
   const launch = async (): Promise<RunningProcess> => {
-    const child = startProcess(binary, args, {});
+    const child = startProcess(binary, argsFor(port), {});
     try {
       await child.waitForOutput(/Server is ready to receive web requests/, 20_000);
     } catch (error) {
@@ -66,10 +66,26 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     }
     return child;
   };
-  let current = await launch().catch((error: unknown) => {
+  /**
+   * The first start: a free port can be taken by another process (an outgoing connection's
+   * ephemeral port) between freePort() and Prometheus' bind, so a port found busy is replaced.
+   */
+  const firstLaunch = async (): Promise<RunningProcess> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch();
+      } catch (error) {
+        const busy = /address already in use/.test(String((error as Error).message));
+        if (!busy || options.port !== undefined || attempt >= 5) throw error;
+        port = await freePort();
+      }
+    }
+  };
+  let current = await firstLaunch().catch((error: unknown) => {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   });
+  const url = `http://127.0.0.1:${port}`;
 
   const query = async (promql: string): Promise<number | undefined> => {
     const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
