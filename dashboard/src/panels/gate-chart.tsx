@@ -32,6 +32,27 @@ function stepMarks(points: readonly GatePoint[], x: (atMs: number) => number) {
   });
 }
 
+/** An SVG path joining consecutive known values; an unknown (null) breaks the line. */
+function brokenLinePath(
+  points: readonly GatePoint[],
+  read: (point: GatePoint) => number | null,
+  x: (atMs: number) => number,
+  y: (value: number) => number,
+): string {
+  let path = "";
+  let open = false;
+  for (const point of points) {
+    const value = read(point);
+    if (value === null) {
+      open = false;
+      continue;
+    }
+    path += `${open ? "L" : "M"}${x(point.atMs).toFixed(1)},${y(value).toFixed(1)}`;
+    open = true;
+  }
+  return path;
+}
+
 /** `4 min`, `45 s`: the span a chart covers. */
 function span(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -53,17 +74,7 @@ export function GateChart({ series }: { series: GateSeries }) {
   const bottom = BOX.height - BOX.bottom;
   const thresholdY = scale.y(threshold);
   const failingAbove = passingSide(series) === "below";
-  // The line joins consecutive known values; an unknown breaks it.
-  let path = "";
-  let open = false;
-  for (const point of points) {
-    if (point.value === null) {
-      open = false;
-      continue;
-    }
-    path += `${open ? "L" : "M"}${scale.x(point.atMs).toFixed(1)},${scale.y(point.value).toFixed(1)}`;
-    open = true;
-  }
+  const path = brokenLinePath(points, (point) => point.value, scale.x, scale.y);
   const severeY = severeThreshold !== null && scale.severeShown ? scale.y(severeThreshold) : undefined;
   const label = `${gate}: ${points.length} evaluations against the threshold ${formatGateValue(gate, threshold)}`;
   return (
@@ -173,17 +184,8 @@ export function EvidenceChart({ series }: { series: GateSeries }) {
   const t1 = times.length > 0 ? Math.max(...times) : 1;
   const x = (atMs: number) => (t1 === t0 ? right : left + ((atMs - t0) / (t1 - t0)) * (right - left));
   const y = (value: number) => top + (1 - (Math.min(max, Math.max(min, value)) - min) / (max - min)) * (bottom - top);
-  let path = "";
-  let open = false;
+  const path = brokenLinePath(points, (point) => point.progress, x, y);
   const known = points.filter((point) => point.progress !== null);
-  for (const point of points) {
-    if (point.progress === null) {
-      open = false;
-      continue;
-    }
-    path += `${open ? "L" : "M"}${x(point.atMs).toFixed(1)},${y(point.progress).toFixed(1)}`;
-    open = true;
-  }
   const latest = known.at(-1)?.progress ?? null;
   const percent = latest === null ? "n/a" : `${Math.round(Math.max(0, latest) * 100)} %`;
   return (
