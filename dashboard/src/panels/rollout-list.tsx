@@ -30,7 +30,7 @@ export function RolloutList() {
     return (
       <section className="panel-section">
         <p className="panel-empty" data-testid="rollouts-empty">
-          No rollout yet. Start one with <code>sentra rollouts start</code> or the StartRollout call.
+          No rollout yet. Start one with the coordinator's <code>StartRollout</code> gRPC call (docs/release-guard.md).
         </p>
       </section>
     );
