@@ -211,6 +211,21 @@ describe("the charts rendered by the real helm", () => {
     expect(all.has("networking.k8s.io")).toBe(true);
   });
 
+  it("refuses values its values.schema.json does not allow, naming the field", () => {
+    expect(() => render("sentra-coordinator", { replicaCount: "0" })).toThrow(/'\/replicaCount': minimum/);
+    expect(() => render("sentra-coordinator", { replicas: "3" })).toThrow(/additional properties 'replicas'/);
+    expect(() => render("sentra-coordinator", { logLevel: "loud" })).toThrow(/'\/logLevel'/);
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "satellite.cloud": "ibm" })).toThrow(
+      /'\/satellite\/cloud': value must be one of/,
+    );
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "satellite.id": "Bad Id" })).toThrow(
+      /'\/satellite\/id'/,
+    );
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "routers.istoi": "true" })).toThrow(
+      /additional properties 'istoi'/,
+    );
+  });
+
   it("refuses to render without a required value, naming it", () => {
     expect(() => render("sentra-satellite", { "satellite.advertisedEndpoint": "sat:50061" })).toThrow(
       /satellite\.region is required/,
