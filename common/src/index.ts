@@ -59,6 +59,7 @@ export {
   type WorkloadView,
 } from "./dashboard-protocol.js";
 export { sleep } from "./deadline.js";
+export { isRecord } from "./is-record.js";
 export { createLogger, type Logger, redactUrl } from "./logger.js";
 export { createMetricsRegistry } from "./metrics.js";
 export { type NatsCredentialFiles, type NatsCredentials, readNatsCredentials } from "./nats-credentials.js";

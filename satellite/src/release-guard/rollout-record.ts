@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isRecord } from "@sentra/common";
 import type { Decision, ErrorBudgetEvidence, JudgeMemory, RolloutSpec, RolloutState } from "../rollout/index.js";
 import { TRAFFIC_ROUTER_NAMES, type TrafficBinding } from "../traffic/index.js";
 
@@ -65,8 +66,4 @@ export function parseRolloutRecord(json: string): RolloutRecord | undefined {
   if (!(TRAFFIC_ROUTER_NAMES as readonly unknown[]).includes(binding.router)) return undefined;
   if (typeof value.sequence !== "number" || !Number.isInteger(value.sequence)) return undefined;
   return value as unknown as RolloutRecord;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

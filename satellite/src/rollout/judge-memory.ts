@@ -1,3 +1,4 @@
+import { isRecord } from "@sentra/common";
 import type {
   DistributionMemory,
   JudgeMemory,
@@ -17,7 +18,7 @@ import { RATE_RATIO_GRID } from "./sequential-tests.js";
 export function readJudgeMemory(value: unknown): { memory: JudgeMemory; rejected: string[] } {
   const memory: Record<string, SequentialMemory> = {};
   const rejected: string[] = [];
-  if (!isObject(value)) return { memory, rejected };
+  if (!isRecord(value)) return { memory, rejected };
   for (const [gate, entry] of Object.entries(value)) {
     const read = readRateRatioMemory(entry) ?? readDistributionMemory(entry);
     if (read === undefined) rejected.push(gate);
@@ -27,7 +28,7 @@ export function readJudgeMemory(value: unknown): { memory: JudgeMemory; rejected
 }
 
 function readRateRatioMemory(value: unknown): RateRatioMemory | undefined {
-  if (!isObject(value) || value.kind !== "rateRatio" || !isObject(value.test)) return undefined;
+  if (!isRecord(value) || value.kind !== "rateRatio" || !isRecord(value.test)) return undefined;
   const test = value.test;
   const logs = test.logLikelihoodRatios;
   if (!Array.isArray(logs) || logs.length !== RATE_RATIO_GRID.length || !logs.every(isFiniteNumber)) return undefined;
@@ -47,13 +48,13 @@ function readRateRatioMemory(value: unknown): RateRatioMemory | undefined {
 }
 
 function readDistributionMemory(value: unknown): DistributionMemory | undefined {
-  if (!isObject(value) || value.kind !== "distribution") return undefined;
+  if (!isRecord(value) || value.kind !== "distribution") return undefined;
   const { bounds, canary, baseline } = value;
   if (!isNumbers(bounds) || bounds.length === 0 || !isNumbers(canary) || !isNumbers(baseline)) return undefined;
   if (canary.length !== bounds.length || baseline.length !== bounds.length) return undefined;
   let last: DistributionMemory["last"] = null;
   if (value.last !== null) {
-    if (!isObject(value.last) || !isNumbers(value.last.canary) || !isNumbers(value.last.baseline)) return undefined;
+    if (!isRecord(value.last) || !isNumbers(value.last.canary) || !isNumbers(value.last.baseline)) return undefined;
     if (value.last.canary.length !== bounds.length || value.last.baseline.length !== bounds.length) return undefined;
     last = { canary: value.last.canary, baseline: value.last.baseline };
   }
@@ -73,7 +74,7 @@ function readDistributionMemory(value: unknown): DistributionMemory | undefined 
 }
 
 function readCounters(value: unknown): RateCounters | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const { canaryTotal, canaryEvents, baselineTotal, baselineEvents } = value;
   if (![canaryTotal, canaryEvents, baselineTotal, baselineEvents].every(isFiniteNumber)) return undefined;
   return {
@@ -82,10 +83,6 @@ function readCounters(value: unknown): RateCounters | undefined {
     baselineTotal: baselineTotal as number,
     baselineEvents: baselineEvents as number,
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isFiniteNumber(value: unknown): value is number {

@@ -1,3 +1,4 @@
+import { isRecord } from "@sentra/common";
 import {
   excerpt,
   fetchTelemetry,
@@ -39,8 +40,4 @@ export function createLokiProvider(options: LokiProviderOptions): MetricProvider
       return parsePrometheusResult(body.data);
     },
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,3 +1,4 @@
+import { isRecord } from "@sentra/common";
 import {
   type ProviderResult,
   parseSampleValue,
@@ -68,8 +69,4 @@ function sampleValue(pair: unknown): ProviderResult {
   const value = parseSampleValue(pair[1]);
   if (value === undefined) return providerError(`sample value ${JSON.stringify(pair[1])} is not a number`);
   return { kind: "value", value };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,3 +1,4 @@
+import { isRecord } from "@sentra/common";
 import {
   excerpt,
   fetchTelemetry,
@@ -54,8 +55,4 @@ export function createPrometheusProvider(options: PrometheusProviderOptions): Me
       return { kind: "error", error: answer.kind === "error" ? answer.error : "no data" };
     },
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

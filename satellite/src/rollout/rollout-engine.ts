@@ -1,4 +1,4 @@
-import { createLogger, SentraError } from "@sentra/common";
+import { createLogger, isRecord, SentraError } from "@sentra/common";
 import { GateEvaluator } from "./gate-evaluator.js";
 import { readJudgeMemory } from "./judge-memory.js";
 import type { ProviderRegistry } from "./metric-provider.js";
@@ -487,10 +487,6 @@ function targetOf(spec: RolloutSpec): RolloutTarget {
     version: spec.version,
     ...(spec.stableVersion === undefined ? {} : { stableVersion: spec.stableVersion }),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describe(error: unknown): string {

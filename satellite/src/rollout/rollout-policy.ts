@@ -1,3 +1,4 @@
+import { isRecord } from "@sentra/common";
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import {
@@ -820,10 +821,6 @@ function editDistance(a: string, b: string): number {
 
 function firstLine(message: string): string {
   return message.split("\n", 1)[0] ?? message;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isFiniteNumber(value: unknown): value is number {

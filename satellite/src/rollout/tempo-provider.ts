@@ -1,3 +1,4 @@
+import { isRecord } from "@sentra/common";
 import {
   excerpt,
   fetchTelemetry,
@@ -97,8 +98,4 @@ function statusLabel(series: Record<string, unknown>): string | undefined {
     if (match) return match[1];
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
