@@ -179,10 +179,8 @@ export function EvidenceChart({ series }: { series: GateSeries }) {
   const top = box.top;
   const bottom = box.height - box.bottom;
   const { min, max } = evidenceRange(points);
-  const times = points.map((point) => point.atMs);
-  const t0 = times.length > 0 ? Math.min(...times) : 0;
-  const t1 = times.length > 0 ? Math.max(...times) : 1;
-  const x = (atMs: number) => (t1 === t0 ? right : left + ((atMs - t0) / (t1 - t0)) * (right - left));
+  // The same time axis as the value chart above it.
+  const { x } = chartScale(series, box);
   const y = (value: number) => top + (1 - (Math.min(max, Math.max(min, value)) - min) / (max - min)) * (bottom - top);
   const path = brokenLinePath(points, (point) => point.progress, x, y);
   const known = points.filter((point) => point.progress !== null);
