@@ -11,6 +11,12 @@ export function describeFailure(error: SentraError): string {
       );
     case "PERMISSION_DENIED":
       return `PERMISSION_DENIED: ${error.message}. Ask an admin for a token with that role`;
+    case "UNAVAILABLE":
+    case "DEADLINE_EXCEEDED":
+      return (
+        `${error.code}: ${error.message}. Is the coordinator running there? Name it with --coordinator or ` +
+        "SENTRA_COORDINATOR (default 127.0.0.1:50051)"
+      );
     default:
       return `${error.code}: ${error.message}`;
   }

@@ -1,20 +1,26 @@
-import { Liveness, msOf } from "@sentra/proto";
+import {
+  ListRegionsResponseSchema,
+  ListSatellitesResponseSchema,
+  ListWorkloadsResponseSchema,
+  Liveness,
+  msOf,
+} from "@sentra/proto";
 import type { Command } from "commander";
-import { type ConnectionOptions, connectToCoordinator } from "../coordinator-connection.js";
-import { printTable } from "../print-table.js";
+import { withCoordinator } from "../command-context.js";
+import { writeMessage } from "../output/output-format.js";
 
 /** Read commands over the estate: satellites, regions with prices, workloads. */
 export function registerEstateCommands(program: Command): void {
   program
     .command("satellites")
     .description("satellites with their liveness")
-    .action(async (_options: unknown, command: Command) => {
-      const connection = connectToCoordinator(command.optsWithGlobals<ConnectionOptions>());
-      try {
-        const { satellites } = await connection.client.listSatellites({}, { metadata: connection.metadata });
-        printTable(
-          ["SATELLITE", "REGION", "LIVENESS", "LAST SEEN", "CLUSTERS", "ENDPOINT"],
-          satellites.map((satellite) => [
+    .option("--live", "leave out stale satellites")
+    .action(async (options: { live?: boolean }, command: Command) =>
+      withCoordinator(command, async (context) => {
+        const response = await context.client.listSatellites({ liveOnly: options.live === true });
+        writeMessage(context.format, ListSatellitesResponseSchema, response, () => ({
+          headers: ["SATELLITE", "REGION", "LIVENESS", "LAST SEEN", "CLUSTERS", "ENDPOINT"],
+          rows: response.satellites.map((satellite) => [
             satellite.id,
             `${satellite.region?.cloud}/${satellite.region?.name}`,
             Liveness[satellite.liveness].toLowerCase(),
@@ -24,22 +30,20 @@ export function registerEstateCommands(program: Command): void {
               .join(","),
             satellite.grpcEndpoint,
           ]),
-        );
-      } finally {
-        connection.close();
-      }
-    });
+        }));
+      }),
+    );
 
   program
     .command("regions")
     .description("regions with their live satellites and current spot prices")
-    .action(async (_options: unknown, command: Command) => {
-      const connection = connectToCoordinator(command.optsWithGlobals<ConnectionOptions>());
-      try {
-        const { regions } = await connection.client.listRegions({}, { metadata: connection.metadata });
-        printTable(
-          ["REGION", "SATELLITES", "STALE", "CHEAPEST", "USD/H"],
-          regions.map((region) => {
+    .option("--cloud <cloud>", "only this cloud (aws, gcp, azure)")
+    .action(async (options: { cloud?: string }, command: Command) =>
+      withCoordinator(command, async (context) => {
+        const response = await context.client.listRegions({ cloud: options.cloud ?? "" });
+        writeMessage(context.format, ListRegionsResponseSchema, response, () => ({
+          headers: ["REGION", "SATELLITES", "STALE", "CHEAPEST", "USD/H"],
+          rows: response.regions.map((region) => {
             const cheapest = [...region.prices].sort((a, b) => a.usdPerHour - b.usdPerHour)[0];
             return [
               `${region.region?.cloud}/${region.region?.name}`,
@@ -49,35 +53,31 @@ export function registerEstateCommands(program: Command): void {
               cheapest ? cheapest.usdPerHour.toFixed(4) : "-",
             ];
           }),
-        );
-      } finally {
-        connection.close();
-      }
-    });
+        }));
+      }),
+    );
 
   program
     .command("workloads")
     .description("workloads reported by live satellites")
     .option("--region <region>", "only this region")
-    .action(async (options: { region?: string }, command: Command) => {
-      const connection = connectToCoordinator(command.optsWithGlobals<ConnectionOptions>());
-      try {
-        const { workloads } = await connection.client.listWorkloads(
-          { region: options.region ?? "" },
-          { metadata: connection.metadata },
-        );
-        printTable(
-          ["WORKLOAD", "REGION", "READY", "CPU", "MEMORY"],
-          workloads.map((workload) => [
+    .option("--satellite <id>", "only this satellite")
+    .action(async (options: { region?: string; satellite?: string }, command: Command) =>
+      withCoordinator(command, async (context) => {
+        const response = await context.client.listWorkloads({
+          region: options.region ?? "",
+          satelliteId: options.satellite ?? "",
+        });
+        writeMessage(context.format, ListWorkloadsResponseSchema, response, () => ({
+          headers: ["WORKLOAD", "REGION", "READY", "CPU", "MEMORY"],
+          rows: response.workloads.map((workload) => [
             `${workload.ref?.satelliteId}/${workload.ref?.namespace}/${workload.ref?.name}`,
             workload.region,
             `${workload.readyReplicas}/${workload.desiredReplicas}`,
             `${workload.cpuMillicores}m`,
             `${Number(workload.memoryBytes / 1_048_576n)}Mi`,
           ]),
-        );
-      } finally {
-        connection.close();
-      }
-    });
+        }));
+      }),
+    );
 }

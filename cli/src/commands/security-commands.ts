@@ -1,8 +1,17 @@
+import { create } from "@bufbuild/protobuf";
 import { SentraError } from "@sentra/common";
-import { ApiTokenRole, type AuditEvent, msOf } from "@sentra/proto";
+import {
+  ApiTokenRole,
+  type AuditEvent,
+  CreateApiTokenResponseSchema,
+  ListApiTokensResponseSchema,
+  ListAuditEventsResponseSchema,
+  msOf,
+  RevokeApiTokenResponseSchema,
+} from "@sentra/proto";
 import type { Command } from "commander";
-import { type ConnectionOptions, connectToCoordinator } from "../coordinator-connection.js";
-import { printTable } from "../print-table.js";
+import { withCoordinator } from "../command-context.js";
+import { writeMessage } from "../output/output-format.js";
 
 const ROLES: Record<string, ApiTokenRole> = {
   viewer: ApiTokenRole.VIEWER,
@@ -28,25 +37,22 @@ export function registerSecurityCommands(program: Command): void {
     .action(async (options: { name: string; role: string }, command: Command) => {
       const role = ROLES[options.role];
       if (role === undefined) throw SentraError.invalidArgument("--role", "must be viewer, operator or admin");
-      const connection = connectToCoordinator(command.optsWithGlobals<ConnectionOptions>());
-      try {
-        const created = await connection.client.createApiToken({ name: options.name, role });
+      await withCoordinator(command, async (context) => {
+        const created = await context.client.createApiToken({ name: options.name, role });
         process.stderr.write(
           `created token ${created.apiToken?.id} "${options.name}" (${options.role}); it is shown only now, store it:\n`,
         );
-        process.stdout.write(`${created.token}\n`);
-      } finally {
-        connection.close();
-      }
+        // The table form is the bare token, so `TOKEN=$(sentra token create ...)` works.
+        writeMessage(context.format, CreateApiTokenResponseSchema, created, () => created.token);
+      });
     });
 
   token
     .command("revoke")
     .description("revoke a token by id, or every token with a name; it stops working on the next call")
     .argument("<id-or-name>", "a token id (16 hex digits) or name")
-    .action(async (idOrName: string, _options: unknown, command: Command) => {
-      const connection = connectToCoordinator(command.optsWithGlobals<ConnectionOptions>());
-      try {
+    .action(async (idOrName: string, _options: unknown, command: Command) =>
+      withCoordinator(command, async (connection) => {
         let revoked: Awaited<ReturnType<typeof connection.client.revokeApiToken>>["revoked"];
         try {
           // An id-looking argument is tried as an id first, then as a name.
@@ -56,23 +62,25 @@ export function registerSecurityCommands(program: Command): void {
           if (!(TOKEN_ID.test(idOrName) && SentraError.from(error).code === "NOT_FOUND")) throw error;
           revoked = (await connection.client.revokeApiToken({ selector: { case: "name", value: idOrName } })).revoked;
         }
-        for (const record of revoked) process.stdout.write(`revoked ${record.id} "${record.name}"\n`);
-      } finally {
-        connection.close();
-      }
-    });
+        writeMessage(
+          connection.format,
+          RevokeApiTokenResponseSchema,
+          create(RevokeApiTokenResponseSchema, { revoked }),
+          () => revoked.map((record) => `revoked ${record.id} "${record.name}"`).join("\n"),
+        );
+      }),
+    );
 
   token
     .command("list")
     .description("API tokens (never the tokens themselves)")
     .option("--all", "also revoked tokens")
-    .action(async (options: { all?: boolean }, command: Command) => {
-      const connection = connectToCoordinator(command.optsWithGlobals<ConnectionOptions>());
-      try {
-        const { apiTokens } = await connection.client.listApiTokens({ includeRevoked: options.all ?? false });
-        printTable(
-          ["ID", "NAME", "ROLE", "CREATED", "CREATED BY", "LAST USED", "REVOKED"],
-          apiTokens.map((record) => [
+    .action(async (options: { all?: boolean }, command: Command) =>
+      withCoordinator(command, async (context) => {
+        const response = await context.client.listApiTokens({ includeRevoked: options.all ?? false });
+        writeMessage(context.format, ListApiTokensResponseSchema, response, () => ({
+          headers: ["ID", "NAME", "ROLE", "CREATED", "CREATED BY", "LAST USED", "REVOKED"],
+          rows: response.apiTokens.map((record) => [
             record.id,
             record.name,
             roleName(record.role),
@@ -81,11 +89,9 @@ export function registerSecurityCommands(program: Command): void {
             isoOf(record.lastUsedAt),
             isoOf(record.revokedAt),
           ]),
-        );
-      } finally {
-        connection.close();
-      }
-    });
+        }));
+      }),
+    );
 
   program
     .command("audit")
@@ -98,8 +104,7 @@ export function registerSecurityCommands(program: Command): void {
       async (options: { limit?: string; principal?: string; action?: string; result?: string }, command: Command) => {
         const limit = options.limit === undefined ? DEFAULT_AUDIT_LIMIT : Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1) throw SentraError.invalidArgument("--limit", "a whole number ≥ 1");
-        const connection = connectToCoordinator(command.optsWithGlobals<ConnectionOptions>());
-        try {
+        await withCoordinator(command, async (connection) => {
           const events: AuditEvent[] = [];
           let pageToken = "";
           do {
@@ -113,9 +118,10 @@ export function registerSecurityCommands(program: Command): void {
             events.push(...page.events);
             pageToken = page.nextPageToken;
           } while (pageToken && events.length < limit);
-          printTable(
-            ["AT", "PRINCIPAL", "ROLE", "CHANNEL", "ACTION", "RESULT", "SOURCE", "TARGET"],
-            events.map((event) => [
+          const response = create(ListAuditEventsResponseSchema, { events, nextPageToken: pageToken });
+          writeMessage(connection.format, ListAuditEventsResponseSchema, response, () => ({
+            headers: ["AT", "PRINCIPAL", "ROLE", "CHANNEL", "ACTION", "RESULT", "SOURCE", "TARGET"],
+            rows: events.map((event) => [
               isoOf(event.at),
               event.principal,
               roleName(event.role),
@@ -125,10 +131,8 @@ export function registerSecurityCommands(program: Command): void {
               event.source,
               event.target.length > 80 ? `${event.target.slice(0, 79)}…` : event.target,
             ]),
-          );
-        } finally {
-          connection.close();
-        }
+          }));
+        });
       },
     );
 }
