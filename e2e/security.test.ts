@@ -436,14 +436,15 @@ describe("API tokens, roles and the audit log against a real coordinator", () =>
 
     expect(runCli([...base, "satellites"], { env: { SENTRA_TOKEN: token } }).status).toBe(0);
     const denied = runCli([...base, "token", "list"], { env: { SENTRA_TOKEN: token } });
-    expect(denied.status).toBe(1);
+    // Exit 3: refused for want of a role or token (docs/cli.md, "Exit codes").
+    expect(denied.status).toBe(3);
     expect(denied.stderr).toMatch(
       /^sentra: PERMISSION_DENIED: ListApiTokens needs the admin role; token cli-viewer has viewer\. Ask an admin/,
     );
 
     expect(runCli([...asAdmin, "token", "revoke", "cli-viewer"]).stdout).toMatch(/^revoked [0-9a-f]{16} "cli-viewer"/);
     const revoked = runCli([...base, "satellites"], { env: { SENTRA_TOKEN: token } });
-    expect(revoked.status).toBe(1);
+    expect(revoked.status).toBe(3);
     expect(revoked.stderr).toMatch(
       /^sentra: UNAUTHENTICATED: invalid or revoked token\. Give an API token with --token/,
     );

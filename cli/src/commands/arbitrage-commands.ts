@@ -95,7 +95,7 @@ export function registerArbitrageCommands(program: Command): void {
           const refused = refusedPlanOf(error);
           if (!refused) throw error;
           writePlanDocument(context, refused);
-          throw new CommandOutcome(ExitCode.REFUSED, `plan refused: ${refused.refusalReason || refused.refusalCode}`);
+          throw new CommandOutcome(ExitCode.REFUSED, `plan refused (${refused.refusalCode})`);
         }
       }),
     );
@@ -129,10 +129,7 @@ export function registerArbitrageCommands(program: Command): void {
             const refused = refusedPlanOf(error);
             if (!refused) throw error;
             writePlanDocument(context, refused);
-            throw new CommandOutcome(
-              ExitCode.REFUSED,
-              `migration refused: ${refused.refusalReason || refused.refusalCode}`,
-            );
+            throw new CommandOutcome(ExitCode.REFUSED, `migration refused (${refused.refusalCode})`);
           }
           const started = response.migration;
           if (!started) throw new SentraError("INTERNAL", "the coordinator answered without a migration");

@@ -102,7 +102,7 @@ export function registerRolloutCommands(program: Command): void {
           `rollout ${started.id}${response.replayed ? " (already started with this idempotency key)" : ""}: ` +
             `${started.namespace}/${started.service} ${started.stableVersion} → ${started.canaryVersion}, ${started.waves.length} wave(s)\n`,
         );
-        const final = options.wait ? await watchRollout(context, started.id, timeoutMs) : started;
+        const final = options.wait ? await watchRollout(context, started.id, timeoutMs, "lines") : started;
         writeMessage(
           context.format,
           StartRolloutResponseSchema,
@@ -151,7 +151,7 @@ export function registerRolloutCommands(program: Command): void {
     .option("--timeout <duration>", "give up after this long (exit 7)", DEFAULT_WAIT_TIMEOUT)
     .action(async (id: string, options: { timeout: string }, command: Command) =>
       withCoordinator(command, async (context) => {
-        const final = await watchRollout(context, id, parseDuration(options.timeout, "--timeout"));
+        const final = await watchRollout(context, id, parseDuration(options.timeout, "--timeout"), "documents");
         if (context.format === "table") process.stdout.write(`${rolloutProgressLine(final)}\n`);
         failUnlessPromoted(final);
       }),
@@ -213,13 +213,15 @@ export function registerRolloutCommands(program: Command): void {
 }
 
 /**
- * Follows one rollout until it ends. Progress goes to stderr in table mode (one line per change)
- * and to stdout as NDJSON / YAML documents otherwise, so a pipeline can read every change.
+ * Follows one rollout until it ends, one line per change on stderr. `rollout watch -o json|yaml`
+ * instead writes every change to stdout as an NDJSON / YAML document, for a pipeline to act on;
+ * `start --wait` keeps stdout for the one final document.
  */
 async function watchRollout(
   context: CommandContext,
   idOrWaveId: string,
   timeoutMs: number,
+  changes: "lines" | "documents",
 ): Promise<MultiClusterRollout> {
   // A wave's id names its rollout too; the stream carries rollout ids.
   let last = (await context.client.getRollout({ rolloutId: idOrWaveId })).rollout;
@@ -227,7 +229,7 @@ async function watchRollout(
   const id = last.id;
   let lastLine = "";
   const show = (rollout: MultiClusterRollout): void => {
-    if (context.format === "table") {
+    if (context.format === "table" || changes === "lines") {
       const line = rolloutProgressLine(rollout);
       if (line !== lastLine) process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
       lastLine = line;

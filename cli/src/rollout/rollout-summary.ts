@@ -54,7 +54,13 @@ export function rolloutProgressLine(rollout: MultiClusterRollout): string {
     );
   }
   const decision = inner?.lastDecision;
-  if (decision) parts.push(`${decision.decision}: ${decision.gates.map(formatGate).join(", ")}`);
+  if (decision) {
+    parts.push(
+      decision.gates.length > 0
+        ? `${decision.decision}: ${decision.gates.map(formatGate).join(", ")}`
+        : decision.decision,
+    );
+  }
   const message = rollout.message || wave?.message;
   if (TERMINAL_ROLLOUT_PHASES.has(rollout.phase) && message) parts.push(message);
   return parts.join("  ");

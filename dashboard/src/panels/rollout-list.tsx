@@ -30,7 +30,12 @@ export function RolloutList() {
     return (
       <section className="panel-section">
         <p className="panel-empty" data-testid="rollouts-empty">
-          No rollout yet. Start one with the coordinator's <code>StartRollout</code> gRPC call (docs/release-guard.md).
+          No rollout yet. Start one from a terminal:{" "}
+          <code>
+            npx sentra rollout start &lt;service&gt; -n &lt;namespace&gt; --stable v1 --canary v2 --wave
+            &lt;satellite&gt;
+          </code>{" "}
+          (docs/cli.md), or with the coordinator's <code>StartRollout</code> gRPC call.
         </p>
       </section>
     );
