@@ -130,6 +130,10 @@ type PodTemplate = {
   spec: { serviceAccountName?: string; containers: Container[]; volumes?: { secret?: { secretName: string } }[] };
 };
 
+function hasLabels(labels: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([key, value]) => labels?.[key] === value);
+}
+
 /** What holds for every rendering: objects that refer to each other agree. */
 function expectConsistent(objects: readonly RenderedObject[]): void {
   const names = new Set(objects.map((object) => `${object.kind}/${object.metadata.name}`));
@@ -151,7 +155,14 @@ function expectConsistent(objects: readonly RenderedObject[]): void {
   const [container] = template.spec.containers;
   expect(container?.livenessProbe).toBeDefined();
   expect(container?.readinessProbe).toBeDefined();
-  expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+  // The Pod Security Standards' "restricted" profile, on the container itself.
+  expect(container?.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  });
   expect(container?.resources).toHaveProperty("requests");
   // The pod's service account is rendered when it is not the default.
   const account = template.spec.serviceAccountName;
@@ -162,6 +173,24 @@ function expectConsistent(objects: readonly RenderedObject[]): void {
     const spec = service.spec as { selector: Record<string, string>; ports: { targetPort: string | number }[] };
     expect(template.metadata.labels).toMatchObject(spec.selector);
     for (const port of spec.ports) expect(portNames.has(port.targetPort)).toBe(true);
+  }
+  // A disruption budget covers these pods and leaves at least one of them evictable.
+  for (const budget of objects.filter((object) => object.kind === "PodDisruptionBudget")) {
+    const spec = budget.spec as { minAvailable: number | string; selector: { matchLabels: Record<string, string> } };
+    expect(template.metadata.labels).toMatchObject(spec.selector.matchLabels);
+    const replicas = (deploymentSpec as { replicas?: number }).replicas ?? 1;
+    if (typeof spec.minAvailable === "number") expect(spec.minAvailable).toBeLessThan(replicas);
+    else expect(Number.parseInt(spec.minAvailable, 10)).toBeLessThan(100);
+  }
+  // A ServiceMonitor selects a rendered Service and scrapes ports it names.
+  const services = objects.filter((object) => object.kind === "Service");
+  for (const monitor of objects.filter((object) => object.kind === "ServiceMonitor")) {
+    const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] };
+    const selected = services.filter((service) => hasLabels(service.metadata.labels, spec.selector.matchLabels));
+    expect(selected, `${monitor.metadata.name} selects one Service`).toHaveLength(1);
+    const ports = (selected[0]?.spec as { ports?: { name?: string }[] } | undefined)?.ports ?? [];
+    const servicePorts = ports.map((port) => port.name);
+    for (const endpoint of spec.endpoints) expect(servicePorts).toContain(endpoint.port);
   }
   // Role bindings name roles and accounts that are rendered.
   for (const binding of objects.filter((object) => object.kind.endsWith("RoleBinding"))) {
@@ -251,18 +280,49 @@ describe("the charts rendered by the real helm", () => {
   });
 
   it("renders the coordinator for its defaults, three replicas with extra settings, and plaintext opted into", () => {
-    const sets: Record<string, string>[] = [
-      {},
-      { replicaCount: "3", "env.SENTRA_AUTO_MIGRATE": "true" },
-      { "tls.insecure": "true" },
+    const sets: { set: Record<string, string>; kinds: string[] }[] = [
+      { set: {}, kinds: ["Deployment", "PodDisruptionBudget", "Service"] },
+      {
+        set: { replicaCount: "3", "env.SENTRA_AUTO_MIGRATE": "true", "podDisruptionBudget.minAvailable": "2" },
+        kinds: ["Deployment", "PodDisruptionBudget", "Service"],
+      },
+      { set: { "tls.insecure": "true" }, kinds: ["Deployment", "PodDisruptionBudget", "Service"] },
+      // One replica: a budget would block every drain, so there is none even though it is enabled.
+      { set: { replicaCount: "1" }, kinds: ["Deployment", "Service"] },
+      { set: { "podDisruptionBudget.enabled": "false" }, kinds: ["Deployment", "Service"] },
+      {
+        set: { "serviceMonitor.enabled": "true", "serviceMonitor.labels.release": "kube-prometheus-stack" },
+        kinds: ["Deployment", "PodDisruptionBudget", "Service", "ServiceMonitor"],
+      },
     ];
-    for (const set of sets) {
+    for (const { set, kinds } of sets) {
       const objects = render("sentra-coordinator", set);
-      expect(objects.map((object) => object.kind).sort()).toEqual(["Deployment", "Service"]);
+      expect(objects.map((object) => object.kind).sort(), JSON.stringify(set)).toEqual(kinds);
       expectConsistent(objects);
       const deployment = objects.find((object) => object.kind === "Deployment");
       expect((deployment?.spec as { replicas?: number } | undefined)?.replicas).toBe(Number(set.replicaCount ?? 2));
     }
+  });
+
+  it("keeps the coordinator's disruption budget to what leaves a pod evictable", () => {
+    const budgetOf = (set: Record<string, string>) =>
+      render("sentra-coordinator", set).find((object) => object.kind === "PodDisruptionBudget")?.spec;
+    expect(budgetOf({})).toMatchObject({ minAvailable: 1 });
+    expect(budgetOf({ replicaCount: "4", "podDisruptionBudget.minAvailable": "50%" })).toMatchObject({
+      minAvailable: "50%",
+    });
+    expect(() => render("sentra-coordinator", { "podDisruptionBudget.minAvailable": "2" })).toThrow(
+      /podDisruptionBudget\.minAvailable \(2\) must be below replicaCount \(2\)/,
+    );
+  });
+
+  it("scrapes the coordinator's HTTP /metrics with its ServiceMonitor", () => {
+    const objects = render("sentra-coordinator", {
+      "serviceMonitor.enabled": "true",
+      "serviceMonitor.interval": "15s",
+    });
+    const monitor = objects.find((object) => object.kind === "ServiceMonitor");
+    expect(monitor?.spec).toMatchObject({ endpoints: [{ port: "http", path: "/metrics", interval: "15s" }] });
   });
 
   it("renders the satellite with RBAC only for the routers it enables", () => {
@@ -286,6 +346,43 @@ describe("the charts rendered by the real helm", () => {
     expect(all.has("networking.k8s.io")).toBe(true);
   });
 
+  it("scrapes the satellite's ops port with its ServiceMonitor, /metrics/workloads only when asked", () => {
+    const endpointsOf = (set: Record<string, string>) => {
+      const objects = render("sentra-satellite", { ...SATELLITE_REQUIRED, ...set });
+      expectConsistent(objects);
+      const monitor = objects.find((object) => object.kind === "ServiceMonitor");
+      return (monitor?.spec as { endpoints: { port: string; path: string }[] } | undefined)?.endpoints;
+    };
+    expect(endpointsOf({})).toBeUndefined();
+    expect(endpointsOf({ "serviceMonitor.enabled": "true" })).toEqual([
+      expect.objectContaining({ port: "http", path: "/metrics" }),
+    ]);
+    expect(endpointsOf({ "serviceMonitor.enabled": "true", "serviceMonitor.workloadMetrics": "true" })).toEqual([
+      expect.objectContaining({ port: "http", path: "/metrics" }),
+      // The workloads' own `service` label must win over the operator's target label.
+      expect.objectContaining({ port: "http", path: "/metrics/workloads", honorLabels: true }),
+    ]);
+  });
+
+  it("tells in the satellite's notes what was installed, how to check it, and what the coordinator must trust", () => {
+    const notesOf = (set: Record<string, string>) => {
+      const args = ["install", "rel", join(CHARTS_DIR, "sentra-satellite"), "--dry-run=client", "-n", "sentra-system"];
+      for (const [key, value] of Object.entries({ ...SATELLITE_REQUIRED, ...set }))
+        args.push("--set", `${key}=${value}`);
+      const { status, stdout, stderr } = helm(...args);
+      expect(status, stderr).toBe(0);
+      return stdout.slice(stdout.indexOf("\nNOTES:\n"));
+    };
+    const notes = notesOf({});
+    expect(notes).toContain("satellite aws-eu-west-1 (aws eu-west-1)");
+    expect(notes).toContain("kubectl -n sentra-system get pods -l app.kubernetes.io/instance=rel");
+    expect(notes).toContain("kubectl -n sentra-system logs deploy/rel-sentra-satellite");
+    expect(notes).toContain("common name satellite:aws-eu-west-1");
+    expect(notes).toContain("reaches this satellite at sat.example:50061");
+    expect(notes).not.toContain("WARNING");
+    expect(notesOf({ "tls.insecure": "true" })).toMatch(/WARNING: tls\.insecure=true/);
+  });
+
   it("refuses values its values.schema.json does not allow, naming the field", () => {
     expect(() => render("sentra-coordinator", { replicaCount: "0" })).toThrow(/'\/replicaCount': minimum/);
     expect(() => render("sentra-coordinator", { replicas: "3" })).toThrow(/additional properties 'replicas'/);
@@ -298,6 +395,27 @@ describe("the charts rendered by the real helm", () => {
     );
     expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "routers.istoi": "true" })).toThrow(
       /additional properties 'istoi'/,
+    );
+    expect(() => render("sentra-coordinator", { "podDisruptionBudget.minAvailable": "150%" })).toThrow(
+      /'\/podDisruptionBudget\/minAvailable'/,
+    );
+    expect(() => render("sentra-coordinator", { "podDisruptionBudget.enabled": "yes" })).toThrow(
+      /'\/podDisruptionBudget\/enabled'/,
+    );
+    expect(() => render("sentra-coordinator", { "serviceMonitor.interval": "30" })).toThrow(
+      /'\/serviceMonitor\/interval'/,
+    );
+    expect(() => render("sentra-coordinator", { "serviceMonitor.labels.release": "1" })).toThrow(
+      /'\/serviceMonitor\/labels\/release'/,
+    );
+    expect(() =>
+      render("sentra-satellite", { ...SATELLITE_REQUIRED, "serviceMonitor.workloadMetrics": "sometimes" }),
+    ).toThrow(/'\/serviceMonitor\/workloadMetrics'/);
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "serviceMonitor.scrapeTimeout": "10 s" })).toThrow(
+      /'\/serviceMonitor\/scrapeTimeout'/,
+    );
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "serviceMonitor.enable": "true" })).toThrow(
+      /additional properties 'enable'/,
     );
   });
 
