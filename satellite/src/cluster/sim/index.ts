@@ -8,6 +8,7 @@ export {
   handleAdminRequest,
 } from "./admin-router.js";
 export { ApiRouter, type ApiRouterOptions } from "./api-router.js";
+export { type CustomResourceDefinition, createCustomResourceKinds, type JsonSchema } from "./custom-resource-kind.js";
 export {
   type ContainerSpec,
   createDeploymentKind,
@@ -24,6 +25,7 @@ export {
   type ScaleObject,
 } from "./deployment-kind.js";
 export { apiGroupList, apiResourceList, SIMULATED_KUBERNETES_VERSION, versionInfo } from "./discovery.js";
+export { createEventKind, EVENT_RESOURCE } from "./event-kind.js";
 export {
   FailureInjector,
   type RequestFailure,

@@ -196,7 +196,7 @@ export class ResourceService {
     const current = this.get(kind, namespace, name);
     const view = this.#objectBody(kind, body, viewApiVersion(kind, handler), handler.kind);
     this.#checkIdentity(kind, view, namespace, name);
-    return handler.view(this.#commit(kind, current, handler.apply(current, view), options));
+    return handler.view(this.#commit(kind, current, handler.apply(current, view), options, subresource === "status"));
   }
 
   /** PATCH of a subresource view. */
@@ -218,7 +218,7 @@ export class ResourceService {
       handler.kind,
     );
     this.#checkIdentity(kind, view, namespace, name);
-    return handler.view(this.#commit(kind, current, handler.apply(current, view), options));
+    return handler.view(this.#commit(kind, current, handler.apply(current, view), options, subresource === "status"));
   }
 
   /**
@@ -234,7 +234,14 @@ export class ResourceService {
     return this.store.update(kind, next);
   }
 
-  #commit(kind: ResourceKind, current: KubeObject, candidate: KubeObject, options: WriteOptions): KubeObject {
+  /** `writesStatus`: a write through the `status` subresource, the one way to change a status the server owns. */
+  #commit(
+    kind: ResourceKind,
+    current: KubeObject,
+    candidate: KubeObject,
+    options: WriteOptions,
+    writesStatus = false,
+  ): KubeObject {
     const name = current.metadata.name ?? "";
     const precondition = candidate.metadata.resourceVersion;
     if (precondition !== undefined && precondition !== "" && precondition !== current.metadata.resourceVersion) {
@@ -252,7 +259,7 @@ export class ResourceService {
     if (current.metadata.generation === undefined) delete next.metadata.generation;
     else next.metadata.generation = current.metadata.generation;
     delete next.metadata.resourceVersion;
-    if (kind.statusSubresource) {
+    if (kind.statusSubresource && !writesStatus) {
       if (current.status === undefined) delete next.status;
       else next.status = cloneJson(current.status);
     }

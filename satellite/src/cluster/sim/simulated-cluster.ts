@@ -3,7 +3,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ADMIN_PATH_PREFIX, type AdminTarget, type FailureSnapshot, handleAdminRequest } from "./admin-router.js";
 import { ApiRouter } from "./api-router.js";
+import { type CustomResourceDefinition, createCustomResourceKinds } from "./custom-resource-kind.js";
 import { createDeploymentKind, DEPLOYMENT_RESOURCE, type DeploymentObject } from "./deployment-kind.js";
+import { createEventKind } from "./event-kind.js";
 import {
   FailureInjector,
   type RequestFailure,
@@ -50,6 +52,8 @@ export interface SimulatedClusterOptions {
   watchHistorySize?: number;
   /** Extra kinds to serve (Gateway API, Istio, Ingress...), next to Namespaces and Deployments. */
   kinds?: readonly ResourceKind[];
+  /** CustomResourceDefinitions to serve as if installed (e.g. Sentra's ReleasePolicy). @default none */
+  customResourceDefinitions?: readonly CustomResourceDefinition[];
   /**
    * Simulated workload traffic through HTTPRoutes, VirtualServices and Ingresses, with the metrics
    * the release guard's gates read at `GET /sentra-sim/v1/metrics`. Also serves Services, Gateway
@@ -93,7 +97,14 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
       startReady: options.startReady,
     });
     const deployments = createDeploymentKind({ initialStatus: (d) => this.#simulator.initialStatus(d) });
-    this.#registry = new ResourceRegistry([createNamespaceKind(), deployments, ...(options.kinds ?? [])]);
+    this.#registry = new ResourceRegistry([
+      createNamespaceKind(),
+      deployments,
+      // Controllers record Events; kubectl describe and get events read them.
+      createEventKind(),
+      ...(options.kinds ?? []),
+      ...(options.customResourceDefinitions ?? []).flatMap(createCustomResourceKinds),
+    ]);
     if (options.traffic) {
       if (!this.#registry.find(SERVICE_RESOURCE.group, SERVICE_RESOURCE.version, SERVICE_RESOURCE.resource))
         this.#registry.register(createServiceKind());

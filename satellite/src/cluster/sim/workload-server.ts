@@ -38,10 +38,12 @@ export interface WorkloadBehaviour {
   readonly latencyMs: number;
 }
 
-/** The behaviour a Deployment's labels and `sentra.io/sim-*` annotations ask for. */
+/** The behaviour a Deployment's labels and `sentra.io/sim-*` annotations (its own or its pod template's) ask for. */
 export function workloadBehaviour(deployment: DeploymentObject): WorkloadBehaviour {
   const labels = deployment.spec.template?.metadata?.labels ?? deployment.metadata.labels ?? {};
-  const annotations = deployment.metadata.annotations ?? {};
+  // The pod template's annotations travel with a release (a GitOps change of the template); the
+  // Deployment's own override them, as tests and the demo set them at run time.
+  const annotations = { ...deployment.spec.template?.metadata?.annotations, ...deployment.metadata.annotations };
   const latency = Number(annotations[SIM_LATENCY_ANNOTATION] ?? DEFAULT_SIM_LATENCY_MS);
   return {
     service: labels["app.kubernetes.io/name"] ?? labels.app ?? deployment.metadata.name ?? "",
