@@ -23,6 +23,8 @@ export interface GuardedSatellite {
   readonly satellite: SatelliteProcess;
   readonly satelliteId: string;
   readonly prometheus: RunningPrometheus;
+  /** The simulated cluster's API server URL (for a kubeconfig, e.g. to run the real kubectl). */
+  readonly clusterUrl: string;
   /** A client of the satellite's simulated cluster (its Kubernetes API), as a person with kubectl. */
   readonly objects: KubernetesObjectApi;
   /** The checkout HTTPRoute's backend weights, by backend, read from the simulated cluster. */
@@ -102,6 +104,7 @@ export async function startGuardedSatellite(
     satellite,
     satelliteId: satellite.satelliteId,
     prometheus,
+    clusterUrl: started.url,
     objects,
     async routeWeights() {
       const route = (await objects.read({

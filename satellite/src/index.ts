@@ -8,5 +8,13 @@ export {
   versionedServiceManifests,
 } from "./cluster/sim/index.js";
 export { loadSatelliteConfig, type SatelliteConfig } from "./config/satellite-config.js";
+export {
+  RELEASE_POLICY_GROUP,
+  RELEASE_POLICY_KIND,
+  RELEASE_POLICY_PLURAL,
+  RELEASE_POLICY_VERSION,
+  releasePolicyCrd,
+} from "./gitops/release-policy-crd.js";
+export { type ReleasePolicyStatus, readReleasePolicySpec } from "./gitops/release-policy-spec.js";
 export { type RunningSatellite, SATELLITE_VERSION, startSatellite } from "./satellite.js";
 export type { SatelliteIdentity } from "./satellite-identity.js";

@@ -24,6 +24,7 @@ import {
 import { Counter, Gauge, Histogram } from "prom-client";
 import { ClusterRegistry } from "./cluster/cluster-registry.js";
 import type { SatelliteConfig } from "./config/satellite-config.js";
+import { ReleasePolicyController } from "./gitops/release-policy-controller.js";
 import { createRolloutHandlers } from "./grpc/rollout-handlers.js";
 import { createSatelliteServiceHandlers } from "./grpc/satellite-service-handlers.js";
 import { startOpsServer } from "./ops/ops-server.js";
@@ -88,6 +89,19 @@ export async function startSatellite(
     closers.push(() => nats.drain());
     const releaseGuard = await startReleaseGuard(config, identity, clusters, nats, registry, log);
     closers.push(() => releaseGuard.close());
+    if (config.releasePolicies.intervalMs !== undefined) {
+      const releasePolicies = new ReleasePolicyController({
+        satelliteId: identity.satelliteId,
+        clusters,
+        guard: releaseGuard.guard,
+        logger: log,
+        registry,
+        intervalMs: config.releasePolicies.intervalMs,
+      });
+      releasePolicies.start();
+      // Stopped before the guard: no rollout starts while the guard closes.
+      closers.push(() => releasePolicies.close());
+    }
 
     const refusals = new Counter({
       name: "sentra_satellite_grpc_refusals_total",

@@ -1,8 +1,9 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { type Logger, SentraError } from "@sentra/common";
 import type { SatelliteConfig } from "../config/satellite-config.js";
+import { releasePolicyCrd } from "../gitops/release-policy-crd.js";
 import { KubeCluster } from "./kube-cluster.js";
-import { DEMO_ROLLOUT_SERVICE, SimulatedCluster } from "./sim/index.js";
+import { type CustomResourceDefinition, DEMO_ROLLOUT_SERVICE, SimulatedCluster } from "./sim/index.js";
 
 /**
  * The clusters one satellite manages: one (federated topology) or several kube contexts (central
@@ -32,6 +33,8 @@ export class ClusterRegistry {
             traffic: { requestsPerSecond: trafficRps },
             // A service ready for a canary, so a demo rollout needs no preparation.
             services: [DEMO_ROLLOUT_SERVICE],
+            // As if the satellite chart's CRD were installed: the GitOps trigger works in simulation.
+            customResourceDefinitions: [releasePolicyCrd() as unknown as CustomResourceDefinition],
           });
           simulated.push(cluster);
           const kubeConfig = new KubeConfig();

@@ -1,5 +1,7 @@
 import {
   AppsV1Api,
+  CoreV1Api,
+  type CoreV1Event,
   CustomObjectsApi,
   type KubeConfig,
   makeInformer,
@@ -8,6 +10,7 @@ import {
   setHeaderOptions,
   type V1Deployment,
   type V1Ingress,
+  type V1Service,
 } from "@kubernetes/client-node";
 import { type Logger, SentraError } from "@sentra/common";
 
@@ -36,6 +39,7 @@ export interface ClusterState {
  */
 export class KubeCluster {
   private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
   private readonly customObjects: CustomObjectsApi;
   private readonly networking: NetworkingV1Api;
   private readonly informer;
@@ -50,6 +54,7 @@ export class KubeCluster {
     private readonly logger: Logger,
   ) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
     this.networking = kubeConfig.makeApiClient(NetworkingV1Api);
     this.informer = makeInformer<V1Deployment>(kubeConfig, "/apis/apps/v1/deployments", () =>
@@ -160,6 +165,84 @@ export class KubeCluster {
       return await this.networking.replaceNamespacedIngress({ namespace, name, body });
     } catch (error) {
       throw kubeError(error, `${this.name}/${namespace}/ingresses/${name}`);
+    }
+  }
+
+  /** Every object of a namespaced custom resource, across namespaces (as a list call returns them). */
+  async listCustomObjects<T>(ref: CustomResourceRef): Promise<T[]> {
+    try {
+      const list = (await this.customObjects.listClusterCustomObject({ ...ref })) as { items?: T[] };
+      return list.items ?? [];
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${ref.plural}`);
+    }
+  }
+
+  /** Merge-patches a custom object's `status` subresource (a `null` field removes it). */
+  async patchCustomObjectStatus(
+    ref: CustomResourceRef,
+    namespace: string,
+    name: string,
+    status: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      await this.customObjects.patchNamespacedCustomObjectStatus(
+        { ...ref, namespace, name, body: { status } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/${ref.plural}/${name}/status`);
+    }
+  }
+
+  /**
+   * Creates a Deployment, or replaces the spec of the one there (compare-and-swap on its
+   * resourceVersion: a concurrent change answers ABORTED). Its status stays the server's.
+   */
+  async applyDeployment(namespace: string, body: V1Deployment): Promise<V1Deployment> {
+    const name = body.metadata?.name ?? "";
+    try {
+      let existing: V1Deployment | undefined;
+      try {
+        existing = await this.apps.readNamespacedDeployment({ namespace, name });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 404) throw error;
+      }
+      if (existing === undefined) return await this.apps.createNamespacedDeployment({ namespace, body });
+      const metadata = { ...existing.metadata, ...body.metadata, resourceVersion: existing.metadata?.resourceVersion };
+      return await this.apps.replaceNamespacedDeployment({ namespace, name, body: { ...body, metadata } });
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/${name}`);
+    }
+  }
+
+  /** Creates a Service unless one of that name exists (which is left as it is). */
+  async ensureService(namespace: string, body: V1Service): Promise<void> {
+    const name = body.metadata?.name ?? "";
+    try {
+      await this.core.createNamespacedService({ namespace, body });
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) return;
+      throw kubeError(error, `${this.name}/${namespace}/services/${name}`);
+    }
+  }
+
+  /** Reads one Service; undefined when there is none. */
+  async findService(namespace: string, name: string): Promise<V1Service | undefined> {
+    try {
+      return await this.core.readNamespacedService({ namespace, name });
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw kubeError(error, `${this.name}/${namespace}/services/${name}`);
+    }
+  }
+
+  /** Records a Kubernetes Event (what `kubectl describe` and `kubectl get events` show). */
+  async createEvent(namespace: string, event: CoreV1Event): Promise<void> {
+    try {
+      await this.core.createNamespacedEvent({ namespace, body: event });
+    } catch (error) {
+      throw kubeError(error, `${this.name}/${namespace}/events`);
     }
   }
 

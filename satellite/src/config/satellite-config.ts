@@ -7,6 +7,7 @@ import {
 } from "@sentra/common";
 import { SATELLITE_ID_PATTERN } from "@sentra/proto";
 import { z } from "zod";
+import { DEFAULT_RELEASE_POLICY_INTERVAL_MS } from "../gitops/release-policy-controller.js";
 
 /** @default 2000 — the heartbeat period the coordinator's staleness rule (3 missed) is built on. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
@@ -78,6 +79,14 @@ const schema = z
     SENTRA_TELEMETRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(DEFAULT_TELEMETRY_TIMEOUT_MS),
     SENTRA_ROUTER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(DEFAULT_ROUTER_TIMEOUT_MS),
     SENTRA_EVENT_ACK_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(DEFAULT_EVENT_ACK_WAIT_MS),
+    // The GitOps trigger: ReleasePolicies start rollouts when their Deployment's template changes.
+    SENTRA_RELEASE_POLICIES: z.enum(["true", "false"]).default("true"),
+    SENTRA_RELEASE_POLICY_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(200)
+      .max(60_000)
+      .default(DEFAULT_RELEASE_POLICY_INTERVAL_MS),
     SENTRA_HEARTBEAT_INTERVAL_MS: positiveMs.default(DEFAULT_HEARTBEAT_INTERVAL_MS),
     SENTRA_PRICE_INTERVAL_MS: positiveMs.default(DEFAULT_PRICE_INTERVAL_MS),
     SENTRA_PRICE_SOURCE: z.enum(["model", "replay"]).default("model"),
@@ -159,6 +168,8 @@ export interface SatelliteConfig {
   telemetry: { prometheusUrl: string; lokiUrl: string | undefined; tempoUrl: string | undefined; timeoutMs: number };
   /** Release guard: router call deadline and how long an event waits for JetStream's ack. */
   rollouts: { routerTimeoutMs: number; eventAckWaitMs: number };
+  /** The ReleasePolicy controller (GitOps trigger); interval undefined = off. */
+  releasePolicies: { intervalMs: number | undefined };
   heartbeatIntervalMs: number;
   priceIntervalMs: number;
   price: {
@@ -211,6 +222,9 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
       timeoutMs: parsed.SENTRA_TELEMETRY_TIMEOUT_MS,
     },
     rollouts: { routerTimeoutMs: parsed.SENTRA_ROUTER_TIMEOUT_MS, eventAckWaitMs: parsed.SENTRA_EVENT_ACK_WAIT_MS },
+    releasePolicies: {
+      intervalMs: parsed.SENTRA_RELEASE_POLICIES === "true" ? parsed.SENTRA_RELEASE_POLICY_INTERVAL_MS : undefined,
+    },
     heartbeatIntervalMs: parsed.SENTRA_HEARTBEAT_INTERVAL_MS,
     priceIntervalMs: parsed.SENTRA_PRICE_INTERVAL_MS,
     price: {

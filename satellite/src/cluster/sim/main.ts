@@ -12,6 +12,8 @@
 import { parseArgs } from "node:util";
 import { parseConfig } from "@sentra/common";
 import { z } from "zod";
+import { releasePolicyCrd } from "../../gitops/release-policy-crd.js";
+import type { CustomResourceDefinition } from "./custom-resource-kind.js";
 import { DEFAULT_READINESS_DELAY_MS } from "./readiness-simulator.js";
 import { SimulatedCluster } from "./simulated-cluster.js";
 
@@ -56,6 +58,7 @@ const cluster = await SimulatedCluster.start({
   port: config.SENTRA_SIM_PORT,
   readinessDelayMs: config.SENTRA_SIM_READINESS_DELAY_MS,
   seed: config.SENTRA_SIM_SEED,
+  customResourceDefinitions: [releasePolicyCrd() as unknown as CustomResourceDefinition],
   ...(config.SENTRA_SIM_TRAFFIC_RPS > 0 ? { traffic: { requestsPerSecond: config.SENTRA_SIM_TRAFFIC_RPS } } : {}),
 });
 if (config.SENTRA_SIM_KUBECONFIG_OUT) await cluster.writeKubeconfig(config.SENTRA_SIM_KUBECONFIG_OUT);
