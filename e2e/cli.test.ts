@@ -67,7 +67,7 @@ describe("sentra CLI: rollouts for a pipeline", () => {
       outcome: (start) => outcomes[start.canaryVersion as keyof typeof outcomes] ?? "hold",
     });
     policyDir = mkdtempSync(join(tmpdir(), "sentra-cli-policy-"));
-    writeFileSync(join(policyDir, "policy.yaml"), "steps: [25, 50]\n");
+    writeFileSync(join(policyDir, "policy.yaml"), "steps: [25, 75]\n");
     sentra = (args) =>
       runCli(["--coordinator", coordinator.grpcAddress, ...args], { SENTRA_TOKEN: coordinator.adminToken });
     // The satellite is live once `satellites --live` lists it.
@@ -109,7 +109,7 @@ describe("sentra CLI: rollouts for a pipeline", () => {
       namespace: "shop",
       canaryVersion: "v2",
       phase: "ROLLOUT_PHASE_PROMOTED",
-      policyYaml: "steps: [25, 50]\n",
+      policyYaml: "steps: [25, 75]\n",
     });
     expect(document.rollout.waves[0]).toMatchObject({ region: "us-east-1", status: "ROLLOUT_WAVE_STATUS_PROMOTED" });
     expect(run.stderr).toMatch(/^rollout \S+: shop\/checkout v1 → v2, 1 wave\(s\)$/m);

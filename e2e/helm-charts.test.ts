@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { releasePolicyCrd } from "@sentra/satellite";
 import { helmBinary, REPO_ROOT } from "@sentra/testkit";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
@@ -344,6 +345,54 @@ describe("the charts rendered by the real helm", () => {
     });
     expect(all.has("networking.istio.io")).toBe(true);
     expect(all.has("networking.k8s.io")).toBe(true);
+  });
+
+  it("ships the ReleasePolicy CRD as the satellite defines it, and the RBAC the GitOps trigger needs only when enabled", () => {
+    // helm installs crds/ before the templates; --include-crds renders it.
+    const { status, stdout, stderr } = helm(
+      "template",
+      "rel",
+      join(CHARTS_DIR, "sentra-satellite"),
+      "--include-crds",
+      ...Object.entries(SATELLITE_REQUIRED).flatMap(([key, value]) => ["--set", `${key}=${value}`]),
+    );
+    expect(status, stderr).toBe(0);
+    const crd = parseAllDocuments(stdout)
+      .map((document) => document.toJS() as RenderedObject | null)
+      .find((object) => object?.kind === "CustomResourceDefinition");
+    expect(
+      crd,
+      "regenerate with: node satellite/dist/gitops/write-crd-main.js charts/sentra-satellite/crds/releasepolicies.sentra.io.yaml",
+    ).toEqual(releasePolicyCrd());
+    expect(kubernetesSchemaErrors(crd as RenderedObject)).toEqual([]);
+
+    const rbacFor = (set: Record<string, string>) => {
+      const objects = render("sentra-satellite", { ...SATELLITE_REQUIRED, ...set });
+      const role = objects.find((object) => object.kind === "ClusterRole") as unknown as {
+        rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+      };
+      const verbs = (group: string, resource: string) =>
+        role.rules
+          .filter((rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource))
+          .flatMap((rule) => rule.verbs)
+          .sort();
+      const container = (
+        objects.find((object) => object.kind === "Deployment") as unknown as { spec: { template: PodTemplate } }
+      ).spec.template.spec.containers[0] as Container & { env: { name: string; value: string }[] };
+      return { verbs, env: container.env.find((entry) => entry.name === "SENTRA_RELEASE_POLICIES")?.value };
+    };
+    const on = rbacFor({});
+    expect(on.env).toBe("true");
+    expect(on.verbs("sentra.io", "releasepolicies")).toEqual(["list"]);
+    expect(on.verbs("sentra.io", "releasepolicies/status")).toEqual(["patch"]);
+    expect(on.verbs("", "services")).toEqual(["create", "get"]);
+    expect(on.verbs("", "events")).toEqual(["create"]);
+    expect(on.verbs("apps", "deployments")).toContain("create");
+    const off = rbacFor({ "releasePolicies.enabled": "false" });
+    expect(off.env).toBe("false");
+    expect(off.verbs("sentra.io", "releasepolicies")).toEqual([]);
+    expect(off.verbs("", "services")).toEqual([]);
+    expect(off.verbs("apps", "deployments")).not.toContain("create");
   });
 
   it("scrapes the satellite's ops port with its ServiceMonitor, /metrics/workloads only when asked", () => {
