@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestNamespace, freePort, REPO_ROOT, type TestNamespace } from "@sentra/testkit";
@@ -128,6 +128,54 @@ describe("sentra CLI: rollouts for a pipeline", () => {
     expect(run.status, run.stderr).toBe(10);
     expect(run.stderr).toMatch(/sentra: rollout \S+ ended ROLLED_BACK/);
     expect(run.stdout).toMatch(/ROLLED_BACK/);
+  });
+
+  it("report writes an HTML and a PDF KPI report stamped with thresholds; exit 12 when a KPI misses", async () => {
+    const listed = JSON.parse((await sentra(["rollout", "list", "-o", "json"])).stdout).rollouts as {
+      id: string;
+      canaryVersion: string;
+    }[];
+    const promoted = listed.find((rollout) => rollout.canaryVersion === "v2")?.id ?? "";
+    const rolledBack = listed.find((rollout) => rollout.canaryVersion === "v3")?.id ?? "";
+    const html = join(policyDir, "promoted.html");
+    const pdf = join(policyDir, "promoted.pdf");
+    const good = await sentra(["report", "rollout", promoted, "--html", html, "--pdf", pdf, "-o", "json"]);
+    expect(good.status, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ pass: true, html, pdf });
+    expect(readFileSync(html, "utf8")).toMatch(/<tr data-kpi="Outcome" data-verdict="PASS">.*= PROMOTED/);
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe("%PDF-");
+
+    const bad = await sentra(["report", "rollout", rolledBack, "--html", join(policyDir, "bad.html"), "-o", "json"]);
+    expect(bad.status).toBe(12);
+    const kpis = JSON.parse(bad.stdout).kpis as {
+      name: string;
+      value: unknown;
+      threshold: string;
+      pass: boolean | null;
+    }[];
+    expect(kpis.find((kpi) => kpi.name === "Outcome")).toMatchObject({ value: "ROLLED_BACK", pass: false });
+    // The fake satellite completes its rollback one step (300 ms) after deciding it.
+    const rollback = kpis.find((kpi) => kpi.name.startsWith("Time to roll back"));
+    expect(rollback).toMatchObject({ threshold: "≤ 10 s", pass: true });
+    expect(rollback?.value as number).toBeGreaterThan(0);
+    expect(rollback?.value as number).toBeLessThan(10);
+    expect(bad.stderr).toMatch(/KPIs missed: Outcome/);
+    const strict = await sentra([
+      "report",
+      "rollout",
+      rolledBack,
+      "--html",
+      join(policyDir, "strict.html"),
+      "--max-rollback-seconds",
+      "0.001",
+    ]);
+    expect(strict.stdout).toMatch(/^Time to roll back, wave 1 \(us-east-1\)\s+\S+ s\s+≤ 0\.001 s\s+FAIL$/m);
+
+    const estate = await sentra(["report", "estate", "--html", join(policyDir, "estate.html"), "-o", "json"]);
+    expect(estate.status, estate.stderr).toBe(0);
+    expect(JSON.parse(estate.stdout).kpis).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "Satellites live", value: "1/1", pass: true })]),
+    );
   });
 
   it("watch follows a rollout live until another call aborts it (exit 10); get, list and yaml agree", async () => {

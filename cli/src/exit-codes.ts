@@ -24,6 +24,8 @@ export const ExitCode = {
   ROLLOUT_NOT_PROMOTED: 10,
   /** `--wait` / `watch`: the migration ended COMPENSATED or FAILED. */
   MIGRATION_NOT_DONE: 11,
+  /** `report`: at least one KPI missed its threshold (the report is written all the same). */
+  KPI_NOT_MET: 12,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -3,6 +3,7 @@ import { registerAdminCommands } from "./commands/admin-commands.js";
 import { registerArbitrageCommands } from "./commands/arbitrage-commands.js";
 import { registerCompletionCommand } from "./commands/completion-command.js";
 import { registerEstateCommands } from "./commands/estate-commands.js";
+import { registerReportCommand } from "./commands/report-command.js";
 import { registerRolloutCommands } from "./commands/rollout-commands.js";
 import { registerSecurityCommands } from "./commands/security-commands.js";
 import { OUTPUT_FORMATS } from "./output/output-format.js";
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerEstateCommands(program);
   registerArbitrageCommands(program);
   registerRolloutCommands(program);
+  registerReportCommand(program);
   registerSecurityCommands(program);
   registerAdminCommands(program);
   registerCompletionCommand(program);
