@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 export function createMetricsRegistry(component: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ component });
-  collectDefaultMetrics({ register: registry, prefix: "sentra_" });
+  // Unprefixed (process_*, nodejs_*): the names stock Node.js dashboards and alerts expect.
+  collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import type { Server as HttpsServer } from "node:https";
 import type { INestApplication } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import {
@@ -19,6 +20,12 @@ import { SentraErrorFilter } from "./http/sentra-error.filter.js";
 import { connectToMysql, connectToNats, connectToRedis } from "./infrastructure/connections.js";
 import { migrateSchema } from "./infrastructure/schema-migrator.js";
 import { PinoNestLogger } from "./pino-nest-logger.js";
+import {
+  followCertificateRotations,
+  httpsOptionsOf,
+  openApiTransport,
+  registerApiTlsMetrics,
+} from "./security/api-transport.js";
 
 /** A started coordinator: its endpoints, and `close()` which stops all it opened. */
 export interface RunningCoordinator {
@@ -35,7 +42,8 @@ export async function startCoordinator(
 ): Promise<RunningCoordinator> {
   // Read first: a wrong TLS file fails the start before any connection is opened.
   const satelliteSecurity = loadGrpcTransportSecurity(config.satelliteTls, COORDINATOR_COMMON_NAME, logger);
-  const closers: Array<() => Promise<unknown> | undefined> = [];
+  const apiTransport = openApiTransport(config.apiTls, logger);
+  const closers: Array<() => Promise<unknown> | undefined> = [async () => apiTransport.close()];
   const close = async (): Promise<void> => {
     for (const closer of closers.reverse()) {
       try {
@@ -57,22 +65,29 @@ export async function startCoordinator(
 
     const registry = createMetricsRegistry("coordinator");
     const satelliteTransport = createSatelliteTransport(satelliteSecurity, registry, logger);
+    registerApiTlsMetrics(apiTransport, registry);
     const app = await NestFactory.create(
-      AppModule.register({ config, logger, registry, nats, redis, mysql, satelliteTransport }),
-      { logger: new PinoNestLogger(logger), abortOnError: false },
+      AppModule.register({ config, logger, registry, nats, redis, mysql, satelliteTransport, apiTransport }),
+      { logger: new PinoNestLogger(logger), abortOnError: false, httpsOptions: httpsOptionsOf(apiTransport) },
     );
     // One place maps SentraError to HTTP status and the `{ error: { code, message, field?, details? } }` body.
     app.useGlobalFilters(new SentraErrorFilter(logger, app.getHttpAdapter()));
     // Closed on any later failure too: a half-started app must not keep its timers alive.
     closers.push(() => app.close());
+    if (apiTransport.mode === "tls") {
+      // REST, the dashboard, Socket.IO, /metrics and /healthz share this one server.
+      const stopFollowing = followCertificateRotations(app.getHttpServer() as HttpsServer, apiTransport.identity);
+      closers.push(async () => stopFollowing());
+    }
     await app.listen(config.http.port, config.http.host);
     const address = app.getHttpServer().address() as { port: number };
-    const httpUrl = `http://${config.http.host}:${address.port}`;
+    const httpUrl = `${apiTransport.mode === "tls" ? "https" : "http"}://${config.http.host}:${address.port}`;
     const grpcPort = app.get(CoordinatorGrpcServer).port;
     logger.info(
       {
         httpUrl,
         grpcPort,
+        apiTransport: apiTransport.mode,
         nats: redactUrl(config.natsUrl),
         natsAuth: config.natsAuth.nkeySeedFile ? "nkey" : config.natsAuth.credsFile ? "creds" : "none",
         redis: redactUrl(config.redisUrl),
@@ -98,7 +113,7 @@ function createSatelliteTransport(
 ): SatelliteTransport {
   if (security.mode === "insecure") return { security };
   new Gauge({
-    name: "sentra_coordinator_tls_certificate_expiry_seconds",
+    name: "sentra_coordinator_tls_certificate_expiry_timestamp_seconds",
     help: "When the coordinator's gRPC client certificate expires (Unix time): alert well before it",
     registers: [registry],
   }).set(security.notAfter.getTime() / 1000);

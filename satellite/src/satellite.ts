@@ -111,7 +111,7 @@ export async function startSatellite(
     });
     if (transportSecurity.mode === "mtls") {
       new Gauge({
-        name: "sentra_satellite_tls_certificate_expiry_seconds",
+        name: "sentra_satellite_tls_certificate_expiry_timestamp_seconds",
         help: "When the satellite's gRPC certificate expires (Unix time): alert well before it",
         registers: [registry],
       }).set(transportSecurity.notAfter.getTime() / 1000);

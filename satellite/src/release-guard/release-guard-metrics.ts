@@ -47,13 +47,14 @@ export function createReleaseGuardMetrics(
     },
   });
   const canaryWeight = new Gauge({
-    name: "sentra_satellite_rollout_canary_weight_percent",
-    help: "Canary weight of each active rollout, in percent",
+    // A 0–1 ratio, Prometheus' base unit for shares (`_ratio`), so stock panels format it as %.
+    name: "sentra_satellite_rollout_canary_weight_ratio",
+    help: "Canary traffic share of each active rollout, 0–1",
     labelNames: ["rollout", "namespace", "service"],
     registers,
     collect() {
       this.reset();
-      for (const { weight, ...labels } of sample().weights) this.set(labels, weight);
+      for (const { weight, ...labels } of sample().weights) this.set(labels, weight / 100);
     },
   });
   const evidenceGauge = (name: string, help: string, pick: "statistic" | "bound") =>
