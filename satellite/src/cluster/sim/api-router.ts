@@ -16,6 +16,8 @@ export interface ApiRouterOptions {
   readonly failures: FailureInjector;
   /** `host:port` the server is reachable at (reported by `GET /api`). */
   serverAddress(): string;
+  /** The bearer token every API request must carry (401 otherwise); undefined accepts any or none. */
+  readonly requiredToken?: string;
 }
 
 /** A resource request, parsed from its path. */
@@ -31,6 +33,9 @@ const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
   "application/merge-patch+json": "merge",
   "application/strategic-merge-patch+json": "strategic",
 };
+
+/** The API server's health endpoints (open without a token, as `system:public-info-viewer` makes them). */
+const HEALTH_PATHS: ReadonlySet<string> = new Set(["/healthz", "/livez", "/readyz"]);
 
 /**
  * Serves the Kubernetes REST API subset: discovery, health, and the verbs of every registered
@@ -77,6 +82,11 @@ export class ApiRouter {
       sendJson(res, 503, failureStatus(503, "the simulated cluster is unreachable (injected failure)"));
       return;
     }
+    if (!this.#authorized(req, url.pathname)) {
+      req.resume();
+      sendJson(res, 401, failureStatus(401, "Unauthorized", "Unauthorized"));
+      return;
+    }
     const injected = failures.take(method, url.pathname);
     if (injected) {
       // Drain the body so keep-alive connections stay usable after the error.
@@ -96,13 +106,20 @@ export class ApiRouter {
     }
   }
 
+  /** As an API server's default: health endpoints are open to anyone, the API needs the token. */
+  #authorized(req: IncomingMessage, path: string): boolean {
+    const token = this.#options.requiredToken;
+    if (token === undefined || HEALTH_PATHS.has(path.replace(/\/+$/, ""))) return true;
+    return req.headers.authorization === `Bearer ${token}`;
+  }
+
   async #route(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     const segments = path
       .split("/")
       .filter((s) => s.length > 0)
       .map(decodeURIComponent);
-    if (path === "/healthz" || path === "/livez" || path === "/readyz") {
+    if (HEALTH_PATHS.has(path)) {
       sendText(res, 200, "ok");
       return;
     }

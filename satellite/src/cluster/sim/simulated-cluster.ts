@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ADMIN_PATH_PREFIX, type AdminTarget, type FailureSnapshot, handleAdminRequest } from "./admin-router.js";
 import { ApiRouter } from "./api-router.js";
@@ -65,6 +66,18 @@ export interface SimulatedClusterOptions {
    * Deployment and a Service per version, and their routes). They start ready. Needs `traffic`.
    */
   services?: readonly VersionedServiceOptions[];
+  /**
+   * Serve HTTPS with this certificate instead of plain HTTP, as a real API server does: a client
+   * that loads an in-cluster config (`KubeConfig.loadFromCluster`) always speaks https and checks
+   * the server against the service account's `ca.crt`. @default plain HTTP
+   */
+  tls?: { certificatePem: string; privateKeyPem: string };
+  /**
+   * The bearer token every API request must carry (401 Unauthorized otherwise), as a real API
+   * server requires a service account's: proves a client sends the token it was given. The
+   * `/sentra-sim/v1` control surface stays open. @default any token or none
+   */
+  requiredToken?: string;
 }
 
 /**
@@ -86,6 +99,7 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
   readonly #router: ApiRouter;
   readonly #stopTimeline: () => void;
   readonly #traffic: SimulatedTraffic | undefined;
+  readonly #scheme: "http" | "https";
   #url = "";
   #closed: Promise<void> | undefined;
 
@@ -127,11 +141,16 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
       registry: this.#registry,
       failures: this.#failures,
       serverAddress: () => new URL(this.#url).host,
+      requiredToken: options.requiredToken,
     });
-    this.#server = createServer((req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
       if (req.url?.startsWith(`${ADMIN_PATH_PREFIX}/`)) void handleAdminRequest(this, req, res);
       else void this.#router.handle(req, res);
-    });
+    };
+    this.#server = options.tls
+      ? createHttpsServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem }, handle)
+      : createServer(handle);
+    this.#scheme = options.tls ? "https" : "http";
   }
 
   /** Creates the cluster, seeds it, and starts serving. */
@@ -147,11 +166,11 @@ export class SimulatedCluster implements AdminTarget, AsyncDisposable {
       });
     });
     const { port } = cluster.#server.address() as AddressInfo;
-    cluster.#url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    cluster.#url = `${cluster.#scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
     return cluster;
   }
 
-  /** Base URL of the API server (`http://127.0.0.1:PORT`). */
+  /** Base URL of the API server (`http://127.0.0.1:PORT`, or `https://` with `tls`). */
   get url(): string {
     return this.#url;
   }
