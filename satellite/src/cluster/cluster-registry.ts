@@ -48,6 +48,9 @@ export class ClusterRegistry {
       } else {
         const kubeConfig = new KubeConfig();
         if (config.kube.kubeconfigPath) kubeConfig.loadFromFile(config.kube.kubeconfigPath);
+        // In a pod: the service account, explicitly rather than through loadFromDefault, which
+        // would prefer a ~/.kube/config and could not be pointed at a test's service-account files.
+        else if (config.kube.inCluster) kubeConfig.loadFromCluster(config.kube.inCluster.pathPrefix);
         else kubeConfig.loadFromDefault();
         const contexts = config.kube.contexts.length > 0 ? config.kube.contexts : [kubeConfig.getCurrentContext()];
         for (const context of contexts) {
@@ -63,7 +66,7 @@ export class ClusterRegistry {
           const perContext = new KubeConfig();
           perContext.loadFromString(kubeConfig.exportConfig());
           perContext.setCurrentContext(context);
-          clusters.set(context, new KubeCluster(context, perContext, logger));
+          clusters.set(context, new KubeCluster(context, perContext, logger, config.kube.namespaces));
         }
       }
       await Promise.all(

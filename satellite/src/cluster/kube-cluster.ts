@@ -4,7 +4,6 @@ import {
   type CoreV1Event,
   CustomObjectsApi,
   type KubeConfig,
-  makeInformer,
   NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
@@ -13,10 +12,7 @@ import {
   type V1Service,
 } from "@kubernetes/client-node";
 import { type Logger, SentraError } from "@sentra/common";
-
-/** @default 1000 — first delay before an informer that lost its watch re-lists; doubles to 30 s. */
-const INFORMER_RESTART_BASE_MS = 1_000;
-const INFORMER_RESTART_MAX_MS = 30_000;
+import { DeploymentWatch, type WatchState } from "./deployment-watch.js";
 
 /** A namespaced resource served outside the built-in clients (Gateway API HTTPRoutes, Istio...). */
 export interface CustomResourceRef {
@@ -26,66 +22,60 @@ export interface CustomResourceRef {
   readonly plural: string;
 }
 
-/** A cluster's connection state as the satellite last saw it. */
-export interface ClusterState {
-  reachable: boolean;
-  error: string | undefined;
-}
+/** A cluster's connection state as the satellite last saw it (every watch reachable, or the first error). */
+export type ClusterState = WatchState;
 
 /**
  * One Kubernetes cluster (kube context), reached only through @kubernetes/client-node — the same
- * code path for a simulated cluster and a real one. Deployments are kept in an informer cache
- * (list + watch, re-listed after a dropped watch) so inventory reads never hit the API server.
+ * code path for a simulated cluster and a real one. Deployments are kept in informer caches
+ * (list + watch, re-listed after a dropped watch) so inventory reads never hit the API server:
+ * one across the cluster, or one per namespace when `namespaces` limits what the satellite may
+ * see (a Role per namespace instead of a ClusterRole).
  */
 export class KubeCluster {
   private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
   private readonly customObjects: CustomObjectsApi;
   private readonly networking: NetworkingV1Api;
-  private readonly informer;
-  private state: ClusterState = { reachable: false, error: "not started" };
-  private restartTimer: NodeJS.Timeout | undefined;
-  private restartDelayMs = INFORMER_RESTART_BASE_MS;
-  private stopped = false;
+  private readonly watches: DeploymentWatch[];
 
+  /** `namespaces`: the only namespaces listed and watched; undefined = all of them. */
   constructor(
     readonly name: string,
     kubeConfig: KubeConfig,
-    private readonly logger: Logger,
+    logger: Logger,
+    private readonly namespaces?: readonly string[],
   ) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
     this.networking = kubeConfig.makeApiClient(NetworkingV1Api);
-    this.informer = makeInformer<V1Deployment>(kubeConfig, "/apis/apps/v1/deployments", () =>
-      this.apps.listDeploymentForAllNamespaces(),
+    this.watches = (namespaces ?? [undefined]).map(
+      (namespace) => new DeploymentWatch(kubeConfig, this.apps, namespace, name, logger),
     );
-    this.informer.on("connect", () => {
-      this.state = { reachable: true, error: undefined };
-      this.restartDelayMs = INFORMER_RESTART_BASE_MS;
-    });
-    this.informer.on("error", (error: unknown) => this.onInformerError(error));
   }
 
-  /** Starts the informer; resolves after the first list, rejects if the cluster cannot be listed. */
+  /** Starts the informers; resolves after the first lists, rejects if the cluster cannot be listed. */
   async start(): Promise<void> {
-    await this.informer.start();
-    this.state = { reachable: true, error: undefined };
+    await Promise.all(this.watches.map((watch) => watch.start()));
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.restartTimer);
-    await this.informer.stop();
+    await Promise.all(this.watches.map((watch) => watch.stop()));
   }
 
   health(): ClusterState {
-    return this.state;
+    return (
+      this.watches.map((watch) => watch.health()).find((state) => !state.reachable) ?? {
+        reachable: true,
+        error: undefined,
+      }
+    );
   }
 
-  /** Deployments as last seen by the informer. */
+  /** Deployments as last seen by the informers. */
   deployments(): readonly V1Deployment[] {
-    return this.informer.list();
+    return this.watches.flatMap((watch) => watch.list());
   }
 
   /** Reads one Deployment from the API server (not the cache): saga steps need fresh status. */
@@ -168,11 +158,23 @@ export class KubeCluster {
     }
   }
 
-  /** Every object of a namespaced custom resource, across namespaces (as a list call returns them). */
+  /**
+   * Every object of a namespaced custom resource, across namespaces (as a list call returns them),
+   * or across the watched namespaces, one list each.
+   */
   async listCustomObjects<T>(ref: CustomResourceRef): Promise<T[]> {
     try {
-      const list = (await this.customObjects.listClusterCustomObject({ ...ref })) as { items?: T[] };
-      return list.items ?? [];
+      if (this.namespaces === undefined) {
+        const list = (await this.customObjects.listClusterCustomObject({ ...ref })) as { items?: T[] };
+        return list.items ?? [];
+      }
+      const lists = await Promise.all(
+        this.namespaces.map(
+          async (namespace) =>
+            (await this.customObjects.listNamespacedCustomObject({ ...ref, namespace })) as { items?: T[] },
+        ),
+      );
+      return lists.flatMap((list) => list.items ?? []);
     } catch (error) {
       throw kubeError(error, `${this.name}/${ref.plural}`);
     }
@@ -244,18 +246,6 @@ export class KubeCluster {
     } catch (error) {
       throw kubeError(error, `${this.name}/${namespace}/events`);
     }
-  }
-
-  private onInformerError(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.state = { reachable: false, error: message };
-    if (this.stopped) return;
-    this.logger.warn({ cluster: this.name, err: message, retryInMs: this.restartDelayMs }, "deployment watch lost");
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      this.informer.start().catch((restartError: unknown) => this.onInformerError(restartError));
-    }, this.restartDelayMs);
-    this.restartDelayMs = Math.min(this.restartDelayMs * 2, INFORMER_RESTART_MAX_MS);
   }
 }
 

@@ -25,7 +25,48 @@ describe("satellite configuration", () => {
       KUBECONFIG: "/k",
       SENTRA_KUBE_CONTEXTS: "a, b",
     });
-    expect(config.kube).toEqual({ kubeconfigPath: "/k", contexts: ["a", "b"] });
+    expect(config.kube).toEqual({
+      kubeconfigPath: "/k",
+      inCluster: undefined,
+      contexts: ["a", "b"],
+      namespaces: undefined,
+    });
+  });
+
+  it("uses the pod's service account where the kubelet set KUBERNETES_SERVICE_HOST and there is no kubeconfig", () => {
+    const base = { ...TLS_FILES, SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1" };
+    const pod = { ...base, SENTRA_KUBE_CONTEXTS: "inClusterContext", KUBERNETES_SERVICE_HOST: "10.96.0.1" };
+    expect(loadSatelliteConfig(pod).kube).toEqual({
+      kubeconfigPath: undefined,
+      inCluster: { pathPrefix: "" },
+      contexts: ["inClusterContext"],
+      namespaces: undefined,
+    });
+    // Tests stand a folder in for `/`; a kubeconfig wins over the pod's account.
+    expect(
+      loadSatelliteConfig({ ...pod, SENTRA_KUBE_SERVICE_ACCOUNT_PATH_PREFIX: "/tmp/pod" }).kube?.inCluster,
+    ).toEqual({
+      pathPrefix: "/tmp/pod",
+    });
+    expect(loadSatelliteConfig({ ...pod, KUBECONFIG: "/k" }).kube?.inCluster).toBeUndefined();
+    // Outside a pod, client-node's default loading (~/.kube/config).
+    expect(loadSatelliteConfig({ ...base, SENTRA_KUBE_CONTEXTS: "prod" }).kube?.inCluster).toBeUndefined();
+    // Without a kube setting the satellite stays simulated, even in a pod.
+    expect(loadSatelliteConfig({ ...base, KUBERNETES_SERVICE_HOST: "10.96.0.1" }).kube).toBeUndefined();
+  });
+
+  it("watches only the namespaces SENTRA_KUBE_NAMESPACES names, which must be namespace names", () => {
+    const base = { ...TLS_FILES, SENTRA_CLOUD: "aws", SENTRA_REGION: "eu-west-1", SENTRA_KUBE_CONTEXTS: "prod" };
+    expect(loadSatelliteConfig({ ...base, SENTRA_KUBE_NAMESPACES: "shop, payments" }).kube?.namespaces).toEqual([
+      "shop",
+      "payments",
+    ]);
+    expect(() => loadSatelliteConfig({ ...base, SENTRA_KUBE_NAMESPACES: "shop,Pay_ments" })).toThrowError(
+      /SENTRA_KUBE_NAMESPACES: "Pay_ments" is not a namespace name/,
+    );
+    expect(() => loadSatelliteConfig({ ...base, SENTRA_KUBE_NAMESPACES: " , " })).toThrowError(
+      /SENTRA_KUBE_NAMESPACES/,
+    );
   });
 
   it("takes the satellite's NATS identity as a file path, one kind at a time", () => {

@@ -26,6 +26,9 @@ export const DEFAULT_ROUTER_TIMEOUT_MS = 10_000;
 /** @default 1000 — how long a rollout event waits for JetStream's ack before traffic moves on. */
 export const DEFAULT_EVENT_ACK_WAIT_MS = 1_000;
 
+/** A Kubernetes namespace name: a DNS label (RFC 1123). */
+const KUBE_NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().min(50).max(3_600_000);
 const httpUrl = z
@@ -54,6 +57,24 @@ const schema = z
     SENTRA_REGION_LONGITUDE: z.coerce.number().min(-180).max(180).optional(),
     KUBECONFIG: z.string().optional(),
     SENTRA_KUBE_CONTEXTS: list,
+    SENTRA_KUBE_NAMESPACES: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        if (value === undefined) return undefined;
+        const namespaces = value
+          .split(",")
+          .map((item) => item.trim())
+          .filter(Boolean);
+        for (const namespace of namespaces.filter((name) => !KUBE_NAMESPACE_PATTERN.test(name))) {
+          context.addIssue({ code: "custom", message: `"${namespace}" is not a namespace name (a DNS label)` });
+        }
+        if (namespaces.length === 0) context.addIssue({ code: "custom", message: "names no namespace" });
+        return namespaces;
+      }),
+    // Set by the kubelet in every pod: the API server's address, with the service account's files.
+    KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+    SENTRA_KUBE_SERVICE_ACCOUNT_PATH_PREFIX: z.string().min(1).optional(),
     SENTRA_SIM_CLUSTERS: z.coerce.number().int().min(1).max(16).default(1),
     SENTRA_SIM_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SIM_READINESS_DELAY_MS),
     SENTRA_SIM_TRAFFIC_RPS: z.coerce.number().min(0).max(10_000).default(DEFAULT_SIM_TRAFFIC_RPS),
@@ -141,6 +162,27 @@ const schema = z
     }
   });
 
+/** Where the satellite finds its real clusters and what it watches in them. */
+export interface KubeSettings {
+  /** `KUBECONFIG`: a kubeconfig file; wins over the in-cluster config. */
+  kubeconfigPath: string | undefined;
+  /**
+   * The pod's own service account (`KubeConfig.loadFromCluster`, context `inClusterContext`), used
+   * without a `KUBECONFIG` when the kubelet's `KUBERNETES_SERVICE_HOST` is set. `pathPrefix` stands
+   * for `/` where the token, `ca.crt` and namespace are read
+   * (`<prefix>/var/run/secrets/kubernetes.io/serviceaccount/…`): "" in a pod, a folder in tests,
+   * which cannot write to /var/run. Undefined: client-node's `loadFromDefault` (~/.kube/config).
+   */
+  inCluster: { pathPrefix: string } | undefined;
+  /** Contexts to manage; empty = the current one. */
+  contexts: string[];
+  /**
+   * `SENTRA_KUBE_NAMESPACES`: the only namespaces whose Deployments (and ReleasePolicies) the
+   * satellite lists and watches, so a namespaced Role per namespace suffices; undefined = all.
+   */
+  namespaces: string[] | undefined;
+}
+
 /** The satellite's configuration, parsed once at start-up from the environment. */
 export interface SatelliteConfig {
   satelliteId: string;
@@ -148,7 +190,7 @@ export interface SatelliteConfig {
   region: string;
   coordinates: { latitude: number; longitude: number } | undefined;
   /** Real clusters from a kubeconfig; undefined means simulated mode. */
-  kube: { kubeconfigPath: string | undefined; contexts: string[] } | undefined;
+  kube: KubeSettings | undefined;
   /** `trafficRequestsPerSecond`: simulated workload traffic through each HTTPRoute (0 = none). */
   simulation: { clusters: number; readinessDelayMs: number; trafficRequestsPerSecond: number };
   natsUrl: string;
@@ -187,9 +229,17 @@ export interface SatelliteConfig {
 export function loadSatelliteConfig(env: Record<string, string | undefined>): SatelliteConfig {
   const parsed = parseConfig("satellite", schema, env);
   // Simulated mode is the default where no kubeconfig is given (DESIGN "Running it").
-  const kube =
+  const kube: KubeSettings | undefined =
     parsed.KUBECONFIG !== undefined || parsed.SENTRA_KUBE_CONTEXTS !== undefined
-      ? { kubeconfigPath: parsed.KUBECONFIG, contexts: parsed.SENTRA_KUBE_CONTEXTS ?? [] }
+      ? {
+          kubeconfigPath: parsed.KUBECONFIG || undefined,
+          inCluster:
+            !parsed.KUBECONFIG && parsed.KUBERNETES_SERVICE_HOST !== undefined
+              ? { pathPrefix: parsed.SENTRA_KUBE_SERVICE_ACCOUNT_PATH_PREFIX ?? "" }
+              : undefined,
+          contexts: parsed.SENTRA_KUBE_CONTEXTS ?? [],
+          namespaces: parsed.SENTRA_KUBE_NAMESPACES,
+        }
       : undefined;
   return Object.freeze({
     satelliteId: parsed.SENTRA_SATELLITE_ID ?? `${parsed.SENTRA_CLOUD}-${parsed.SENTRA_REGION}`,
