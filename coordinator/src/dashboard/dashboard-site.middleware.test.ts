@@ -39,6 +39,7 @@ describe("the dashboard site served by the coordinator", () => {
     expect(page.status).toBe(503);
     expect(await page.text()).toContain("npm run build");
     expect((await fetch(`${base}/healthz`)).status).toBe(404);
+    expect((await fetch(`${base}/livez`)).status).toBe(404);
     expect(await (await fetch(`${base}/api/v1/migrations`)).text()).toBe("app");
   });
 

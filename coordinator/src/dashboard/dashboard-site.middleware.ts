@@ -10,7 +10,7 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig } from "../config/coordinato
 const gzipAsync = promisify(gzip);
 
 /** Paths other parts of the coordinator answer; the page never shadows them. */
-const RESERVED_PREFIXES = ["/api", "/metrics", "/healthz", "/socket.io"];
+const RESERVED_PREFIXES = ["/api", "/metrics", "/healthz", "/livez", "/socket.io"];
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

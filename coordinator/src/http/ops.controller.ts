@@ -6,7 +6,10 @@ import type { Registry } from "prom-client";
 import { METRICS_REGISTRY, MYSQL_POOL, NATS_CONNECTION, REDIS_CLIENT } from "../config/coordinator-config.js";
 import { PublicRoute } from "../security/route-access.js";
 
-/** /healthz (each dependency checked) and /metrics (Prometheus text): open, for probes and scrapers. */
+/**
+ * /livez (the process answers), /healthz (each dependency checked: readiness) and /metrics
+ * (Prometheus text): open, for probes and scrapers.
+ */
 @Controller()
 export class OpsController {
   constructor(
@@ -23,6 +26,18 @@ export class OpsController {
     return this.registry.metrics();
   }
 
+  /**
+   * Liveness: answers while the process serves HTTP, whatever NATS, Redis or MySQL do. A restart
+   * cannot mend a dependency, and a liveness probe on /healthz would restart every coordinator at
+   * once when, say, MySQL is down; readiness (/healthz) takes them out of the Service instead.
+   */
+  @PublicRoute()
+  @Get("livez")
+  livez(): { status: "ok" } {
+    return { status: "ok" };
+  }
+
+  /** Readiness: 503 naming the failed checks while a dependency is unreachable. */
   @PublicRoute()
   @Get("healthz")
   async healthz(): Promise<Record<string, string>> {

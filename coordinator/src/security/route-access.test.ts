@@ -65,6 +65,7 @@ describe("REST route access", () => {
     );
     expect(summary).toEqual({
       "GET /metrics": "public",
+      "GET /livez": "public",
       "GET /healthz": "public",
       "POST /api/v1/migrations/plan": "viewer",
       "POST /api/v1/migrations": "operator mutating",

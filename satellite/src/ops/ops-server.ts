@@ -6,8 +6,9 @@ import type { Registry } from "prom-client";
 export type OpsRoute = () => Promise<{ contentType: string; body: string } | undefined>;
 
 /**
- * Serves /metrics (Prometheus) and /healthz (liveness with a JSON body) for a process, and any
- * `routes` by exact path (e.g. the simulated workloads' metrics on a satellite).
+ * Serves /metrics (Prometheus), /healthz (readiness: `health()` as JSON, 503 when not ok), /livez
+ * (liveness) for a process, and any `routes` by exact path (e.g. the simulated workloads' metrics
+ * on a satellite).
  */
 export async function startOpsServer(
   host: string,
@@ -25,6 +26,10 @@ export async function startOpsServer(
         (text) => response.writeHead(200, { "content-type": registry.contentType }).end(text),
         (error: unknown) => response.writeHead(500).end(String(error)),
       );
+    } else if (path === "/livez") {
+      // Answers while the process serves, whatever its dependencies do: a restart cannot mend
+      // NATS, and the satellite keeps guarding its rollouts while NATS is away.
+      response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
     } else if (path === "/healthz") {
       const body = health();
       response.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(body));
