@@ -104,3 +104,16 @@ export {
 } from "./tls/grpc-tls-settings.js";
 export { commonNameOf, type GrpcTransportSecurity, loadGrpcTransportSecurity } from "./tls/grpc-transport-security.js";
 export { COORDINATOR_COMMON_NAME, satelliteCommonName, satelliteIdOfCommonName } from "./tls/peer-identity.js";
+export {
+  checkServerTlsCertificate,
+  loadServerTlsCertificate,
+  type NamedFile,
+  type ServerTlsCertificate,
+  type ServerTlsFiles,
+} from "./tls/server-tls-certificate.js";
+export {
+  type ServerTlsIdentity,
+  type ServerTlsIdentityEvent,
+  type ServerTlsIdentityOptions,
+  watchServerTlsIdentity,
+} from "./tls/server-tls-identity.js";

@@ -1,8 +1,7 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import type { X509Certificate } from "node:crypto";
 import type { Logger } from "../logger.js";
-import { SentraError } from "../sentra-error.js";
 import type { GrpcTlsSettings } from "./grpc-tls-settings.js";
+import { certificatesOf, checkValidNow, privateKeyOf, readPemFile, tlsFileError } from "./tls-files.js";
 
 /**
  * The transport security a process runs its gRPC links with, read from the configured files and
@@ -25,8 +24,6 @@ export type GrpcTransportSecurity =
     }
   | { readonly mode: "insecure" };
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
 /**
  * Reads and checks the TLS files once, at start-up, so a wrong file fails the start with an error
  * naming the variable and the file rather than as refused handshakes later: each file readable and
@@ -47,33 +44,26 @@ export function loadGrpcTransportSecurity(
     );
     return { mode: "insecure" };
   }
-  const caPem = readPem("SENTRA_TLS_CA_FILE", settings.caFile);
-  const certificatePem = readPem("SENTRA_TLS_CERT_FILE", settings.certificateFile);
-  const privateKeyPem = readPem("SENTRA_TLS_KEY_FILE", settings.keyFile);
+  const caPem = readPemFile("SENTRA_TLS_CA_FILE", settings.caFile);
+  const certificatePem = readPemFile("SENTRA_TLS_CERT_FILE", settings.certificateFile);
+  const privateKeyPem = readPemFile("SENTRA_TLS_KEY_FILE", settings.keyFile);
 
   const cas = certificatesOf("SENTRA_TLS_CA_FILE", settings.caFile, caPem);
   const chain = certificatesOf("SENTRA_TLS_CERT_FILE", settings.certificateFile, certificatePem);
   const leaf = chain[0] as X509Certificate;
-  const privateKey = privateKeyOf(settings.keyFile, privateKeyPem);
+  const privateKey = privateKeyOf("SENTRA_TLS_KEY_FILE", settings.keyFile, privateKeyPem);
   if (!leaf.checkPrivateKey(privateKey)) {
-    throw fileError(
+    throw tlsFileError(
       "SENTRA_TLS_KEY_FILE",
       settings.keyFile,
       `is not the private key of the certificate in SENTRA_TLS_CERT_FILE (${settings.certificateFile})`,
     );
   }
-  const notBefore = new Date(leaf.validFrom);
+  checkValidNow("SENTRA_TLS_CERT_FILE", settings.certificateFile, leaf, now);
   const notAfter = new Date(leaf.validTo);
-  if (now < notBefore || now > notAfter) {
-    throw fileError(
-      "SENTRA_TLS_CERT_FILE",
-      settings.certificateFile,
-      `holds a certificate valid only from ${notBefore.toISOString()} to ${notAfter.toISOString()}: issue a new one`,
-    );
-  }
   const commonName = commonNameOf(leaf);
   if (commonName !== expectedCommonName) {
-    throw fileError(
+    throw tlsFileError(
       "SENTRA_TLS_CERT_FILE",
       settings.certificateFile,
       `holds a certificate for CN=${commonName ?? "(none)"}, but this process must present CN=${expectedCommonName} ` +
@@ -96,39 +86,6 @@ export function loadGrpcTransportSecurity(
   return { mode: "mtls", caPem, certificatePem, privateKeyPem, commonName, notAfter, files };
 }
 
-function readPem(variable: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw fileError(variable, path, `cannot be read (${reason})`, error);
-  }
-}
-
-function certificatesOf(variable: string, path: string, pem: Buffer): X509Certificate[] {
-  const blocks = pem.toString("utf8").match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw fileError(variable, path, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-  return blocks.map((block, index) => {
-    try {
-      return new X509Certificate(block);
-    } catch (error) {
-      throw fileError(variable, path, `certificate ${index + 1} is not a valid X.509 certificate`, error);
-    }
-  });
-}
-
-function privateKeyOf(path: string, pem: Buffer): KeyObject {
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem.toString("utf8"))) {
-    throw fileError("SENTRA_TLS_KEY_FILE", path, "holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
-  }
-  try {
-    return createPrivateKey(pem);
-  } catch (error) {
-    // The cause stays out of the message: a parser's complaint could quote the key.
-    throw fileError("SENTRA_TLS_KEY_FILE", path, "holds a private key that cannot be parsed (or is encrypted)", error);
-  }
-}
-
 /** True when each certificate of the chain is signed by the next, and the last by one of `cas`. */
 function chainsTo(chain: readonly X509Certificate[], cas: readonly X509Certificate[]): boolean {
   for (let index = 0; index + 1 < chain.length; index++) {
@@ -147,11 +104,4 @@ export function commonNameOf(certificate: X509Certificate): string | undefined {
     if (line.startsWith("CN=")) return line.slice(3);
   }
   return undefined;
-}
-
-function fileError(variable: string, path: string, problem: string, cause?: unknown): SentraError {
-  return new SentraError("FAILED_PRECONDITION", `${variable}: ${path} ${problem}`, {
-    field: variable,
-    ...(cause === undefined ? {} : { cause }),
-  });
 }
