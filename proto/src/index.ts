@@ -11,6 +11,7 @@ export * from "./gen/sentra/v1/workload_pb.js";
 export { withUnimplemented } from "./grpc/partial-implementation.js";
 export { createPeerChannelCredentials, type ServerIdentityRefusal } from "./grpc/peer-channel-credentials.js";
 export { addHealth, addReflection } from "./grpc/reflection.js";
+export { createRotatingServerCredentials } from "./grpc/rotating-server-credentials.js";
 export {
   createSecuredServer,
   type SecuredServer,
