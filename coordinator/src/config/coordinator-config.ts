@@ -21,6 +21,12 @@ import {
   DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE,
   DEFAULT_TOKEN_RECHECK_INTERVAL_MS,
 } from "../security/security-defaults.js";
+import {
+  API_TLS_ENVIRONMENT,
+  type ApiTlsSettings,
+  apiTlsSettingsOf,
+  checkApiTlsEnvironment,
+} from "./api-tls-settings.js";
 
 /** @default 3 — heartbeats a satellite may miss before it is stale. */
 export const MISSED_HEARTBEATS_BEFORE_STALE = 3;
@@ -136,6 +142,8 @@ const schema = z.object({
   ...GRPC_TLS_ENVIRONMENT,
   SENTRA_HTTP_HOST: z.string().default("127.0.0.1"),
   SENTRA_HTTP_PORT: port.default(3000),
+  // --- TLS of the API: gRPC CoordinatorService and the HTTP server (docs/security.md) ---
+  ...API_TLS_ENVIRONMENT,
   SENTRA_PRICE_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_PRICE_TTL_MS),
   SENTRA_INVENTORY_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_INVENTORY_SYNC_INTERVAL_MS),
   SENTRA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_MESSAGE_BYTES),
@@ -279,6 +287,11 @@ export interface CoordinatorConfig {
    */
   satelliteTls: GrpcTlsSettings;
   http: { host: string; port: number };
+  /**
+   * How both API ports (gRPC and HTTP) are served: TLS from a certificate re-read as it is renewed,
+   * or plaintext — on loopback, or elsewhere behind `SENTRA_API_INSECURE=true` (docs/security.md).
+   */
+  apiTls: ApiTlsSettings;
   priceTtlMs: number;
   inventorySyncIntervalMs: number;
   /**
@@ -372,7 +385,10 @@ export interface CoordinatorConfig {
 export function loadCoordinatorConfig(env: Record<string, string | undefined>): CoordinatorConfig {
   const parsed = parseConfig(
     "coordinator",
-    schema.superRefine(checkGrpcTlsEnvironment).superRefine(checkHistoryOutlivesEventStream),
+    schema
+      .superRefine(checkGrpcTlsEnvironment)
+      .superRefine(checkApiTlsEnvironment)
+      .superRefine(checkHistoryOutlivesEventStream),
     env,
   );
   return Object.freeze({
@@ -385,6 +401,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
     grpc: { host: parsed.SENTRA_GRPC_HOST, port: parsed.SENTRA_GRPC_PORT },
     satelliteTls: grpcTlsSettingsOf(parsed),
     http: { host: parsed.SENTRA_HTTP_HOST, port: parsed.SENTRA_HTTP_PORT },
+    apiTls: apiTlsSettingsOf(parsed),
     priceTtlMs: parsed.SENTRA_PRICE_TTL_MS,
     inventorySyncIntervalMs: parsed.SENTRA_INVENTORY_SYNC_INTERVAL_MS,
     maxPayloadBytes: {
@@ -492,3 +509,5 @@ export const REDIS_CLIENT = Symbol("Redis");
 export const MYSQL_POOL = Symbol("MysqlPool");
 /** The `SatelliteTransport` every SatelliteClientPool is built with. */
 export const SATELLITE_TRANSPORT = Symbol("SatelliteTransport");
+/** The `ApiTransport` both API servers are served with. */
+export const API_TRANSPORT = Symbol("ApiTransport");

@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Pool } from "mysql2/promise";
 import type { Registry } from "prom-client";
 import {
+  API_TRANSPORT,
   COORDINATOR_CONFIG,
   type CoordinatorConfig,
   LOGGER,
@@ -17,6 +18,7 @@ import {
 import { EstateStore } from "../estate/estate-store.js";
 import { SatelliteClientPool, type SatelliteTransport } from "../estate/satellite-client-pool.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
+import type { ApiTransport } from "../security/api-transport.js";
 import { RecordRetentionService } from "./record-retention.service.js";
 
 /** What the composition root opened before Nest starts: config, logger and connections. */
@@ -29,6 +31,8 @@ export interface CoordinatorInfrastructure {
   mysql: Pool;
   /** mTLS (or plaintext) to the satellites, read and checked at start. */
   satelliteTransport: SatelliteTransport;
+  /** TLS (following its certificate files) or plaintext for the gRPC and HTTP API, opened at start. */
+  apiTransport: ApiTransport;
 }
 
 const EXPORTED = [
@@ -39,6 +43,7 @@ const EXPORTED = [
   REDIS_CLIENT,
   MYSQL_POOL,
   SATELLITE_TRANSPORT,
+  API_TRANSPORT,
   CoordinatorMetrics,
   EstateStore,
   SatelliteClientPool,
@@ -50,7 +55,7 @@ const EXPORTED = [
 // biome-ignore lint/complexity/noStaticOnlyClass: Nest dynamic modules are classes with a static factory
 export class InfrastructureModule {
   static register(infrastructure: CoordinatorInfrastructure): DynamicModule {
-    const { config, logger, registry, nats, redis, mysql, satelliteTransport } = infrastructure;
+    const { config, logger, registry, nats, redis, mysql, satelliteTransport, apiTransport } = infrastructure;
     return {
       module: InfrastructureModule,
       providers: [
@@ -61,6 +66,7 @@ export class InfrastructureModule {
         { provide: REDIS_CLIENT, useValue: redis },
         { provide: MYSQL_POOL, useValue: mysql },
         { provide: SATELLITE_TRANSPORT, useValue: satelliteTransport },
+        { provide: API_TRANSPORT, useValue: apiTransport },
         { provide: CoordinatorMetrics, useFactory: () => new CoordinatorMetrics(registry) },
         { provide: EstateStore, useFactory: () => new EstateStore(redis, config.redisPrefix) },
         { provide: SatelliteClientPool, useFactory: () => new SatelliteClientPool(satelliteTransport) },
