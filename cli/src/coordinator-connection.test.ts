@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SentraError } from "@sentra/common";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resolveToken } from "./coordinator-connection.js";
+import { connectToCoordinator, resolveToken } from "./coordinator-connection.js";
 import { describeFailure } from "./describe-failure.js";
 
 describe("the CLI's API token", () => {
@@ -48,6 +48,26 @@ describe("the CLI's API token", () => {
       describeFailure(new SentraError("PERMISSION_DENIED", "Migrate needs the operator role; token ci has viewer")),
     ).toBe(
       "PERMISSION_DENIED: Migrate needs the operator role; token ci has viewer. Ask an admin for a token with that role",
+    );
+  });
+
+  it("names --ca when the coordinator is unreachable, and says what a refused certificate needs", () => {
+    expect(describeFailure(new SentraError("UNAVAILABLE", "No connection established"))).toMatch(
+      /Is the coordinator running there\?.*one serving TLS needs its CA certificate in --ca or SENTRA_TLS_CA$/,
+    );
+    expect(
+      describeFailure(
+        new SentraError(
+          "UNAVAILABLE",
+          "No connection established. Last error: Error: unable to verify the first certificate",
+        ),
+      ),
+    ).toMatch(/certificate was not accepted: --ca \(or SENTRA_TLS_CA\) must hold the CA that issued it/);
+  });
+
+  it("fails naming --ca when the CA certificate cannot be read", () => {
+    expect(() => connectToCoordinator({ ca: "no-such-ca.crt", token: "sentra_x" }, {})).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "--ca" }),
     );
   });
 });

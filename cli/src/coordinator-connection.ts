@@ -14,7 +14,7 @@ export interface ConnectionOptions {
   token?: string;
   /** @default SENTRA_TOKEN_FILE or DEFAULT_TOKEN_FILE (skipped when absent) */
   tokenFile?: string;
-  /** CA certificate to verify the coordinator's TLS certificate; unset means plaintext. */
+  /** @default SENTRA_TLS_CA — CA certificate (PEM) to verify the coordinator's TLS certificate; unset means plaintext. */
   ca?: string;
 }
 
@@ -30,7 +30,7 @@ export function connectToCoordinator(options: ConnectionOptions, env = process.e
   const token = resolveToken(options, env);
   const caPath = options.ca ?? env.SENTRA_TLS_CA;
   const channelCredentials: ChannelCredentials = caPath
-    ? credentials.createSsl(readFileSync(caPath))
+    ? credentials.createSsl(readCaCertificate(caPath))
     : credentials.createInsecure();
   const metadata: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const client = createServiceClient(CoordinatorService, address, channelCredentials, {
@@ -38,6 +38,18 @@ export function connectToCoordinator(options: ConnectionOptions, env = process.e
     metadata,
   });
   return { client, metadata, close: () => client.close() };
+}
+
+/** The PEM CA certificate(s) in `path`; an unreadable file is a usage error naming --ca. */
+function readCaCertificate(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new SentraError("INVALID_ARGUMENT", `cannot read the CA certificate ${path}: ${(error as Error).message}`, {
+      field: "--ca",
+      cause: error,
+    });
+  }
 }
 
 /**
