@@ -200,6 +200,43 @@ describe("the shipped nats-server configuration, running for real, with real coo
       .filter((line) => line.includes("names another satellite than its subject"));
     expect(warning.join("\n")).toContain(`"subjectSatelliteId":"${A}","bodySatelliteId":"${B}"`);
 
+    // JetStream as a relay: A stores a heartbeat on its own event subject and makes a push consumer
+    // (filtered on that subject, which its permissions allow) deliver it onto B's health subject.
+    // The server lets it through; the coordinator recognises a JetStream delivery and drops it.
+    // nats-server 2.9 delivers a push consumer's messages once the deliver subject itself has a
+    // subscriber (the coordinators' wildcard alone did not start it in our runs; other versions and
+    // any tool listening on that subject may): the test's coordinator connection provides one.
+    const listener = coordinatorNats.subscribe(satelliteSubject(B, "health", namespace.subjectPrefix));
+    await coordinatorNats.flush();
+    const relay = await asA.request(
+      `$JS.API.CONSUMER.CREATE.${stream}.relay.${eventSubject}`,
+      JSON.stringify({
+        stream_name: stream,
+        config: {
+          name: "relay",
+          filter_subject: eventSubject,
+          deliver_subject: satelliteSubject(B, "health", namespace.subjectPrefix),
+          deliver_policy: "new",
+          ack_policy: "none",
+        },
+      }),
+    );
+    expect(relay.string()).toContain('"deliver_subject"');
+    // After the consumer exists: the stream keeps an event only until every consumer has it.
+    await jetstream(asA).publish(eventSubject, heartbeatClaiming(B), { msgID: `${A}.relay.1` });
+    await eventually(async () => {
+      expect(
+        await readMetric(coordinator.httpUrl, "sentra_coordinator_nats_messages_dropped_total", {
+          kind: "health",
+          reason: "jetstream_delivery",
+        }),
+      ).toBeGreaterThanOrEqual(1);
+    });
+    expect((await client.listSatellites({}, { metadata })).satellites.map((s) => s.id)).toEqual([A]);
+    expect(coordinator.process.output()).toContain("message delivered by JetStream onto a satellite subject dropped");
+    await jsm.consumers.delete(stream, "relay");
+    listener.unsubscribe();
+
     // A restarted satellite reads its own events back (an ordered consumer on its own subject) and resumes.
     await satellite.process.stop();
     const restarted = await startSatelliteProcess(namespace, "aws", "eu-west-1", satelliteEnv);

@@ -142,8 +142,23 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
   /** Synchronous per message: nothing here waits, so one satellite's messages cannot hold others. */
   private receive(kind: Kind, message: Msg): void {
     const receivedAtMs = Date.now();
+    // A satellite publishes its heartbeats and prices itself, plainly. A message that JetStream
+    // delivered (a push consumer whose deliver subject is a health/price subject: its reply is
+    // `$JS.ACK.…`, its subject the stored one) is a satellite routing stored bytes around its
+    // publish permissions; it is never used (docs/security.md, "NATS").
+    if (isJetStreamDelivery(message)) {
+      this.metrics.natsDropped.inc({ kind, reason: "jetstream_delivery" });
+      const { log, suppressed } = this.logThrottle.admit(`jetstream:${kind}`, receivedAtMs);
+      if (log) {
+        this.logger.warn(
+          { kind, subject: message.subject.slice(0, 200), suppressed },
+          "message delivered by JetStream onto a satellite subject dropped: a push consumer is routing stored messages there",
+        );
+      }
+      return;
+    }
     const parsed = parseSatelliteSubject(message.subject, this.config.subjectPrefix);
-    if (!parsed) {
+    if (!parsed || parsed.kind !== kind) {
       this.metrics.natsDropped.inc({ kind, reason: "bad_subject" });
       return;
     }
@@ -402,4 +417,11 @@ function orderOf(health: HealthSummary): string {
 function identityOf(health: HealthSummary): string {
   const region = health.region;
   return `${region?.cloud}|${region?.name}|${region?.latitude}|${region?.longitude}|${health.grpcEndpoint}|${health.version}`;
+}
+
+/** JetStream's deliveries carry its ack subject as reply (or, for flow control, a status header). */
+export function isJetStreamDelivery(message: Pick<Msg, "reply" | "headers">): boolean {
+  if (message.reply?.startsWith("$JS.")) return true;
+  const headers = message.headers;
+  return headers !== undefined && (headers.has("Nats-Stream") || headers.code > 0);
 }
