@@ -103,7 +103,7 @@ function helm(...args: string[]): { status: number | null; stdout: string; stder
  * kind's schema, or the error helm gave.
  */
 function render(chart: string, set: Record<string, string>): RenderedObject[] {
-  const args = ["template", "rel", join(CHARTS_DIR, chart), "--namespace", "sentra-system"];
+  const args = ["template", "rel", join(CHARTS_DIR, chart), "--namespace", RELEASE_NAMESPACE];
   for (const [key, value] of Object.entries(set)) args.push("--set", `${key}=${value}`);
   const { status, stdout, stderr } = helm(...args);
   if (status !== 0) throw new Error(stderr.trim());
@@ -118,18 +118,48 @@ function render(chart: string, set: Record<string, string>): RenderedObject[] {
   return objects;
 }
 
+type Probe = { httpGet?: { path: string; port: string | number } };
 type Container = {
   name: string;
   ports?: { name?: string; containerPort: number }[];
-  livenessProbe?: unknown;
-  readinessProbe?: unknown;
+  env?: { name: string; value?: string }[];
+  startupProbe?: Probe;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
   securityContext?: Record<string, unknown>;
   resources?: Record<string, unknown>;
 };
 type PodTemplate = {
   metadata: { labels: Record<string, string> };
-  spec: { serviceAccountName?: string; containers: Container[]; volumes?: { secret?: { secretName: string } }[] };
+  spec: {
+    serviceAccountName?: string;
+    automountServiceAccountToken?: boolean;
+    imagePullSecrets?: { name: string }[];
+    containers: Container[];
+    volumes?: { secret?: { secretName: string } }[];
+    topologySpreadConstraints?: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }[];
+  };
 };
+
+/** The namespace `render` installs into; namespaced objects without one land there. */
+const RELEASE_NAMESPACE = "sentra-system";
+
+/** `Kind/namespace/name` (cluster-scoped kinds without a namespace): what must be unique. */
+function objectKey(object: RenderedObject): string {
+  const scope = CLUSTER_SCOPED_KINDS.has(object.kind) ? "" : (object.metadata.namespace ?? RELEASE_NAMESPACE);
+  return `${object.kind}/${scope}/${object.metadata.name}`;
+}
+const CLUSTER_SCOPED_KINDS = new Set(["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"]);
+
+/** The rendered Deployment's pod template and its first container. */
+function podOf(objects: readonly RenderedObject[]): { template: PodTemplate; container: Container } {
+  const deployment = objects.find((object) => object.kind === "Deployment") as unknown as
+    | { spec: { template: PodTemplate } }
+    | undefined;
+  const container = deployment?.spec.template.spec.containers[0];
+  if (deployment === undefined || container === undefined) throw new Error("no Deployment with a container");
+  return { template: deployment.spec.template, container };
+}
 
 function hasLabels(labels: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
   return Object.entries(wanted).every(([key, value]) => labels?.[key] === value);
@@ -137,11 +167,14 @@ function hasLabels(labels: Record<string, string> | undefined, wanted: Record<st
 
 /** What holds for every rendering: objects that refer to each other agree. */
 function expectConsistent(objects: readonly RenderedObject[]): void {
-  const names = new Set(objects.map((object) => `${object.kind}/${object.metadata.name}`));
-  expect(names.size, "no two objects of a kind share a name").toBe(objects.length);
+  const keys = new Set(objects.map(objectKey));
+  expect(keys.size, "no two objects of a kind share a name in a namespace").toBe(objects.length);
   for (const object of objects) {
     expect(object.apiVersion, `${object.kind} has an apiVersion`).toMatch(/^[a-z0-9.]+(\/v\d\w*)?$|^v1$/);
     expect(object.metadata.labels?.["app.kubernetes.io/managed-by"]).toBe("Helm");
+    expect(object.metadata.labels?.["helm.sh/chart"], `${objectKey(object)} names its chart`).toMatch(
+      /^sentra-[a-z]+-\d+\.\d+\.\d+$/,
+    );
   }
   const deployments = objects.filter((object) => object.kind === "Deployment");
   expect(deployments).toHaveLength(1);
@@ -154,8 +187,11 @@ function expectConsistent(objects: readonly RenderedObject[]): void {
   // The Deployment's selector matches its own pods.
   expect(template.metadata.labels).toMatchObject(selector);
   const [container] = template.spec.containers;
-  expect(container?.livenessProbe).toBeDefined();
-  expect(container?.readinessProbe).toBeDefined();
+  // Liveness (and start-up) on /livez, apart from readiness, the dependency check on /healthz: a
+  // dependency outage must take pods out of the Service, not restart them all.
+  expect(container?.startupProbe?.httpGet).toEqual({ path: "/livez", port: "http" });
+  expect(container?.livenessProbe?.httpGet).toEqual({ path: "/livez", port: "http" });
+  expect(container?.readinessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
   // The Pod Security Standards' "restricted" profile, on the container itself.
   expect(container?.securityContext).toMatchObject({
     runAsNonRoot: true,
@@ -167,7 +203,11 @@ function expectConsistent(objects: readonly RenderedObject[]): void {
   expect(container?.resources).toHaveProperty("requests");
   // The pod's service account is rendered when it is not the default.
   const account = template.spec.serviceAccountName;
-  if (account !== undefined) expect(names.has(`ServiceAccount/${account}`)).toBe(true);
+  if (account !== undefined && account !== "default")
+    expect(keys.has(`ServiceAccount/${RELEASE_NAMESPACE}/${account}`)).toBe(true);
+  // Spread constraints count these pods.
+  for (const constraint of template.spec.topologySpreadConstraints ?? [])
+    expect(template.metadata.labels).toMatchObject(constraint.labelSelector.matchLabels);
   // Every Service selects these pods and targets a port the container has.
   const portNames = new Set((container?.ports ?? []).flatMap((port) => [port.name, port.containerPort]));
   for (const service of objects.filter((object) => object.kind === "Service")) {
@@ -193,14 +233,16 @@ function expectConsistent(objects: readonly RenderedObject[]): void {
     const servicePorts = ports.map((port) => port.name);
     for (const endpoint of spec.endpoints) expect(servicePorts).toContain(endpoint.port);
   }
-  // Role bindings name roles and accounts that are rendered.
+  // Role bindings name roles (a Role in the binding's own namespace) and accounts that are rendered.
   for (const binding of objects.filter((object) => object.kind.endsWith("RoleBinding"))) {
     const { roleRef, subjects } = binding as unknown as {
       roleRef: { kind: string; name: string };
-      subjects: { kind: string; name: string }[];
+      subjects: { kind: string; name: string; namespace?: string }[];
     };
-    expect(names.has(`${roleRef.kind}/${roleRef.name}`)).toBe(true);
-    for (const subject of subjects) expect(names.has(`${subject.kind}/${subject.name}`)).toBe(true);
+    const roleScope = roleRef.kind === "Role" ? (binding.metadata.namespace ?? RELEASE_NAMESPACE) : "";
+    expect(keys.has(`${roleRef.kind}/${roleScope}/${roleRef.name}`), objectKey(binding)).toBe(true);
+    for (const subject of subjects)
+      expect(keys.has(`${subject.kind}/${subject.namespace ?? RELEASE_NAMESPACE}/${subject.name}`)).toBe(true);
   }
 }
 
@@ -282,18 +324,18 @@ describe("the charts rendered by the real helm", () => {
 
   it("renders the coordinator for its defaults, three replicas with extra settings, and plaintext opted into", () => {
     const sets: { set: Record<string, string>; kinds: string[] }[] = [
-      { set: {}, kinds: ["Deployment", "PodDisruptionBudget", "Service"] },
+      { set: {}, kinds: ["Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"] },
       {
         set: { replicaCount: "3", "env.SENTRA_AUTO_MIGRATE": "true", "podDisruptionBudget.minAvailable": "2" },
-        kinds: ["Deployment", "PodDisruptionBudget", "Service"],
+        kinds: ["Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"],
       },
-      { set: { "tls.insecure": "true" }, kinds: ["Deployment", "PodDisruptionBudget", "Service"] },
+      { set: { "tls.insecure": "true" }, kinds: ["Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"] },
       // One replica: a budget would block every drain, so there is none even though it is enabled.
-      { set: { replicaCount: "1" }, kinds: ["Deployment", "Service"] },
-      { set: { "podDisruptionBudget.enabled": "false" }, kinds: ["Deployment", "Service"] },
+      { set: { replicaCount: "1" }, kinds: ["Deployment", "Service", "ServiceAccount"] },
+      { set: { "podDisruptionBudget.enabled": "false" }, kinds: ["Deployment", "Service", "ServiceAccount"] },
       {
         set: { "serviceMonitor.enabled": "true", "serviceMonitor.labels.release": "kube-prometheus-stack" },
-        kinds: ["Deployment", "PodDisruptionBudget", "Service", "ServiceMonitor"],
+        kinds: ["Deployment", "PodDisruptionBudget", "Service", "ServiceAccount", "ServiceMonitor"],
       },
     ];
     for (const { set, kinds } of sets) {
@@ -324,6 +366,140 @@ describe("the charts rendered by the real helm", () => {
     });
     const monitor = objects.find((object) => object.kind === "ServiceMonitor");
     expect(monitor?.spec).toMatchObject({ endpoints: [{ port: "http", path: "/metrics", interval: "15s" }] });
+  });
+
+  it("gives the coordinator its own ServiceAccount with no token mounted: it never calls the Kubernetes API", () => {
+    const objects = render("sentra-coordinator", {});
+    const account = objects.find((object) => object.kind === "ServiceAccount");
+    expect(account?.metadata.name).toBe("rel-sentra-coordinator");
+    expect(account?.automountServiceAccountToken).toBe(false);
+    expect(podOf(objects).template.spec).toMatchObject({
+      serviceAccountName: "rel-sentra-coordinator",
+      automountServiceAccountToken: false,
+    });
+    expect(
+      objects.some((object) => object.kind.includes("Role")),
+      "no role is bound",
+    ).toBe(false);
+    // An account made elsewhere: none rendered, still no token on the pod.
+    const existing = render("sentra-coordinator", { "serviceAccount.create": "false", "serviceAccount.name": "ops" });
+    expect(existing.some((object) => object.kind === "ServiceAccount")).toBe(false);
+    expect(podOf(existing).template.spec).toMatchObject({
+      serviceAccountName: "ops",
+      automountServiceAccountToken: false,
+    });
+    expect(
+      podOf(render("sentra-coordinator", { "serviceAccount.create": "false" })).template.spec.serviceAccountName,
+    ).toBe("default");
+  });
+
+  it("spreads the coordinator's replicas over zones and nodes, as a preference unless told otherwise", () => {
+    const spreadOf = (set: Record<string, string>) => {
+      const objects = render("sentra-coordinator", set);
+      expectConsistent(objects);
+      return podOf(objects).template.spec.topologySpreadConstraints;
+    };
+    const selector = { "app.kubernetes.io/name": "sentra-coordinator", "app.kubernetes.io/instance": "rel" };
+    expect(spreadOf({})).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: selector },
+        matchLabelKeys: ["pod-template-hash"],
+      },
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: selector },
+        matchLabelKeys: ["pod-template-hash"],
+      },
+    ]);
+    expect(
+      spreadOf({
+        "topologySpread.whenUnsatisfiable": "DoNotSchedule",
+        "topologySpread.topologyKeys": "{kubernetes.io/hostname}",
+      }),
+    ).toEqual([expect.objectContaining({ topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule" })]);
+    expect(spreadOf({ "topologySpread.enabled": "false" })).toBeUndefined();
+  });
+
+  it.each(charts)(
+    "names %s's objects after nameOverride or fullnameOverride and pulls with imagePullSecrets",
+    (chart) => {
+      const required = chart === "sentra-satellite" ? SATELLITE_REQUIRED : {};
+      const namesOf = (set: Record<string, string>) => {
+        const objects = render(chart, { ...required, ...set });
+        expectConsistent(objects);
+        return objects;
+      };
+      const defaults = namesOf({});
+      expect(new Set(defaults.map((object) => object.metadata.name))).toEqual(new Set([`rel-${chart}`]));
+      expect(podOf(defaults).template.spec.imagePullSecrets).toBeUndefined();
+
+      const renamed = namesOf({ nameOverride: "sentra" });
+      expect(new Set(renamed.map((object) => object.metadata.name))).toEqual(new Set(["rel-sentra"]));
+      expect(podOf(renamed).template.metadata.labels["app.kubernetes.io/name"]).toBe("sentra");
+      // A release named after the chart is not repeated: `helm install sentra-satellite …`.
+      expect(new Set(namesOf({ nameOverride: "rel" }).map((object) => object.metadata.name))).toEqual(new Set(["rel"]));
+      const full = namesOf({ fullnameOverride: "sentra-eu" });
+      expect(new Set(full.map((object) => object.metadata.name))).toEqual(new Set(["sentra-eu"]));
+
+      const pulling = namesOf({ "imagePullSecrets[0].name": "regcred", "imagePullSecrets[1].name": "mirror" });
+      expect(podOf(pulling).template.spec.imagePullSecrets).toEqual([{ name: "regcred" }, { name: "mirror" }]);
+    },
+  );
+
+  it("renders the satellite's RBAC namespaced on request: the same rules as a Role per namespace, and watches only those", () => {
+    const cluster = render("sentra-satellite", SATELLITE_REQUIRED);
+    const clusterRole = cluster.find((object) => object.kind === "ClusterRole");
+    expect(podOf(cluster).container.env?.some((entry) => entry.name === "SENTRA_KUBE_NAMESPACES")).toBe(false);
+
+    const objects = render("sentra-satellite", {
+      ...SATELLITE_REQUIRED,
+      "rbac.namespaced": "true",
+      "rbac.namespaces": "{shop,payments}",
+    });
+    expectConsistent(objects);
+    expect(
+      objects.filter((object) => object.kind.startsWith("Cluster")),
+      "nothing cluster-wide",
+    ).toEqual([]);
+    const inNamespace = (kind: string) =>
+      objects
+        .filter((object) => object.kind === kind)
+        .map((object) => object.metadata.namespace)
+        .sort();
+    expect(inNamespace("Role")).toEqual(["payments", "shop"]);
+    expect(inNamespace("RoleBinding")).toEqual(["payments", "shop"]);
+    for (const role of objects.filter((object) => object.kind === "Role")) {
+      expect(role.rules, `the Role in ${role.metadata.namespace}`).toEqual(clusterRole?.rules);
+    }
+    for (const binding of objects.filter((object) => object.kind === "RoleBinding")) {
+      expect(binding.subjects).toEqual([
+        { kind: "ServiceAccount", name: "rel-sentra-satellite", namespace: RELEASE_NAMESPACE },
+      ]);
+    }
+    // A cluster-wide list would be forbidden now: the satellite watches only these namespaces.
+    expect(podOf(objects).container.env).toContainEqual({ name: "SENTRA_KUBE_NAMESPACES", value: "shop,payments" });
+
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "rbac.namespaced": "true" })).toThrow(
+      /rbac\.namespaces is required with rbac\.namespaced=true/,
+    );
+  });
+
+  it("annotates the satellite's ServiceAccount for the cloud's workload identity", () => {
+    const objects = render("sentra-satellite", {
+      ...SATELLITE_REQUIRED,
+      "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn": "arn:aws:iam::123456789012:role/sentra",
+    });
+    const account = objects.find((object) => object.kind === "ServiceAccount") as
+      | { metadata: { annotations?: Record<string, string> } }
+      | undefined;
+    expect(account?.metadata.annotations).toEqual({
+      "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/sentra",
+    });
   });
 
   it("renders the satellite with RBAC only for the routers it enables", () => {
@@ -465,6 +641,28 @@ describe("the charts rendered by the real helm", () => {
     );
     expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "serviceMonitor.enable": "true" })).toThrow(
       /additional properties 'enable'/,
+    );
+    expect(() => render("sentra-coordinator", { nameOverride: "Sentra_Coordinator" })).toThrow(/'\/nameOverride'/);
+    expect(() => render("sentra-coordinator", { "imagePullSecrets[0].nam": "regcred" })).toThrow(
+      /'\/imagePullSecrets\/0'/,
+    );
+    expect(() => render("sentra-coordinator", { "serviceAccount.create": "maybe" })).toThrow(
+      /'\/serviceAccount\/create'/,
+    );
+    expect(() => render("sentra-coordinator", { "topologySpread.whenUnsatisfiable": "Never" })).toThrow(
+      /'\/topologySpread\/whenUnsatisfiable'/,
+    );
+    expect(() => render("sentra-coordinator", { "topologySpread.maxSkew": "0" })).toThrow(
+      /'\/topologySpread\/maxSkew'/,
+    );
+    expect(() =>
+      render("sentra-satellite", { ...SATELLITE_REQUIRED, "rbac.namespaced": "true", "rbac.namespaces": "{Shop}" }),
+    ).toThrow(/'\/rbac\/namespaces\/0'/);
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, "rbac.namespace": "shop" })).toThrow(
+      /additional properties 'namespace'/,
+    );
+    expect(() => render("sentra-satellite", { ...SATELLITE_REQUIRED, fullnameOverride: "-sat" })).toThrow(
+      /'\/fullnameOverride'/,
     );
   });
 
