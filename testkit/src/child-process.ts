@@ -13,8 +13,23 @@ export interface RunningProcess {
   kill(): Promise<void>;
 }
 
-export function startProcess(command: string, args: readonly string[], env: Record<string, string>): RunningProcess {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** Options of {@link startProcess}. */
+export interface StartProcessOptions {
+  /**
+   * Whether the child sees the test process's environment under `env`. Off, it sees `env` alone,
+   * as a container sees only what its pod spec sets. @default true
+   */
+  inheritEnvironment?: boolean;
+}
+
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  options: StartProcessOptions = {},
+): RunningProcess {
+  const environment = (options.inheritEnvironment ?? true) ? { ...process.env, ...env } : env;
+  const child = spawn(command, args, { env: environment, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer): void => {

@@ -1,10 +1,15 @@
-export { type RunningProcess, startProcess } from "./child-process.js";
+export { type RunningProcess, type StartProcessOptions, startProcess } from "./child-process.js";
 export { eventually } from "./eventually.js";
 export { helmBinary } from "./helm-binary.js";
 export { type NatsServerOptions, type RunningNatsServer, startNatsServer } from "./nats-server.js";
 export { freePort, type PrometheusOptions, type RunningPrometheus, startPrometheus } from "./prometheus.js";
 export { isReachable } from "./reachability.js";
 export { REPO_ROOT, sharedDataDir } from "./repo-paths.js";
+export {
+  SERVICE_ACCOUNT_MOUNT_PATH,
+  type ServiceAccountFiles,
+  writeServiceAccountFiles,
+} from "./service-account-files.js";
 export { provisionServices } from "./service-provisioner.js";
 export { type ServiceUrls, serviceUrlsFromEnv } from "./service-urls.js";
 export { createTestNamespace, type TestNamespace } from "./test-namespace.js";

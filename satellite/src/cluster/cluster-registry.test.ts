@@ -1,15 +1,13 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@sentra/common";
-import { createTestPki, getTestPki } from "@sentra/testkit";
+import { createTestPki, getTestPki, writeServiceAccountFiles } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadSatelliteConfig } from "../config/satellite-config.js";
 import { ClusterRegistry } from "./cluster-registry.js";
 import { type DeploymentSeed, deploymentManifest, SimulatedCluster } from "./sim/index.js";
 
-/** Where the kubelet mounts a pod's service account, below the test's stand-in for `/`. */
-const SERVICE_ACCOUNT_DIR = "var/run/secrets/kubernetes.io/serviceaccount";
 const TOKEN = "service-account-token-of-the-satellite";
 
 /**
@@ -36,7 +34,7 @@ describe("ClusterRegistry in a pod (in-cluster service account)", () => {
     });
     sim.createDeployment(deploymentManifest(seed("cart"), "shop"));
     root = await mkdtemp(join(tmpdir(), "sentra-in-cluster-"));
-    await writeServiceAccount(root, { token: TOKEN, caFile: pki.caFile });
+    await writeServiceAccountFiles(root, { token: TOKEN, caFile: pki.caFile });
     const { hostname, port } = new URL(sim.url);
     // client-node's loadFromCluster reads these two itself, as the kubelet sets them in every pod.
     vi.stubEnv("KUBERNETES_SERVICE_HOST", hostname);
@@ -77,7 +75,7 @@ describe("ClusterRegistry in a pod (in-cluster service account)", () => {
   });
 
   it("is refused without the right token, and does not trust a server its CA did not sign", async () => {
-    await writeServiceAccount(root, { token: "someone-elses-token", caFile: (await getTestPki()).caFile });
+    await writeServiceAccountFiles(root, { token: "someone-elses-token", caFile: (await getTestPki()).caFile });
     registry = await ClusterRegistry.start(podConfig(), logger);
     expect(registry.get("inClusterContext").health()).toMatchObject({
       reachable: false,
@@ -86,7 +84,7 @@ describe("ClusterRegistry in a pod (in-cluster service account)", () => {
     await registry.stop();
 
     const foreignCa = await createTestPki();
-    await writeServiceAccount(root, { token: TOKEN, caFile: foreignCa.caFile });
+    await writeServiceAccountFiles(root, { token: TOKEN, caFile: foreignCa.caFile });
     registry = await ClusterRegistry.start(podConfig(), logger);
     expect(registry.get("inClusterContext").health()).toMatchObject({
       reachable: false,
@@ -115,13 +113,4 @@ describe("ClusterRegistry in a pod (in-cluster service account)", () => {
 /** A small Deployment of its own name. */
 function seed(name: string): DeploymentSeed {
   return { name, replicas: 1, image: `ghcr.io/sentra-demo/${name}`, version: "1.0.0", cpu: "100m", memory: "64Mi" };
-}
-
-/** Writes what the kubelet mounts: `token`, `ca.crt` and `namespace`, below `root`. */
-async function writeServiceAccount(root: string, files: { token: string; caFile: string }): Promise<void> {
-  const dir = join(root, SERVICE_ACCOUNT_DIR);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "token"), files.token, { mode: 0o600 });
-  await writeFile(join(dir, "ca.crt"), await readFile(files.caFile));
-  await writeFile(join(dir, "namespace"), "sentra-system");
 }
