@@ -1,3 +1,4 @@
+export { MAX_IDEMPOTENCY_KEY_LENGTH } from "./api-limits.js";
 export * from "./gen/sentra/v1/arbitrage_api_pb.js";
 export * from "./gen/sentra/v1/coordinator_service_pb.js";
 export * from "./gen/sentra/v1/estate_pb.js";
@@ -35,13 +36,17 @@ export {
 export { ERROR_DETAILS_METADATA_KEY, fromGrpcError, toGrpcStatus } from "./grpc/status.js";
 export {
   coordinatorAppliedSubject,
+  DEFAULT_EVENT_STREAM_MAX_AGE_MS,
   DEFAULT_EVENT_STREAM_MAX_BYTES,
+  EVENT_STREAM_DUPLICATE_WINDOW_MS,
+  type EventStreamLimits,
   parseSatelliteSubject,
   SATELLITE_EVENT_CONSUMER,
   SATELLITE_ID_PATTERN,
   type SatelliteSubjectKind,
   SUBJECT_ROOT,
   satelliteEventStream,
+  satelliteEventStreamConfig,
   satelliteInboxPrefix,
   satelliteSubject,
   satelliteWildcard,

@@ -49,6 +49,58 @@ export function coordinatorAppliedSubject(prefix = ""): string {
  * that creates the stream before any coordinator uses this default.
  */
 export const DEFAULT_EVENT_STREAM_MAX_BYTES = 1_073_741_824;
+/** @default 7 days — how long events stay in the stream (and can resume a rollout); SENTRA_EVENT_STREAM_MAX_AGE_HOURS. */
+export const DEFAULT_EVENT_STREAM_MAX_AGE_MS = 7 * 24 * 3_600_000;
+/** @default 2 minutes — JetStream drops a re-published event id within this window. */
+export const EVENT_STREAM_DUPLICATE_WINDOW_MS = 120_000;
+
+const NANOS_PER_MS = 1_000_000;
+
+/** The limits of the event stream that may be configured (the coordinator's settings). */
+export interface EventStreamLimits {
+  /** @default DEFAULT_EVENT_STREAM_MAX_AGE_MS */
+  readonly maxAgeMs?: number;
+  /** @default DEFAULT_EVENT_STREAM_MAX_BYTES */
+  readonly maxBytes?: number;
+  /** Copies in a NATS cluster. @default 1 */
+  readonly replicas?: number;
+  /** Larger events are refused at publish. @default the server's max payload */
+  readonly maxMessageBytes?: number;
+}
+
+/**
+ * The event stream's JetStream configuration — the one definition for the coordinator, which
+ * creates or updates it at start, and for a satellite that starts first and creates it: file
+ * storage, limits retention bounded by age and bytes (oldest discarded), message-id de-duplication.
+ * Enum values as JetStream spells them, so this module needs no JetStream client.
+ */
+export function satelliteEventStreamConfig(
+  prefix = "",
+  limits: EventStreamLimits = {},
+): {
+  name: string;
+  subjects: string[];
+  storage: "file";
+  retention: "limits";
+  discard: "old";
+  duplicate_window: number;
+  max_age: number;
+  max_bytes: number;
+  num_replicas: number;
+  max_msg_size?: number;
+} {
+  return {
+    ...satelliteEventStream(prefix),
+    storage: "file",
+    retention: "limits",
+    discard: "old",
+    duplicate_window: EVENT_STREAM_DUPLICATE_WINDOW_MS * NANOS_PER_MS,
+    max_age: (limits.maxAgeMs ?? DEFAULT_EVENT_STREAM_MAX_AGE_MS) * NANOS_PER_MS,
+    max_bytes: limits.maxBytes ?? DEFAULT_EVENT_STREAM_MAX_BYTES,
+    num_replicas: limits.replicas ?? 1,
+    ...(limits.maxMessageBytes === undefined ? {} : { max_msg_size: limits.maxMessageBytes }),
+  };
+}
 
 export function satelliteEventStream(prefix = ""): { name: string; subjects: string[] } {
   return { name: prefix ? `SENTRA_EVENTS_${prefix}` : "SENTRA_EVENTS", subjects: [satelliteWildcard("event", prefix)] };

@@ -8,8 +8,11 @@ import {
 
 /** Refuse plans whose margin is below this, USD. */
 export const DEFAULT_MIN_MARGIN_USD = 0;
-/** Prices older than this are stale (the Redis TTL of a price), ms. */
-export const DEFAULT_PRICE_TTL_MS = 10 * 60_000;
+/**
+ * @default 30000 — a price not refreshed for this long is stale: it expires from Redis and no plan
+ * uses it. The one default, read by the coordinator's SENTRA_PRICE_TTL_MS too.
+ */
+export const DEFAULT_PRICE_TTL_MS = 30_000;
 /** State moved by a workload without `sentra.io/state-gb`, GB. */
 export const DEFAULT_STATE_GB = 10;
 /** How long a target takes to become ready while both copies run, seconds. */

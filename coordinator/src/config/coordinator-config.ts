@@ -6,8 +6,9 @@ import {
   grpcTlsSettingsOf,
   parseConfig,
 } from "@sentra/common";
-import { DEFAULT_EVENT_STREAM_MAX_BYTES } from "@sentra/proto";
+import { DEFAULT_EVENT_STREAM_MAX_AGE_MS, DEFAULT_EVENT_STREAM_MAX_BYTES } from "@sentra/proto";
 import { z } from "zod";
+import { DEFAULT_PRICE_TTL_MS } from "../arbitrage/arbitrage-options.js";
 import type { EgressPriceRule } from "../arbitrage/egress-price-table.js";
 import {
   DEFAULT_DASHBOARD_DELTA_INTERVAL_MS,
@@ -30,8 +31,8 @@ import {
 
 /** @default 3 — heartbeats a satellite may miss before it is stale. */
 export const MISSED_HEARTBEATS_BEFORE_STALE = 3;
-/** @default 30000 — a price not refreshed for this long expires from Redis and is never used. */
-export const DEFAULT_PRICE_TTL_MS = 30_000;
+/** The price TTL's one definition lives with the arbitrage that judges staleness. */
+export { DEFAULT_PRICE_TTL_MS };
 /** @default 5000 */
 export const DEFAULT_INVENTORY_SYNC_INTERVAL_MS = 5_000;
 /** @default 1048576 — no satellite message may be larger, whatever its subject (nats-server's own default max_payload). */
@@ -77,7 +78,7 @@ export const DEFAULT_ROLLOUT_POLL_INTERVAL_MS = 5_000;
 /** @default 10000 — TTL of the rollout orchestrator's leader lease in Redis, renewed every third of it. */
 export const DEFAULT_ROLLOUT_LEADER_LEASE_MS = 10_000;
 /** @default 168 — events older than this (hours) leave the JetStream event stream, consumed or not. */
-export const DEFAULT_EVENT_STREAM_MAX_AGE_HOURS = 168;
+export const DEFAULT_EVENT_STREAM_MAX_AGE_HOURS = DEFAULT_EVENT_STREAM_MAX_AGE_MS / 3_600_000;
 
 /** @default 5000 — how often arbitrage opportunities are recomputed (and auto mode decides). */
 export const DEFAULT_ARBITRAGE_INTERVAL_MS = 5_000;

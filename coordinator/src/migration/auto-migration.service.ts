@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Logger } from "@sentra/common";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "@sentra/proto";
 import type { Redis } from "ioredis";
 import type { MigrationStarter } from "../arbitrage/arbitrage-ports.js";
 import { type AutoMigrationPolicy, createAutoMigrationPolicy } from "../arbitrage/auto-migration-policy.js";
@@ -10,7 +11,6 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, REDIS_CLIENT } from
 import { LeaderLease } from "../infrastructure/leader-lease.js";
 import { RedisAutoMigrationStateStore } from "./auto-migration-state-store.js";
 import { MigrationService } from "./migration.service.js";
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./migration-input.js";
 import { MigrationJournal } from "./migration-journal.js";
 import { MigrationMetrics } from "./migration-metrics.js";
 import { OpportunityMonitor, type OpportunityRanking } from "./opportunity-monitor.service.js";

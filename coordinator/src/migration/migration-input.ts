@@ -1,9 +1,6 @@
 import { SentraError } from "@sentra/common";
-import { SATELLITE_ID_PATTERN } from "@sentra/proto";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, SATELLITE_ID_PATTERN } from "@sentra/proto";
 import { z } from "zod";
-
-/** @default 128 — longest idempotency key a Migrate call may carry. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -2,17 +2,14 @@ import {
   AckPolicy,
   type ConsumerConfig,
   DeliverPolicy,
-  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { SentraError } from "@sentra/common";
-import { SATELLITE_EVENT_CONSUMER, satelliteEventStream } from "@sentra/proto";
+import { SATELLITE_EVENT_CONSUMER, satelliteEventStream, satelliteEventStreamConfig } from "@sentra/proto";
 
 /**
  * The JetStream stream of satellite events and the coordinator's durable consumer on it. The
@@ -20,8 +17,6 @@ import { SATELLITE_EVENT_CONSUMER, satelliteEventStream } from "@sentra/proto";
  * down wait in the stream (docs/wire-contracts.md, "Event stream").
  */
 
-/** @default 120000 — JetStream drops a publish whose message id it saw this recently. */
-export const EVENT_DUPLICATE_WINDOW_MS = 120_000;
 /** @default "sentra-coordinator" — one durable consumer shared by every coordinator replica. */
 export const EVENT_CONSUMER_NAME = SATELLITE_EVENT_CONSUMER;
 /** @default 30000 — an unacknowledged event is redelivered after this long. */
@@ -48,21 +43,9 @@ export interface EventStreamOptions {
   maxMessageBytes: number;
 }
 
-/** The stream's configuration: file storage, message-id de-duplication, bounded age and size. */
+/** The stream's configuration (one definition, in @sentra/proto) with the coordinator's settings. */
 export function eventStreamConfig(options: EventStreamOptions): Partial<StreamConfig> & { name: string } {
-  const { name, subjects } = eventStreamOf(options.subjectPrefix);
-  return {
-    name,
-    subjects,
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    discard: DiscardPolicy.Old,
-    duplicate_window: EVENT_DUPLICATE_WINDOW_MS * NANOS_PER_MS,
-    max_age: options.maxAgeMs * NANOS_PER_MS,
-    max_bytes: options.maxBytes,
-    max_msg_size: options.maxMessageBytes,
-    num_replicas: options.replicas,
-  };
+  return satelliteEventStreamConfig(options.subjectPrefix, options) as Partial<StreamConfig> & { name: string };
 }
 
 /**

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
 import { SentraError } from "@sentra/common";
-import { SATELLITE_ID_PATTERN, type StartRolloutRequest, TrafficRouterKind } from "@sentra/proto";
+import {
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  SATELLITE_ID_PATTERN,
+  type StartRolloutRequest,
+  TrafficRouterKind,
+} from "@sentra/proto";
 
 /** @default 20 — waves one rollout may have. */
 export const MAX_WAVES = 20;
 /** @default 65536 — longest policy accepted, in bytes. */
 export const MAX_POLICY_BYTES = 65_536;
-/** @default 200 — longest idempotency key. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 /** @default 128 — longest actor name. */
 export const MAX_ACTOR_LENGTH = 128;
 

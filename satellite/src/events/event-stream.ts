@@ -1,22 +1,13 @@
 import {
-  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamManager,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
+  type StreamConfig,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Logger, SentraError } from "@sentra/common";
-import { DEFAULT_EVENT_STREAM_MAX_BYTES, satelliteEventStream } from "@sentra/proto";
-
-/** @default 7 days — how long events stay in the stream (and can resume a rollout). */
-export const EVENT_STREAM_MAX_AGE_MS = 7 * 24 * 3_600_000;
-/** @default 2 minutes — JetStream drops a re-published event id within this window. */
-export const EVENT_STREAM_DUPLICATE_WINDOW_MS = 120_000;
-
-const NANOS_PER_MS = 1_000_000;
+import { satelliteEventStreamConfig } from "@sentra/proto";
 
 /**
  * Makes sure the satellites' event stream exists (`satelliteEventStream(prefix)`): file storage,
@@ -27,7 +18,9 @@ const NANOS_PER_MS = 1_000_000;
  * @throws SentraError UNAVAILABLE when the server has no JetStream
  */
 export async function ensureEventStream(nats: NatsConnection, prefix: string, logger: Logger): Promise<string> {
-  const { name, subjects } = satelliteEventStream(prefix);
+  // The coordinator's defaults (one definition in @sentra/proto); it updates them to its settings.
+  const config = satelliteEventStreamConfig(prefix);
+  const { name, subjects } = config;
   let manager: JetStreamManager;
   try {
     manager = await jetstreamManager(nats);
@@ -50,16 +43,7 @@ export async function ensureEventStream(nats: NatsConnection, prefix: string, lo
     }
   }
   try {
-    await manager.streams.add({
-      name,
-      subjects,
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
-      max_age: EVENT_STREAM_MAX_AGE_MS * NANOS_PER_MS,
-      max_bytes: DEFAULT_EVENT_STREAM_MAX_BYTES,
-      duplicate_window: EVENT_STREAM_DUPLICATE_WINDOW_MS * NANOS_PER_MS,
-    });
+    await manager.streams.add(config as Partial<StreamConfig> & { name: string });
     logger.info({ stream: name, subjects }, "event stream created");
   } catch (error) {
     // Another satellite may have created it a moment ago, or these credentials may not create streams.

@@ -6,4 +6,4 @@ export {
   type EventOutboxMetrics,
   type EventOutboxOptions,
 } from "./event-outbox.js";
-export { EVENT_STREAM_DUPLICATE_WINDOW_MS, EVENT_STREAM_MAX_AGE_MS, ensureEventStream } from "./event-stream.js";
+export { ensureEventStream } from "./event-stream.js";
