@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { once } from "node:events";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,37 +17,12 @@ import {
 } from "@sentra/testkit";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli-process.js";
 import { type CoordinatorProcess, startCoordinatorProcess, startSatelliteProcess } from "./support/estate-processes.js";
 import { httpsGet, sampleOf, servedCertificate } from "./support/tls-probes.js";
 
 const EXPIRY_GAUGE = "sentra_coordinator_api_tls_certificate_expiry_timestamp_seconds";
 const RELOADS = "sentra_coordinator_api_tls_reloads_total";
-
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI as a child process, with no token or CA inherited from the environment. */
-function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, "cli/dist/main.js"), ...args], {
-      env: { ...process.env, SENTRA_TOKEN: "", SENTRA_TOKEN_FILE: "", SENTRA_TLS_CA: "", ...env },
-      cwd: tmpdir(),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** grpc.health.v1.Health/Check with `credentials`: resolves with the status code (0: it answered). */
 function healthCheckCode(address: string, credentials: grpc.ChannelCredentials): Promise<number> {

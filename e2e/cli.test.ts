@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestNamespace, freePort, REPO_ROOT, type TestNamespace } from "@sentra/testkit";
+import { createTestNamespace, freePort, type TestNamespace } from "@sentra/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { type CliRun, runCli } from "./support/cli-process.js";
 import { type CoordinatorProcess, startCoordinatorProcess } from "./support/estate-processes.js";
 import { startFakeRolloutSatellite } from "./support/fake-rollout-satellite.js";
 import {
@@ -13,38 +13,6 @@ import {
   startPricedSatellite,
   waitForEstate,
 } from "./support/migration-estate.js";
-
-/** The CLI as `npx sentra` runs it: the committed bin launcher, which loads cli/dist. */
-const SENTRA_BIN = join(REPO_ROOT, "cli/bin/sentra.js");
-
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI as a child process. Asynchronously: the fake satellites live in this process and
- * must keep answering while the CLI waits on a rollout.
- */
-function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SENTRA_BIN, ...args], {
-      env: { ...process.env, SENTRA_TOKEN: "", SENTRA_TOKEN_FILE: "", ...env },
-      cwd: tmpdir(),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe("sentra CLI: rollouts for a pipeline", () => {
   let namespace: TestNamespace;
