@@ -189,9 +189,10 @@ function expectConsistent(objects: readonly RenderedObject[]): void {
   const [container] = template.spec.containers;
   // Liveness (and start-up) on /livez, apart from readiness, the dependency check on /healthz: a
   // dependency outage must take pods out of the Service, not restart them all.
-  expect(container?.startupProbe?.httpGet).toEqual({ path: "/livez", port: "http" });
-  expect(container?.livenessProbe?.httpGet).toEqual({ path: "/livez", port: "http" });
-  expect(container?.readinessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
+  // (The scheme follows the HTTP port's TLS: checked by the API TLS test below.)
+  expect(container?.startupProbe?.httpGet).toMatchObject({ path: "/livez", port: "http" });
+  expect(container?.livenessProbe?.httpGet).toMatchObject({ path: "/livez", port: "http" });
+  expect(container?.readinessProbe?.httpGet).toMatchObject({ path: "/healthz", port: "http" });
   // The Pod Security Standards' "restricted" profile, on the container itself.
   expect(container?.securityContext).toMatchObject({
     runAsNonRoot: true,
@@ -320,6 +321,55 @@ describe("the charts rendered by the real helm", () => {
     const { status, stdout, stderr } = helm("lint", "--strict", join(CHARTS_DIR, chart), ...set);
     expect(stderr + stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     expect(status).toBe(0);
+  });
+
+  it("serves the coordinator's API over TLS from its own Secret (mounted to rotate), probes and scrapes it over HTTPS; plaintext only when asked", () => {
+    const apiOf = (set: Record<string, string>) => {
+      const objects = render("sentra-coordinator", { "serviceMonitor.enabled": "true", ...set });
+      const { template, container } = podOf(objects);
+      const env = Object.fromEntries(
+        ((container as Container & { env: { name: string; value?: string }[] }).env ?? []).map((entry) => [
+          entry.name,
+          entry.value,
+        ]),
+      );
+      const mounts = (
+        container as Container & { volumeMounts: { name: string; mountPath: string; subPath?: string }[] }
+      ).volumeMounts;
+      const volumes = (template.spec as unknown as { volumes: { name: string; secret?: { secretName: string } }[] })
+        .volumes;
+      const schemes = [container.startupProbe, container.readinessProbe, container.livenessProbe].map(
+        (probe) => (probe as { httpGet: { scheme?: string } }).httpGet.scheme,
+      );
+      const monitor = objects.find((object) => object.kind === "ServiceMonitor")?.spec as {
+        endpoints: { scheme?: string; tlsConfig?: { ca: { secret: { name: string; key: string } } } }[];
+      };
+      return { env, mounts, volumes, schemes, endpoint: monitor.endpoints[0] };
+    };
+    const secure = apiOf({});
+    expect(secure.env).toMatchObject({
+      SENTRA_API_TLS_CERT_FILE: "/etc/sentra/api-tls/tls.crt",
+      SENTRA_API_TLS_KEY_FILE: "/etc/sentra/api-tls/tls.key",
+    });
+    expect(secure.env.SENTRA_API_INSECURE).toBeUndefined();
+    const mount = secure.mounts.find((entry) => entry.name === "api-tls");
+    // A subPath mount never sees a renewed Secret.
+    expect(mount).toEqual({ name: "api-tls", mountPath: "/etc/sentra/api-tls", readOnly: true });
+    expect(secure.volumes.find((volume) => volume.name === "api-tls")?.secret?.secretName).toBe(
+      "sentra-coordinator-api-tls",
+    );
+    expect(secure.schemes).toEqual(["HTTPS", "HTTPS", "HTTPS"]);
+    expect(secure.endpoint).toMatchObject({
+      scheme: "https",
+      tlsConfig: { ca: { secret: { name: "sentra-coordinator-api-tls", key: "ca.crt" } } },
+    });
+
+    const plain = apiOf({ "apiTls.insecure": "true" });
+    expect(plain.env.SENTRA_API_INSECURE).toBe("true");
+    expect(plain.env.SENTRA_API_TLS_CERT_FILE).toBeUndefined();
+    expect(plain.mounts.some((entry) => entry.name === "api-tls")).toBe(false);
+    expect(plain.schemes).toEqual(["HTTP", "HTTP", "HTTP"]);
+    expect(plain.endpoint.scheme).toBeUndefined();
   });
 
   it("renders the coordinator for its defaults, three replicas with extra settings, and plaintext opted into", () => {

@@ -37,5 +37,15 @@ export const PROMETHEUS_OPERATOR_MODELS: Readonly<Record<string, readonly { base
     { baseName: "interval", type: "string" },
     { baseName: "scrapeTimeout", type: "string" },
     { baseName: "honorLabels", type: "boolean" },
+    { baseName: "tlsConfig", type: "MonitoringV1TLSConfig" },
+  ],
+  MonitoringV1TLSConfig: [
+    { baseName: "ca", type: "MonitoringV1SecretOrConfigMap" },
+    { baseName: "serverName", type: "string" },
+    { baseName: "insecureSkipVerify", type: "boolean" },
+  ],
+  MonitoringV1SecretOrConfigMap: [
+    { baseName: "secret", type: "V1SecretKeySelector" },
+    { baseName: "configMap", type: "V1ConfigMapKeySelector" },
   ],
 };

@@ -41,3 +41,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/name: {{ include "sentra-coordinator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+
+{{/* The HTTP port's scheme: HTTPS unless the API runs plaintext (apiTls.insecure). */}}
+{{- define "sentra-coordinator.httpScheme" -}}
+{{- if .Values.apiTls.insecure }}HTTP{{ else }}HTTPS{{ end }}
+{{- end }}
