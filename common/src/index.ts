@@ -60,6 +60,7 @@ export {
 } from "./dashboard-protocol.js";
 export { sleep } from "./deadline.js";
 export { isRecord } from "./is-record.js";
+export { DNS_LABEL } from "./kubernetes-names.js";
 export { createLogger, type Logger, redactUrl } from "./logger.js";
 export { createMetricsRegistry } from "./metrics.js";
 export { type NatsCredentialFiles, type NatsCredentials, readNatsCredentials } from "./nats-credentials.js";

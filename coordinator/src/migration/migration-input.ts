@@ -1,8 +1,7 @@
-import { SentraError } from "@sentra/common";
+import { DNS_LABEL, SentraError } from "@sentra/common";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, SATELLITE_ID_PATTERN } from "@sentra/proto";
 import { z } from "zod";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const TARGET_REGION = /^((aws|gcp|azure):)?[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SentraError } from "@sentra/common";
+import { DNS_LABEL, SentraError } from "@sentra/common";
 import {
   MAX_IDEMPOTENCY_KEY_LENGTH,
   SATELLITE_ID_PATTERN,
@@ -14,8 +14,6 @@ export const MAX_POLICY_BYTES = 65_536;
 /** @default 128 — longest actor name. */
 export const MAX_ACTOR_LENGTH = 128;
 
-/** A Kubernetes DNS-1123 label (namespaces, services). */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A version as it appears in Deployment names (`<service>-<version>`): a label that may hold dots. */
 const VERSION = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** A DNS-1123 subdomain (route names). */

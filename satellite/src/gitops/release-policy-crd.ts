@@ -1,3 +1,4 @@
+import { DNS_LABEL } from "@sentra/common";
 import type { CustomResourceRef } from "../cluster/kube-cluster.js";
 import { TRAFFIC_ROUTER_NAMES } from "../traffic/traffic-binding.js";
 
@@ -61,8 +62,6 @@ export const RELEASE_POLICY_PRINTER_COLUMNS: readonly PrinterColumn[] = [
   { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "" },
 ];
 
-const DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
-
 /** The CustomResourceDefinition manifest (apiextensions.k8s.io/v1). */
 export function releasePolicyCrd(): Record<string, unknown> {
   return {
@@ -108,12 +107,12 @@ export function releasePolicyCrd(): Record<string, unknown> {
                       properties: {
                         apiVersion: { type: "string", enum: ["apps/v1"] },
                         kind: { type: "string", enum: ["Deployment"] },
-                        name: { type: "string", pattern: DNS_LABEL, maxLength: 63 },
+                        name: { type: "string", pattern: DNS_LABEL.source, maxLength: 63 },
                       },
                     },
                     service: {
                       type: "string",
-                      pattern: DNS_LABEL,
+                      pattern: DNS_LABEL.source,
                       maxLength: 56,
                       description:
                         "Name the slots are derived from (<service>-blue, <service>-green); default: targetRef.name.",

@@ -1,3 +1,4 @@
+import { DNS_LABEL } from "@sentra/common";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { PolicyError } from "../rollout/policy-error.js";
@@ -72,8 +73,6 @@ export interface ReleasePolicySpec {
   readonly replicas: number | undefined;
   readonly suspend: boolean;
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const specSchema = z.strictObject({
   targetRef: z.strictObject({

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { type Logger, SentraError } from "@sentra/common";
+import { DNS_LABEL, type Logger, SentraError } from "@sentra/common";
 import { type Rollout, type SatelliteEvent, SatelliteEventSchema, timestampFromDate } from "@sentra/proto";
 import type { Registry } from "prom-client";
 import type { ClusterRegistry } from "../cluster/cluster-registry.js";
@@ -57,8 +57,6 @@ const ROUTE_REPAIR_MAX_DELAY_MS = 60_000;
  * up to 63) stay within the 128 the event stream's consumers accept.
  */
 const ROLLOUT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,47}$/;
-/** DNS-1123 label: namespaces and Deployment name parts. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1035 label: Service names (the backends of the Gateway API, Istio and NGINX routers). */
 const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1123 subdomain: Deployment and HTTPRoute names. */
