@@ -88,8 +88,13 @@ function waveKpis(label: string, decisions: readonly RolloutDecision[], threshol
     });
   }
   const gates = new Map<string, GateResult[]>();
-  for (const decision of decisions)
-    for (const gate of decision.gates) gates.set(gate.gate, [...(gates.get(gate.gate) ?? []), gate]);
+  for (const decision of decisions) {
+    for (const gate of decision.gates) {
+      const results = gates.get(gate.gate);
+      if (results) results.push(gate);
+      else gates.set(gate.gate, [gate]);
+    }
+  }
   for (const [name, results] of gates) kpis.push(gateKpi(label, name, results));
   const budget = [...decisions]
     .reverse()
