@@ -369,7 +369,7 @@ describe("the charts rendered by the real helm", () => {
     expect(plain.env.SENTRA_API_TLS_CERT_FILE).toBeUndefined();
     expect(plain.mounts.some((entry) => entry.name === "api-tls")).toBe(false);
     expect(plain.schemes).toEqual(["HTTP", "HTTP", "HTTP"]);
-    expect(plain.endpoint.scheme).toBeUndefined();
+    expect(plain.endpoint?.scheme).toBeUndefined();
   });
 
   it("renders the coordinator for its defaults, three replicas with extra settings, and plaintext opted into", () => {
