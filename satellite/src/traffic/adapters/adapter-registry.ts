@@ -1,0 +1,8 @@
+import type { RouterAdapterDefinition } from "./router-adapter.js";
+
+/**
+ * Every router adapter a rollout policy can name in `router.adapter`, one entry per runtime. Adding a
+ * runtime is one import and one entry here; the policy reader and the satellite take the list from
+ * this array, so nothing else has to learn the new name.
+ */
+export const ROUTER_ADAPTER_DEFINITIONS: readonly RouterAdapterDefinition<{ readonly adapter: string }>[] = [];
