@@ -8,6 +8,18 @@ import {
 import { SATELLITE_ID_PATTERN } from "@sentra/proto";
 import { z } from "zod";
 import { DEFAULT_RELEASE_POLICY_INTERVAL_MS } from "../gitops/release-policy-controller.js";
+import { ROUTER_ADAPTER_DEFINITIONS } from "../traffic/adapters/adapter-registry.js";
+
+/**
+ * Prefix of the router adapters' endpoint overrides: `SENTRA_ADAPTER_ENDPOINT_<NAME>`, the adapter's
+ * name in upper snake case (`aws-lambda` → `SENTRA_ADAPTER_ENDPOINT_AWS_LAMBDA`).
+ */
+export const ADAPTER_ENDPOINT_ENV_PREFIX = "SENTRA_ADAPTER_ENDPOINT_";
+
+/** The environment variable of one adapter's endpoint override. */
+export function adapterEndpointVariable(adapterName: string): string {
+  return `${ADAPTER_ENDPOINT_ENV_PREFIX}${adapterName.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
 
 /** @default 2000 — the heartbeat period the coordinator's staleness rule (3 missed) is built on. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
@@ -210,6 +222,12 @@ export interface SatelliteConfig {
   telemetry: { prometheusUrl: string; lokiUrl: string | undefined; tempoUrl: string | undefined; timeoutMs: number };
   /** Release guard: router call deadline and how long an event waits for JetStream's ack. */
   rollouts: { routerTimeoutMs: number; eventAckWaitMs: number };
+  /**
+   * Router adapters (policies' `router:`): the endpoint override of each adapter, by adapter name,
+   * from `SENTRA_ADAPTER_ENDPOINT_<NAME>` (a simulated endpoint, a VPC endpoint, a proxy). Absent:
+   * the SDK's default endpoint. Credentials never come from here: each SDK's default chain.
+   */
+  adapters: { endpoints: Readonly<Record<string, string>> };
   /** The ReleasePolicy controller (GitOps trigger); interval undefined = off. */
   releasePolicies: { intervalMs: number | undefined };
   heartbeatIntervalMs: number;
@@ -226,8 +244,40 @@ export interface SatelliteConfig {
   logLevel: string;
 }
 
+/**
+ * The adapters' endpoint overrides from `SENTRA_ADAPTER_ENDPOINT_<NAME>`. A variable naming no
+ * installed adapter is refused (a misspelt name must not silently fall back to the public endpoint).
+ * @throws Error naming each bad variable
+ */
+function adapterEndpointsOf(
+  env: Record<string, string | undefined>,
+  adapterNames: readonly string[],
+): Record<string, string> {
+  const byVariable = new Map(adapterNames.map((name) => [adapterEndpointVariable(name), name]));
+  const endpoints: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [variable, value] of Object.entries(env)) {
+    if (!variable.startsWith(ADAPTER_ENDPOINT_ENV_PREFIX) || value === undefined) continue;
+    const name = byVariable.get(variable);
+    if (name === undefined) {
+      const known = [...byVariable.keys()].join(", ") || "none: no router adapter is installed";
+      problems.push(`  ${variable}: names no router adapter (known: ${known})`);
+    } else if (!/^\S+$/.test(value)) {
+      problems.push(`  ${variable}: must be an endpoint (URL, host:port or socket path) without spaces`);
+    } else {
+      endpoints[name] = value;
+    }
+  }
+  if (problems.length > 0) throw new Error(`satellite: invalid configuration\n${problems.join("\n")}`);
+  return endpoints;
+}
+
 export function loadSatelliteConfig(env: Record<string, string | undefined>): SatelliteConfig {
   const parsed = parseConfig("satellite", schema, env);
+  const adapterEndpoints = adapterEndpointsOf(
+    env,
+    ROUTER_ADAPTER_DEFINITIONS.map((definition) => definition.name),
+  );
   // Simulated mode is the default where no kubeconfig is given (DESIGN "Running it").
   const kube: KubeSettings | undefined =
     parsed.KUBECONFIG !== undefined || parsed.SENTRA_KUBE_CONTEXTS !== undefined
@@ -272,6 +322,7 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
       timeoutMs: parsed.SENTRA_TELEMETRY_TIMEOUT_MS,
     },
     rollouts: { routerTimeoutMs: parsed.SENTRA_ROUTER_TIMEOUT_MS, eventAckWaitMs: parsed.SENTRA_EVENT_ACK_WAIT_MS },
+    adapters: { endpoints: Object.freeze(adapterEndpoints) },
     releasePolicies: {
       intervalMs: parsed.SENTRA_RELEASE_POLICIES === "true" ? parsed.SENTRA_RELEASE_POLICY_INTERVAL_MS : undefined,
     },

@@ -24,6 +24,7 @@ import {
   type RolloutState,
   type RolloutTarget,
   type RolloutTransitionRecord,
+  type RouterTargetPolicy,
   systemClock,
   type TimerHandle,
   weightOf,
@@ -32,7 +33,11 @@ import {
   GatewayApiRouter,
   IstioRouter,
   NginxIngressRouter,
+  primaryRouterLabel,
   ReplicaRatioRouter,
+  ROUTER_ADAPTER_DEFINITIONS,
+  type RouterAdapter,
+  type RouterAdapterDefinition,
   type TrafficBinding,
   type TrafficRouterName,
   TrafficRouterSwitch,
@@ -61,6 +66,11 @@ const ROLLOUT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,47}$/;
 const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1123 subdomain: Deployment and HTTPRoute names. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/**
+ * A version of a rollout moved by a router adapter: no Kubernetes object is named after it, so the
+ * runtimes' own forms are allowed (a Lambda version `7` or `$LATEST`, a Cloud Run revision, `2.15.0`).
+ */
+const ADAPTER_VERSION = /^[A-Za-z0-9$][A-Za-z0-9._:$+-]{0,127}$/;
 
 /** Where a rollout's events go (the JetStream outbox). Must not reject. */
 export interface SatelliteEventPublisher {
@@ -113,6 +123,13 @@ export interface ReleaseGuardOptions {
   readonly routeRepairMaxMs?: number;
   /** @default systemClock */
   readonly clock?: RolloutClock;
+  /** The adapters a policy's `router.adapter` may name. @default ROUTER_ADAPTER_DEFINITIONS */
+  readonly routerAdapters?: readonly RouterAdapterDefinition<{ readonly adapter: string }>[];
+  /**
+   * Endpoint override per adapter name (`SENTRA_ADAPTER_ENDPOINT_<NAME>`), handed to the adapter as
+   * `RouterAdapterContext.endpoint`. @default none: each SDK's default endpoint
+   */
+  readonly adapterEndpoints?: Readonly<Record<string, string>>;
 }
 
 /** What the guard keeps per rollout beside the engine's spec and state. */
@@ -131,6 +148,10 @@ interface RolloutMeta {
   gatesCountedAt: string | null;
   /** The error budget of the latest evidence that reported one. */
   errorBudget: ErrorBudgetEvidence | null;
+  /** The policy's `router:` target, when a router adapter moves this rollout's traffic. */
+  routerTarget: RouterTargetPolicy | undefined;
+  /** The adapter built from `routerTarget`, on first use. */
+  adapter: RouterAdapter | undefined;
 }
 
 /**
@@ -194,8 +215,38 @@ export class ReleaseGuard implements RolloutEventSink {
           );
         }
       },
+      (rolloutId) => this.adapterOf(rolloutId),
     );
     this.providers = instrumentProviders(options.providers, this.metrics);
+  }
+
+  /**
+   * The router adapter of a rollout whose policy has `router:`, built on first use from the policy's
+   * target (so a resumed rollout gets its adapter back from its record) with the satellite's
+   * endpoint override for that adapter. Undefined for rollouts moved by a Kubernetes router.
+   * @throws SentraError FAILED_PRECONDITION when this satellite has no such adapter
+   */
+  private adapterOf(rolloutId: string): { name: string; adapter: RouterAdapter } | undefined {
+    const meta = this.metas.get(rolloutId);
+    const target = meta?.routerTarget;
+    if (meta === undefined || target === undefined) return undefined;
+    if (meta.adapter === undefined) {
+      const definitions = this.options.routerAdapters ?? ROUTER_ADAPTER_DEFINITIONS;
+      const definition = definitions.find((candidate) => candidate.name === target.adapter);
+      if (definition === undefined) {
+        throw new SentraError(
+          "FAILED_PRECONDITION",
+          `rollout ${rolloutId} names router adapter ${target.adapter}, which this satellite does not have (it has: ${definitions.map((d) => d.name).join(", ") || "none"})`,
+        );
+      }
+      const endpoint = this.options.adapterEndpoints?.[target.adapter];
+      const log = this.log.child({ rollout: rolloutId, adapter: target.adapter });
+      meta.adapter = definition.create(target, {
+        ...(endpoint === undefined ? {} : { endpoint }),
+        log: (message, fields) => log.info(fields, message),
+      });
+    }
+    return { name: target.adapter, adapter: meta.adapter };
   }
 
   /**
@@ -366,7 +417,7 @@ export class ReleaseGuard implements RolloutEventSink {
   private async repairRoute(target: RolloutTarget, delayMs: number, deadline: number): Promise<void> {
     const meta = this.metas.get(target.id);
     if (this.closed || meta === undefined) return;
-    const { router } = meta.binding;
+    const router = primaryRouterLabel(meta.binding);
     const successor = this.engines
       .get(meta.binding.cluster)
       ?.list()
@@ -440,6 +491,8 @@ export class ReleaseGuard implements RolloutEventSink {
       lastDecisionSequence: 0,
       gatesCountedAt: null,
       errorBudget: null,
+      routerTarget: request.spec.policy.router,
+      adapter: undefined,
     });
     try {
       await this.switch.check(request.spec);
@@ -467,7 +520,7 @@ export class ReleaseGuard implements RolloutEventSink {
         service: request.spec.service,
         stable: request.spec.stableVersion,
         canary: request.spec.version,
-        router: request.binding.router,
+        router: primaryRouterLabel(request.binding),
         strategy: request.spec.policy.strategy,
       },
       "rollout started",
@@ -492,11 +545,43 @@ export class ReleaseGuard implements RolloutEventSink {
     if (!DNS_LABEL.test(input.service) || input.service.length > 63) {
       throw invalid("service", "must be a DNS label (lowercase letters, digits and '-', at most 63)");
     }
+    const policyYaml = input.policyYaml.trim() === "" ? "{}" : input.policyYaml;
+    const sourceName = `${input.rolloutId}/policy.yaml`;
+    let policy: RolloutPolicy;
+    let omittedGates: readonly GateSpec[];
+    try {
+      const available = new Set(
+        (Object.keys(this.options.providers) as GateProviderKind[]).filter((kind) => this.options.providers[kind]),
+      );
+      ({ policy, omitted: omittedGates } = fitPolicyToProviders(
+        policyYaml,
+        sourceName,
+        parseRolloutPolicy(policyYaml, sourceName, {
+          routerAdapters: this.options.routerAdapters ?? ROUTER_ADAPTER_DEFINITIONS,
+        }),
+        available,
+        this.options.providerHints,
+      ));
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      throw new SentraError("INVALID_ARGUMENT", error.message, {
+        field: "policy_yaml",
+        details: error.details ?? {},
+        cause: error,
+      });
+    }
+    const adapter = policy.router?.adapter;
     for (const [field, version] of [
       ["stable_version", input.stableVersion],
       ["canary_version", input.canaryVersion],
     ] as const) {
       if (version === "") throw invalid(field, "is required");
+      if (adapter !== undefined) {
+        if (!ADAPTER_VERSION.test(version)) {
+          throw invalid(field, "must be up to 128 letters, digits, '.', '_', ':', '$', '+' and '-'");
+        }
+        continue;
+      }
       const name = versionedName(input.service, version);
       if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
         throw invalid(field, `${JSON.stringify(name)} is not a valid Deployment name (<service>-<version>)`);
@@ -520,29 +605,6 @@ export class ReleaseGuard implements RolloutEventSink {
       throw invalid("cluster", `is required: this satellite manages ${names.join(", ")}`);
     }
     this.options.clusters.get(cluster); // NOT_FOUND (field "cluster") when unknown
-    const policyYaml = input.policyYaml.trim() === "" ? "{}" : input.policyYaml;
-    const sourceName = `${input.rolloutId}/policy.yaml`;
-    let policy: RolloutPolicy;
-    let omittedGates: readonly GateSpec[];
-    try {
-      const available = new Set(
-        (Object.keys(this.options.providers) as GateProviderKind[]).filter((kind) => this.options.providers[kind]),
-      );
-      ({ policy, omitted: omittedGates } = fitPolicyToProviders(
-        policyYaml,
-        sourceName,
-        parseRolloutPolicy(policyYaml, sourceName),
-        available,
-        this.options.providerHints,
-      ));
-    } catch (error) {
-      if (!(error instanceof PolicyError)) throw error;
-      throw new SentraError("INVALID_ARGUMENT", error.message, {
-        field: "policy_yaml",
-        details: error.details ?? {},
-        cause: error,
-      });
-    }
     return {
       spec: {
         id: input.rolloutId,
@@ -552,7 +614,7 @@ export class ReleaseGuard implements RolloutEventSink {
         stableVersion: input.stableVersion,
         policy,
       },
-      binding: { cluster, router: input.router, routeName },
+      binding: { cluster, router: input.router, routeName, ...(adapter === undefined ? {} : { adapter }) },
       parentId: input.parentId,
       policyDigest: policyDigest(policyYaml),
       omittedGates,
@@ -591,6 +653,8 @@ export class ReleaseGuard implements RolloutEventSink {
         lastDecisionSequence: record.lastDecisionSequence,
         gatesCountedAt: record.lastDecision?.at ?? null,
         errorBudget: record.errorBudget ?? null,
+        routerTarget: record.spec.policy.router,
+        adapter: undefined,
       });
       if (!this.options.clusters.names().includes(record.binding.cluster)) {
         this.log.error(

@@ -28,6 +28,7 @@ import {
   stepWeights,
   weightOf,
 } from "../rollout/index.js";
+import { fallbackRouterLabel, primaryRouterLabel } from "../traffic/index.js";
 import type { RolloutRecord } from "./rollout-record.js";
 
 const PHASES: Readonly<Record<RolloutPhase, RolloutPhaseMessage>> = {
@@ -76,7 +77,12 @@ export function toRolloutMessage(satelliteId: string, record: RolloutRecord): Ro
       ? { lastDecision: toDecisionMessage(record, record.lastDecision, record.lastDecisionSequence) }
       : {}),
     parentId: record.parentId,
-    trafficRouter: record.appliedVia === "fallback" ? "replica-ratio (fallback)" : binding.router,
+    trafficRouter:
+      record.appliedVia !== "fallback"
+        ? primaryRouterLabel(binding)
+        : binding.adapter === undefined
+          ? "replica-ratio (fallback)"
+          : fallbackRouterLabel(binding),
     consecutiveBreaches: progress?.consecutiveBreaches ?? 0,
     ...(record.errorBudget === undefined ? {} : { errorBudget: toErrorBudgetMessage(record.errorBudget) }),
     passes: progress?.passes ?? 0,
@@ -94,7 +100,12 @@ export function toDecisionMessage(record: RolloutRecord, decision: Decision, seq
     at: timestampFromDate(new Date(decision.at)),
     phase: toPhaseMessage(decision.to),
     reason: decision.reason,
-    router: decision.via === undefined ? "" : decision.via === "fallback" ? "replica-ratio" : record.binding.router,
+    router:
+      decision.via === undefined
+        ? ""
+        : decision.via === "fallback"
+          ? fallbackRouterLabel(record.binding)
+          : primaryRouterLabel(record.binding),
     sequence,
   });
 }

@@ -64,6 +64,7 @@ export function parseRolloutRecord(json: string): RolloutRecord | undefined {
   if (!isRecord(binding) || typeof binding.cluster !== "string" || typeof binding.routeName !== "string")
     return undefined;
   if (!(TRAFFIC_ROUTER_NAMES as readonly unknown[]).includes(binding.router)) return undefined;
+  if (binding.adapter !== undefined && typeof binding.adapter !== "string") return undefined;
   if (typeof value.sequence !== "number" || !Number.isInteger(value.sequence)) return undefined;
   return value as unknown as RolloutRecord;
 }

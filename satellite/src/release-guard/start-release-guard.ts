@@ -81,6 +81,7 @@ export async function startReleaseGuard(
       registry,
       logger: log,
       routerTimeoutMs: config.rollouts.routerTimeoutMs,
+      adapterEndpoints: config.adapters.endpoints,
       replicaReadinessTimeoutMs: Math.floor(config.rollouts.routerTimeoutMs * READINESS_SHARE_OF_ROUTER_TIMEOUT),
     },
     recovered,

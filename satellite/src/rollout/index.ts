@@ -86,9 +86,11 @@ export {
   fitPolicyToProviders,
   MAX_INTERVAL_SECONDS,
   MIN_INTERVAL_SECONDS,
+  type ParseRolloutPolicyOptions,
   parseRolloutPolicy,
   type RolloutPolicy,
   type RolloutStrategy,
+  type RouterTargetPolicy,
   stepWeights,
   type TelemetryLossPolicy,
 } from "./rollout-policy.js";

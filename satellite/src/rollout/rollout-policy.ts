@@ -1,6 +1,8 @@
 import { isRecord } from "@sentra/common";
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { ROUTER_ADAPTER_DEFINITIONS } from "../traffic/adapters/adapter-registry.js";
+import type { RouterAdapterDefinition } from "../traffic/adapters/router-adapter.js";
 import {
   BUILT_IN_GATES,
   type BuiltInGate,
@@ -81,6 +83,23 @@ export interface TelemetryLossPolicy {
   readonly revertAfterSeconds: number;
 }
 
+/**
+ * The policy's `router:` section: the router adapter that moves this rollout's traffic instead of
+ * the Kubernetes router of its binding (`adapter`, a name of `ROUTER_ADAPTER_DEFINITIONS`) and its
+ * target, as that adapter's `targetSchema` returned it. Plain JSON: it travels in snapshots and
+ * events, so a restarted satellite rebuilds the adapter from it.
+ */
+export interface RouterTargetPolicy {
+  readonly adapter: string;
+  readonly [field: string]: unknown;
+}
+
+/** Options of {@link parseRolloutPolicy}. */
+export interface ParseRolloutPolicyOptions {
+  /** The adapters `router.adapter` may name. @default ROUTER_ADAPTER_DEFINITIONS */
+  readonly routerAdapters?: readonly RouterAdapterDefinition<{ readonly adapter: string }>[];
+}
+
 /** A validated, defaulted, frozen rollout policy. Plain JSON, so it travels in snapshots. */
 export interface RolloutPolicy {
   /** @default "canary" */
@@ -112,6 +131,8 @@ export interface RolloutPolicy {
   readonly alpha: number;
   /** Error-budget accounting; absent when the policy has no sequential rate gate. */
   readonly errorBudget?: ErrorBudgetPolicy;
+  /** The router adapter and its target; absent: the Kubernetes router the rollout's binding names. */
+  readonly router?: RouterTargetPolicy;
 }
 
 /**
@@ -181,6 +202,8 @@ const policySchema = z.strictObject({
   gates: z.array(gateSchema).min(1).optional(),
   alpha: z.number().gt(0).max(0.5).optional(),
   errorBudget: errorBudgetSchema.optional(),
+  // Checked against the named adapter's own schema (routerProblems), which knows its fields.
+  router: z.unknown().optional(),
 });
 
 type PolicyInput = z.output<typeof policySchema>;
@@ -205,7 +228,11 @@ const MAX_ALIAS_COUNT = 100;
  * @param sourceName file name used in problem locations. @default "policy.yaml"
  * @throws PolicyError listing every problem as `file:line:col: field.path: message`.
  */
-export function parseRolloutPolicy(yamlText: string, sourceName = "policy.yaml"): RolloutPolicy {
+export function parseRolloutPolicy(
+  yamlText: string,
+  sourceName = "policy.yaml",
+  options: ParseRolloutPolicyOptions = {},
+): RolloutPolicy {
   const lineCounter = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -246,11 +273,70 @@ export function parseRolloutPolicy(yamlText: string, sourceName = "policy.yaml")
     for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, raw));
   }
   problems.push(...crossFieldProblems(raw as Record<string, unknown>));
+  const router = routerTarget(
+    (raw as Record<string, unknown>).router,
+    options.routerAdapters ?? ROUTER_ADAPTER_DEFINITIONS,
+    problems,
+  );
   if (problems.length > 0 || !parsed.success) {
     const located = problems.map(toProblem).sort((a, b) => a.line - b.line || a.col - b.col);
     throw new PolicyError(located);
   }
-  return deepFreeze(buildPolicy(parsed.data));
+  const policy = buildPolicy(parsed.data);
+  return deepFreeze(router === undefined ? policy : { ...policy, router });
+}
+
+/**
+ * Validates the `router:` section against the schema of the adapter it names; pushes its problems
+ * (paths under `router`) and returns the target, or undefined when absent or invalid.
+ */
+function routerTarget(
+  value: unknown,
+  definitions: readonly RouterAdapterDefinition<{ readonly adapter: string }>[],
+  problems: RawProblem[],
+): RouterTargetPolicy | undefined {
+  if (value === undefined) return undefined;
+  const names = definitions.map((definition) => definition.name);
+  const known = names.length === 0 ? "none are installed" : `known: ${names.join(", ")}`;
+  if (!isRecord(value)) {
+    problems.push({
+      path: ["router"],
+      message: `expected a mapping such as { adapter: <name>, ...target } (${known}), got ${describeValue(value)}`,
+    });
+    return undefined;
+  }
+  if (value.adapter === undefined) {
+    problems.push({ path: ["router", "adapter"], message: `is required: the router adapter's name (${known})` });
+    return undefined;
+  }
+  const definition = definitions.find((candidate) => candidate.name === value.adapter);
+  if (definition === undefined) {
+    const suggestion = typeof value.adapter === "string" ? closest(value.adapter, names) : undefined;
+    const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
+    problems.push({
+      path: ["router", "adapter"],
+      message: `unknown router adapter ${describeValue(value.adapter)}${hint}; ${known}`,
+    });
+    return undefined;
+  }
+  const parsed = definition.targetSchema.safeParse(value);
+  if (!parsed.success) {
+    const fields = schemaKeys(definition.targetSchema);
+    for (const issue of parsed.error.issues) {
+      for (const problem of describeIssue(issue, value, fields)) {
+        problems.push({ ...problem, path: ["router", ...problem.path] });
+      }
+    }
+    return undefined;
+  }
+  // A plain-JSON copy: the target travels in snapshots and events, and must come back the same.
+  return JSON.parse(JSON.stringify(parsed.data)) as RouterTargetPolicy;
+}
+
+/** The field names of an object schema (for "did you mean"); none for other schemas. */
+function schemaKeys(schema: unknown): readonly string[] {
+  const shape = isRecord(schema) ? schema.shape : undefined;
+  return isRecord(shape) ? Object.keys(shape) : [];
 }
 
 /** What {@link fitPolicyToProviders} made of a policy. */
@@ -679,13 +765,14 @@ function knownKeysAt(path: Path): readonly string[] {
   return [];
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): RawProblem[] {
+/** `knownKeys`: the field names to suggest from for an unknown key. @default those of the policy at `path` */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, knownKeys?: readonly string[]): RawProblem[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
   const actual = valueAt(raw, path);
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((key) => {
-        const suggestion = closest(key, knownKeysAt(path));
+        const suggestion = closest(key, knownKeys ?? knownKeysAt(path));
         const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
         return { path: [...path, key], atKey: true, message: `unknown field "${key}"${hint}` };
       });

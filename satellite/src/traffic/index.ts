@@ -1,3 +1,5 @@
+export { ROUTER_ADAPTER_DEFINITIONS } from "./adapters/adapter-registry.js";
+export type { RouterAdapter, RouterAdapterContext, RouterAdapterDefinition } from "./adapters/router-adapter.js";
 export {
   CANARY_WEIGHT_ANNOTATION,
   GatewayApiRouter,
@@ -25,11 +27,19 @@ export {
   STABLE_REPLICAS_ANNOTATION,
 } from "./replica-ratio-router.js";
 export {
+  fallbackRouterLabel,
+  primaryRouterLabel,
   TRAFFIC_ROUTER_NAMES,
   type TrafficBinding,
   type TrafficBindingResolver,
   type TrafficRouterName,
   versionedName,
 } from "./traffic-binding.js";
-export { type CheckedTrafficRouter, type RouterCallObserver, TrafficRouterSwitch } from "./traffic-router-switch.js";
+export {
+  type CheckedTrafficRouter,
+  type RouterAdapterResolver,
+  type RouterCallObserver,
+  type RouterCallRole,
+  TrafficRouterSwitch,
+} from "./traffic-router-switch.js";
 export { DEFAULT_MAX_CONFLICT_RETRIES, type OptimisticUpdate, updateWithRetry } from "./update-with-retry.js";

@@ -17,6 +17,21 @@ export interface TrafficBinding {
    * or the primary Ingress (NGINX; its canary Ingress is `<routeName>-canary`). Unused by replica ratio.
    */
   readonly routeName: string;
+  /**
+   * The router adapter of the rollout's policy (`router.adapter`, e.g. `haproxy`): when set, it
+   * moves the traffic instead of `router`, and its own all-to-stable call is the fallback.
+   */
+  readonly adapter?: string;
+}
+
+/** The name the primary router of a binding goes by in metrics, logs and `Rollout.traffic_router`. */
+export function primaryRouterLabel(binding: Pick<TrafficBinding, "router" | "adapter">): string {
+  return binding.adapter ?? binding.router;
+}
+
+/** The name of a binding's fallback: replica ratio, or the adapter's all-to-stable call. */
+export function fallbackRouterLabel(binding: Pick<TrafficBinding, "router" | "adapter">): string {
+  return binding.adapter === undefined ? "replica-ratio" : `${binding.adapter} (all to stable)`;
 }
 
 /** Looks up a rollout's binding and cluster; throws NOT_FOUND for an unknown rollout or cluster. */
