@@ -1,3 +1,4 @@
+import { AWS_LAMBDA_ADAPTER } from "./aws-lambda/aws-lambda-adapter.js";
 import type { RouterAdapterDefinition } from "./router-adapter.js";
 
 /**
@@ -5,4 +6,6 @@ import type { RouterAdapterDefinition } from "./router-adapter.js";
  * runtime is one import and one entry here; the policy reader and the satellite take the list from
  * this array, so nothing else has to learn the new name.
  */
-export const ROUTER_ADAPTER_DEFINITIONS: readonly RouterAdapterDefinition<{ readonly adapter: string }>[] = [];
+export const ROUTER_ADAPTER_DEFINITIONS: readonly RouterAdapterDefinition<{ readonly adapter: string }>[] = [
+  AWS_LAMBDA_ADAPTER,
+];
