@@ -21,7 +21,7 @@ import {
   satelliteInboxPrefix,
   type TransportRefusal,
 } from "@sentra/proto";
-import { Counter, Gauge, Histogram } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { ClusterRegistry } from "./cluster/cluster-registry.js";
 import type { SatelliteConfig } from "./config/satellite-config.js";
 import { ReleasePolicyController } from "./gitops/release-policy-controller.js";
@@ -29,6 +29,7 @@ import { createRolloutHandlers } from "./grpc/rollout-handlers.js";
 import { createSatelliteServiceHandlers } from "./grpc/satellite-service-handlers.js";
 import { startOpsServer } from "./ops/ops-server.js";
 import { simulatedWorkloadMetrics, WORKLOAD_METRICS_PATH } from "./ops/simulated-workload-metrics.js";
+import type { LivePriceMetrics } from "./price/index.js";
 import { findRegion } from "./region/index.js";
 import { startReleaseGuard } from "./release-guard/index.js";
 import type { SatelliteIdentity } from "./satellite-identity.js";
@@ -81,7 +82,14 @@ export async function startSatellite(
   try {
     const clusters = await ClusterRegistry.start(config, log);
     closers.push(() => clusters.stop());
-    const prices = await createPriceSource(config, startedAt);
+    const { source: prices, live: livePrices } = await createPriceSource(config, startedAt, {
+      logger: log,
+      metrics: livePriceMetrics(registry),
+    });
+    if (livePrices !== undefined) {
+      livePrices.start();
+      closers.push(() => livePrices.close());
+    }
 
     // Before gRPC: the rollout methods need the release guard, and the guard resumes its rollouts
     // from the JetStream event stream.
@@ -214,6 +222,13 @@ export async function startSatellite(
           : {}),
         clusters: clusters.names(),
         region: identity.region.name,
+        priceSource: config.price.source,
+        ...(livePrices !== undefined
+          ? {
+              priceRefreshIntervalMs: config.price.refreshIntervalMs,
+              priceCache: config.price.cache.redisUrl ? "redis" : "memory",
+            }
+          : {}),
         nats: redactUrl(config.natsUrl),
         natsAuth: natsAuthKind(config),
       },
@@ -224,6 +239,33 @@ export async function startSatellite(
     await close();
     throw error;
   }
+}
+
+/** The live price sources' metrics, labelled by API (`aws`, `azure`, `gcp`). */
+function livePriceMetrics(registry: Registry): LivePriceMetrics {
+  const refreshes = new Counter({
+    name: "sentra_satellite_price_refreshes_total",
+    help: "Live spot price refreshes by API and outcome (success, cached, failure, throttled)",
+    labelNames: ["source", "outcome"],
+    registers: [registry],
+  });
+  const throttles = new Counter({
+    name: "sentra_satellite_price_throttles_total",
+    help: "Throttled answers of a live pricing API (each retried page counts)",
+    labelNames: ["source"],
+    registers: [registry],
+  });
+  const age = new Gauge({
+    name: "sentra_satellite_price_age_seconds",
+    help: "Seconds since the live pricing API last confirmed the prices being published",
+    labelNames: ["source"],
+    registers: [registry],
+  });
+  return {
+    refresh: (source, outcome) => refreshes.inc({ source, outcome }),
+    throttled: (source) => throttles.inc({ source }),
+    age: (source, seconds) => age.set({ source }, seconds),
+  };
 }
 
 function resolveIdentity(config: SatelliteConfig): SatelliteIdentity {

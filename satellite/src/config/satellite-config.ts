@@ -8,6 +8,12 @@ import {
 import { SATELLITE_ID_PATTERN } from "@sentra/proto";
 import { z } from "zod";
 import { DEFAULT_RELEASE_POLICY_INTERVAL_MS } from "../gitops/release-policy-controller.js";
+import { DEFAULT_AZURE_RETAIL_PRICES_URL } from "../price/azure-spot-price-fetcher.js";
+import {
+  DEFAULT_AWS_PRICE_REFRESH_INTERVAL_MS,
+  DEFAULT_CATALOG_PRICE_REFRESH_INTERVAL_MS,
+  DEFAULT_PRICE_MAX_AGE_INTERVALS,
+} from "../price/live-spot-price-source.js";
 import { ROUTER_ADAPTER_DEFINITIONS } from "../traffic/adapters/adapter-registry.js";
 
 /**
@@ -37,6 +43,10 @@ export const DEFAULT_TELEMETRY_TIMEOUT_MS = 1_500;
 export const DEFAULT_ROUTER_TIMEOUT_MS = 10_000;
 /** @default 1000 — how long a rollout event waits for JetStream's ack before traffic moves on. */
 export const DEFAULT_EVENT_ACK_WAIT_MS = 1_000;
+
+/** `SENTRA_PRICE_SOURCE` values: the seeded model, a CSV replay, or a cloud's live pricing API. */
+export const PRICE_SOURCES = ["model", "replay", "aws", "azure", "gcp"] as const;
+export type PriceSourceName = (typeof PRICE_SOURCES)[number];
 
 /** A Kubernetes namespace name: a DNS label (RFC 1123). */
 const KUBE_NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -122,7 +132,27 @@ const schema = z
       .default(DEFAULT_RELEASE_POLICY_INTERVAL_MS),
     SENTRA_HEARTBEAT_INTERVAL_MS: positiveMs.default(DEFAULT_HEARTBEAT_INTERVAL_MS),
     SENTRA_PRICE_INTERVAL_MS: positiveMs.default(DEFAULT_PRICE_INTERVAL_MS),
-    SENTRA_PRICE_SOURCE: z.enum(["model", "replay"]).default("model"),
+    // Unset: the model in simulated mode, the cloud's own live API with real clusters.
+    SENTRA_PRICE_SOURCE: z.enum(PRICE_SOURCES, { message: "must be model, replay, aws, azure or gcp" }).optional(),
+    SENTRA_PRICE_REFRESH_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).optional(),
+    SENTRA_PRICE_MAX_AGE_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(7 * 86_400_000)
+      .optional(),
+    SENTRA_AWS_EC2_ENDPOINT: httpUrl.optional(),
+    SENTRA_AZURE_RETAIL_PRICES_URL: httpUrl.default(DEFAULT_AZURE_RETAIL_PRICES_URL),
+    SENTRA_GCP_BILLING_ENDPOINT: z
+      .string()
+      .regex(/^(https?:\/\/)?[^\s/:]+(:\d+)?\/?$/, "must be host, host:port or http(s)://host:port")
+      .optional(),
+    SENTRA_GCP_API_KEY_FILE: z.string().min(1).optional(),
+    SENTRA_REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+      .optional(),
+    SENTRA_REDIS_PREFIX: z.string().default("sentra:"),
     SENTRA_PRICE_SEED: z.coerce.number().int().optional(),
     SENTRA_PRICE_REPLAY_CSV: z.string().optional(),
     SENTRA_PRICE_REPLAY_SPEED: z.coerce.number().positive().default(3_600),
@@ -151,6 +181,34 @@ const schema = z
   })
   .superRefine((env, context) => {
     checkGrpcTlsEnvironment(env, context);
+    const live =
+      env.SENTRA_PRICE_SOURCE ??
+      (env.KUBECONFIG !== undefined || env.SENTRA_KUBE_CONTEXTS !== undefined ? env.SENTRA_CLOUD : "model");
+    if ((live === "aws" || live === "azure" || live === "gcp") && live !== env.SENTRA_CLOUD) {
+      context.addIssue({
+        code: "custom",
+        path: ["SENTRA_PRICE_SOURCE"],
+        message: `${live} prices ${live} regions, but SENTRA_CLOUD is ${env.SENTRA_CLOUD}`,
+      });
+    }
+    if ((live === "aws" || live === "azure" || live === "gcp") && (env.SENTRA_PRICE_OVERRIDES ?? []).length > 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["SENTRA_PRICE_OVERRIDES"],
+        message: `forced prices apply to the model and replay only, not to live ${live} prices (set SENTRA_PRICE_SOURCE=model)`,
+      });
+    }
+    if (
+      env.SENTRA_PRICE_MAX_AGE_MS !== undefined &&
+      env.SENTRA_PRICE_REFRESH_INTERVAL_MS !== undefined &&
+      env.SENTRA_PRICE_MAX_AGE_MS < env.SENTRA_PRICE_REFRESH_INTERVAL_MS
+    ) {
+      context.addIssue({
+        code: "custom",
+        path: ["SENTRA_PRICE_MAX_AGE_MS"],
+        message: "must be at least SENTRA_PRICE_REFRESH_INTERVAL_MS",
+      });
+    }
     if (env.SENTRA_PRICE_SOURCE === "replay" && !env.SENTRA_PRICE_REPLAY_CSV) {
       context.addIssue({
         code: "custom",
@@ -233,7 +291,23 @@ export interface SatelliteConfig {
   heartbeatIntervalMs: number;
   priceIntervalMs: number;
   price: {
-    source: "model" | "replay";
+    /**
+     * `SENTRA_PRICE_SOURCE`; unset: `model` in simulated mode (the demo), the satellite's own
+     * cloud's live API with real clusters. `sourceFromDefault` says which.
+     */
+    source: PriceSourceName;
+    sourceFromDefault: boolean;
+    /** Live sources: how often the API is read, and how old a confirmed price may be quoted (ms). */
+    refreshIntervalMs: number;
+    maxAgeMs: number;
+    /** Live endpoints (VPC endpoints, proxies, tests); undefined = the public ones. */
+    awsEc2Endpoint: string | undefined;
+    azureRetailPricesUrl: string;
+    gcpBillingEndpoint: { apiEndpoint: string; port: number | undefined; protocol: "http" | "https" } | undefined;
+    /** A file with a Google API key for the (public) Catalog API; unset: Application Default Credentials. */
+    gcpApiKeyFile: string | undefined;
+    /** `SENTRA_REDIS_URL`: the live price cache; unset = in memory. */
+    cache: { redisUrl: string | undefined; redisPrefix: string };
     seed: number | undefined;
     replayCsv: string | undefined;
     replaySpeed: number;
@@ -291,6 +365,10 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
           namespaces: parsed.SENTRA_KUBE_NAMESPACES,
         }
       : undefined;
+  const source: PriceSourceName = parsed.SENTRA_PRICE_SOURCE ?? (kube !== undefined ? parsed.SENTRA_CLOUD : "model");
+  const refreshIntervalMs =
+    parsed.SENTRA_PRICE_REFRESH_INTERVAL_MS ??
+    (source === "aws" ? DEFAULT_AWS_PRICE_REFRESH_INTERVAL_MS : DEFAULT_CATALOG_PRICE_REFRESH_INTERVAL_MS);
   return Object.freeze({
     satelliteId: parsed.SENTRA_SATELLITE_ID ?? `${parsed.SENTRA_CLOUD}-${parsed.SENTRA_REGION}`,
     cloud: parsed.SENTRA_CLOUD,
@@ -329,7 +407,15 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
     heartbeatIntervalMs: parsed.SENTRA_HEARTBEAT_INTERVAL_MS,
     priceIntervalMs: parsed.SENTRA_PRICE_INTERVAL_MS,
     price: {
-      source: parsed.SENTRA_PRICE_SOURCE,
+      source,
+      sourceFromDefault: parsed.SENTRA_PRICE_SOURCE === undefined,
+      refreshIntervalMs,
+      maxAgeMs: parsed.SENTRA_PRICE_MAX_AGE_MS ?? DEFAULT_PRICE_MAX_AGE_INTERVALS * refreshIntervalMs,
+      awsEc2Endpoint: parsed.SENTRA_AWS_EC2_ENDPOINT,
+      azureRetailPricesUrl: parsed.SENTRA_AZURE_RETAIL_PRICES_URL,
+      gcpBillingEndpoint: gcpEndpointOf(parsed.SENTRA_GCP_BILLING_ENDPOINT),
+      gcpApiKeyFile: parsed.SENTRA_GCP_API_KEY_FILE,
+      cache: { redisUrl: parsed.SENTRA_REDIS_URL, redisPrefix: parsed.SENTRA_REDIS_PREFIX },
       seed: parsed.SENTRA_PRICE_SEED,
       replayCsv: parsed.SENTRA_PRICE_REPLAY_CSV,
       replaySpeed: parsed.SENTRA_PRICE_REPLAY_SPEED,
@@ -338,4 +424,18 @@ export function loadSatelliteConfig(env: Record<string, string | undefined>): Sa
     },
     logLevel: parsed.SENTRA_LOG_LEVEL,
   });
+}
+
+/** `host`, `host:port` or `http(s)://host:port` as the Cloud Billing client's options. */
+function gcpEndpointOf(
+  value: string | undefined,
+): { apiEndpoint: string; port: number | undefined; protocol: "http" | "https" } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:(https?):\/\/)?([^\s/:]+)(?::(\d+))?\/?$/.exec(value);
+  if (match?.[2] === undefined) return undefined;
+  return {
+    apiEndpoint: match[2],
+    port: match[3] === undefined ? undefined : Number(match[3]),
+    protocol: match[1] === "http" ? "http" : "https",
+  };
 }

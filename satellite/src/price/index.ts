@@ -9,6 +9,17 @@ export {
   type SpotPriceRow,
 } from "@sentra/common";
 export {
+  AWS_SPOT_PRODUCT_DESCRIPTION,
+  type AwsSpotPriceFetcherOptions,
+  createAwsSpotPriceFetcher,
+  DEFAULT_PRICE_API_TIMEOUT_MS,
+} from "./aws-spot-price-fetcher.js";
+export {
+  type AzureSpotPriceFetcherOptions,
+  createAzureSpotPriceFetcher,
+  DEFAULT_AZURE_RETAIL_PRICES_URL,
+} from "./azure-spot-price-fetcher.js";
+export {
   ar1ToMeanReversion,
   CALIBRATION_GRID_HOURS,
   type CalibrationReport,
@@ -33,6 +44,11 @@ export {
   createCsvPriceReplay,
 } from "./csv-price-replay.js";
 export {
+  createGcpSpotPriceFetcher,
+  GCP_COMPUTE_ENGINE_SERVICE,
+  type GcpSpotPriceFetcherOptions,
+} from "./gcp-spot-price-fetcher.js";
+export {
   findInstanceType,
   INSTANCE_TYPES,
   type InstanceType,
@@ -40,11 +56,30 @@ export {
   instanceTypesOf,
 } from "./instance-types.js";
 export {
+  type FetchedPrice,
+  type LivePriceApi,
+  type LivePriceFetcher,
+  type ThrottleRetryOptions,
+  withThrottleRetry,
+} from "./live-price-fetcher.js";
+export {
+  createLiveSpotPriceSource,
+  DEFAULT_AWS_PRICE_REFRESH_INTERVAL_MS,
+  DEFAULT_CATALOG_PRICE_REFRESH_INTERVAL_MS,
+  type LivePriceMetrics,
+  type LiveSpotPriceSource,
+  type LiveSpotPriceSourceOptions,
+  nextRefreshDelayMs,
+  type RefreshOutcome,
+} from "./live-spot-price-source.js";
+export {
   DEFAULT_MODEL_PARAMETERS,
   MODEL_PARAMETER_NAMES,
   type ModelParameters,
   modelParametersFor,
 } from "./model-parameters.js";
+export { type CachedPrices, createMemoryPriceCache, type PriceCache } from "./price-cache.js";
+export { createRedisPriceCache } from "./redis-price-cache.js";
 export {
   ON_DEMAND_PRICES,
   type PriceTableEntry,

@@ -10,7 +10,10 @@ export interface SpotPriceQuote {
   usdPerHour: number;
   /** The instant this price is quoted for: the `now` passed to {@link SpotPriceSource.quotes}. */
   observedAt: Date;
-  source: "model" | "replay";
+  /** Live prices: when the cloud's pricing API last confirmed this price. */
+  confirmedAt?: Date;
+  /** `live`: a cloud's pricing API; `model` and `replay` are synthetic (automatic migration refuses them by default). */
+  source: "model" | "replay" | "live";
   vcpus: number;
   memoryGib: number;
 }

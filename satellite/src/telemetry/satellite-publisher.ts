@@ -16,6 +16,12 @@ import type { SpotPriceQuote, SpotPriceSource } from "../price/index.js";
 import type { SatelliteIdentity } from "../satellite-identity.js";
 import { inventoryRevision } from "./inventory-revision.js";
 
+const PRICE_SOURCE_ON_WIRE: Readonly<Record<SpotPriceQuote["source"], PriceSource>> = {
+  model: PriceSource.MODEL,
+  replay: PriceSource.REPLAY,
+  live: PriceSource.LIVE,
+};
+
 export interface SatellitePublisherMetrics {
   published: Counter<"kind">;
   publishErrors: Counter<"kind">;
@@ -124,7 +130,8 @@ export class SatellitePublisher {
         instanceType: quote.instanceType,
         usdPerHour: quote.usdPerHour,
         observedAt: timestampFromDate(quote.observedAt),
-        source: quote.source === "replay" ? PriceSource.REPLAY : PriceSource.MODEL,
+        ...(quote.confirmedAt !== undefined ? { confirmedAt: timestampFromDate(quote.confirmedAt) } : {}),
+        source: PRICE_SOURCE_ON_WIRE[quote.source],
         vcpus: quote.vcpus,
         memoryGib: quote.memoryGib,
       })),

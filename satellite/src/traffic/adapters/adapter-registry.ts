@@ -1,4 +1,5 @@
 import { AWS_LAMBDA_ADAPTER } from "./aws-lambda/aws-lambda-adapter.js";
+import { CLOUD_RUN_ADAPTER } from "./gcp-cloud-run/cloud-run-adapter.js";
 import type { RouterAdapterDefinition } from "./router-adapter.js";
 
 /**
