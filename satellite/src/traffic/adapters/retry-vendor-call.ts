@@ -1,9 +1,9 @@
 import { type ErrorCodeName, SentraError } from "@sentra/common";
 
-/** @default 5 — attempts of one vendor call before its error is the adapter's. */
-export const DEFAULT_VENDOR_CALL_ATTEMPTS = 5;
-/** @default 500 — delay before the second attempt, in ms; doubled each time, at most 8 s. */
-export const DEFAULT_VENDOR_RETRY_BASE_DELAY_MS = 500;
+/** @default 4 — attempts of one vendor call before its error is the adapter's. */
+export const DEFAULT_VENDOR_CALL_ATTEMPTS = 4;
+/** @default 250 — delay before the second attempt, in ms; doubled each time, at most 8 s (4 attempts wait 1.75 s in all, well within the 10 s router deadline). */
+export const DEFAULT_VENDOR_RETRY_BASE_DELAY_MS = 250;
 const MAX_VENDOR_RETRY_DELAY_MS = 8_000;
 
 /** Codes worth another attempt: throttling, a concurrent change, a passing outage. */

@@ -1,8 +1,7 @@
 import { SentraError } from "@sentra/common";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { RolloutTarget } from "../../../rollout/index.js";
+import { PolicyError, parseRolloutPolicy, type RolloutTarget } from "../../../rollout/index.js";
 import { type CloudRunAdapter, createCloudRunAdapter } from "./cloud-run-adapter.js";
-import { cloudRunTargetSchema } from "./cloud-run-target.js";
 import { SimulatedCloudRun } from "./sim/simulated-cloud-run.js";
 
 const PROJECT = "shop-prod-1";
@@ -107,7 +106,7 @@ describe("Cloud Run adapter against the simulated Admin API", () => {
     sim.setBehaviour(PROJECT, LOCATION, "checkout", "v2", { errorRate: 0.5, latencyMs: 1 });
     sim.setBehaviour(PROJECT, LOCATION, "checkout", "v1", { latencyMs: 1 });
     await adapter.setCanaryWeight(ROLLOUT, 50);
-    const url = await sim.metricsUrl(PROJECT, LOCATION, "checkout");
+    const url = sim.metricsUrl;
     await vi.waitFor(
       async () => {
         const text = await (await fetch(url)).text();
@@ -119,16 +118,33 @@ describe("Cloud Run adapter against the simulated Admin API", () => {
   });
 });
 
-describe("Cloud Run target", () => {
-  it("names the field that is wrong", () => {
-    const result = cloudRunTargetSchema.safeParse({ ...TARGET, project: "Shop", location: "eu", extra: 1 });
-    expect(result.success).toBe(false);
-    const messages = result.error?.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) ?? [];
-    expect(messages.join("\n")).toMatch(/project: project: a Google Cloud project id/);
-    expect(messages.join("\n")).toMatch(/location: location: a Cloud Run region/);
-    expect(messages.join("\n")).toMatch(/extra/);
+describe("Cloud Run target in a rollout policy", () => {
+  function problemsOf(yaml: string): string[] {
+    try {
+      parseRolloutPolicy(yaml, "policy.yaml");
+    } catch (error) {
+      if (error instanceof PolicyError) return error.message.split("\n").slice(1);
+      throw error;
+    }
+    return [];
+  }
+
+  it("is selected by router.adapter and kept as the policy's target", () => {
+    const policy = parseRolloutPolicy(
+      "router:\n  adapter: gcp-cloud-run\n  project: shop-prod-1\n  location: europe-west1\n  service: checkout\n",
+      "policy.yaml",
+    );
+    expect(policy.router).toEqual(TARGET);
+  });
+
+  it("names the line and field of an invalid target", () => {
     expect(
-      cloudRunTargetSchema.safeParse({ adapter: "gcp-cloud-run", project: PROJECT, location: LOCATION }).success,
-    ).toBe(false);
+      problemsOf("router:\n  adapter: gcp-cloud-run\n  project: Shop\n  location: eu\n  servise: checkout\n"),
+    ).toEqual([
+      "policy.yaml:2:3: router.service: is required",
+      "policy.yaml:3:12: router.project: must be a Google Cloud project id (6-30 lower-case letters, digits, hyphens)",
+      "policy.yaml:4:13: router.location: must be a Cloud Run region such as europe-west1",
+      'policy.yaml:5:3: router.servise: unknown field "servise" (did you mean "service"?)',
+    ]);
   });
 });

@@ -20,11 +20,11 @@ export const cloudRunTargetSchema = z
     adapter: z.literal(CLOUD_RUN_ADAPTER_NAME),
     project: z
       .string()
-      .regex(PROJECT_ID, "project: a Google Cloud project id (6-30 lower-case letters, digits, hyphens)"),
-    location: z.string().regex(LOCATION, "location: a Cloud Run region such as europe-west1"),
+      .regex(PROJECT_ID, "must be a Google Cloud project id (6-30 lower-case letters, digits, hyphens)"),
+    location: z.string().regex(LOCATION, "must be a Cloud Run region such as europe-west1"),
     service: z
       .string()
-      .regex(SERVICE_NAME, "service: a Cloud Run service name (lower-case letters, digits, hyphens; at most 49)"),
+      .regex(SERVICE_NAME, "must be a Cloud Run service name (lower-case letters, digits, hyphens; at most 49)"),
   })
   .strict();
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type VersionBehaviour, WeightedVersionTraffic } from "../../../../cloud-sim/weighted-version-traffic.js";
 import { FailureInjector } from "../../../../cluster/sim/failure-injector.js";
 import { readBody, sendJson } from "../../../../cluster/sim/http-json.js";
-import { type VersionBehaviour, VersionTraffic } from "../../sim/version-traffic.js";
 
 /** `TrafficTargetAllocationType` as its JSON name and its number (the client asks for `enum-encoding=int`). */
 const ALLOCATION_TYPES: Record<string, string> = {
@@ -42,7 +42,7 @@ export interface SimulatedCloudRunOptions {
   readonly token?: string;
   /** Polls of an update's operation before it is done. @default 1 */
   readonly operationPolls?: number;
-  /** Requests per second each service receives. @default VersionTraffic's */
+  /** Requests per second each service receives. @default 50 */
   readonly requestsPerSecond?: number;
 }
 
@@ -55,7 +55,6 @@ interface ServiceState {
   generation: number;
   etag: string;
   traffic: SimulatedTrafficTarget[];
-  readonly traffic$: VersionTraffic;
 }
 
 interface OperationState {
@@ -67,6 +66,8 @@ interface OperationState {
 const SERVICE_PATH = /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/;
 const OPERATION_PATH = /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/operations\/([^/]+)$/;
 const METADATA_PREFIX = "/computeMetadata/v1/";
+/** Where Prometheus scrapes the services' per-version traffic (plain HTTP, no token). */
+export const CLOUD_RUN_SIM_METRICS_PATH = "/sentra-sim/v1/metrics";
 
 /** Google's canonical codes as the HTTP statuses the simulated API answers with. */
 const STATUS_OF_HTTP: Record<number, { code: string; reason?: string }> = {
@@ -92,8 +93,9 @@ const STATUS_OF_HTTP: Record<number, { code: string; reason?: string }> = {
  * RESOURCE_EXHAUSTED, 409 ABORTED, 503 UNAVAILABLE). It also answers as a GCE/GKE metadata server
  * under `/computeMetadata/v1/` (token, project id), so a process whose `GCE_METADATA_HOST` points
  * here gets its credentials from google-auth-library's standard chain, as a pod with Workload
- * Identity does. Each service's revisions receive steady traffic split by the traffic it serves
- * ({@link VersionTraffic}), with per-version error rate and latency settable at run time.
+ * Identity does. Each service's revisions receive steady traffic split by the traffic it serves, through
+ * the simulated cluster's traffic model ({@link WeightedVersionTraffic}), with per-version error
+ * rate and latency settable at run time, scraped at {@link CLOUD_RUN_SIM_METRICS_PATH}.
  */
 export class SimulatedCloudRun {
   /** Request failures to inject into the Admin API (never the metadata server). */
@@ -103,7 +105,7 @@ export class SimulatedCloudRun {
   readonly #operations = new Map<string, OperationState>();
   readonly #token: string;
   readonly #operationPolls: number;
-  readonly #requestsPerSecond: number | undefined;
+  readonly #traffic: WeightedVersionTraffic;
   #interleavedWrites = 0;
   #url = "";
   #updates = 0;
@@ -111,7 +113,7 @@ export class SimulatedCloudRun {
   private constructor(options: SimulatedCloudRunOptions) {
     this.#token = options.token ?? "sim-cloud-run-token";
     this.#operationPolls = options.operationPolls ?? 1;
-    this.#requestsPerSecond = options.requestsPerSecond;
+    this.#traffic = new WeightedVersionTraffic({ requestsPerSecond: options.requestsPerSecond ?? 50 });
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) =>
         this.#error(response, 500, `simulated Cloud Run failed: ${String(error)}`),
@@ -163,14 +165,10 @@ export class SimulatedCloudRun {
       generation: 1,
       etag: "",
       traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: revisions[0] ?? "", percent: 100 }],
-      traffic$: new VersionTraffic({
-        service: options.service,
-        weights: () => this.#versionWeights(state),
-        ...(this.#requestsPerSecond === undefined ? {} : { requestsPerSecond: this.#requestsPerSecond }),
-      }),
     };
     state.etag = etagOf(state);
     this.#services.set(servicePath(options.project, options.location, options.service), state);
+    this.#syncTraffic(state);
   }
 
   /** Percent per revision the service serves now. */
@@ -181,12 +179,12 @@ export class SimulatedCloudRun {
 
   /** Sets a version's error rate and latency. */
   setBehaviour(project: string, location: string, service: string, version: string, behaviour: VersionBehaviour): void {
-    this.#state(project, location, service).traffic$.setBehaviour(version, behaviour);
+    this.#traffic.setBehaviour(this.#state(project, location, service).service, version, behaviour);
   }
 
-  /** Where Prometheus scrapes the service's per-version traffic. */
-  metricsUrl(project: string, location: string, service: string): Promise<string> {
-    return this.#state(project, location, service).traffic$.metricsUrl();
+  /** Where Prometheus scrapes every service's per-version traffic (`service` = the Cloud Run service, `version`). */
+  get metricsUrl(): string {
+    return `${this.#url}${CLOUD_RUN_SIM_METRICS_PATH}`;
   }
 
   /**
@@ -199,7 +197,7 @@ export class SimulatedCloudRun {
 
   /** Stops the API and every service's traffic. */
   async close(): Promise<void> {
-    await Promise.all([...this.#services.values()].map((state) => state.traffic$.close()));
+    await this.#traffic.close();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -213,18 +211,26 @@ export class SimulatedCloudRun {
     return state;
   }
 
-  #versionWeights(state: ServiceState): Map<string, number> {
-    const weights = new Map<string, number>();
-    for (const target of state.traffic) {
-      const version = (target.revision ?? "").slice(state.service.length + 1);
-      weights.set(version, (weights.get(version) ?? 0) + target.percent);
-    }
-    return weights;
+  /** The revisions' requests follow the traffic the service serves (revision `<service>-<version>`). */
+  #syncTraffic(state: ServiceState): void {
+    this.#traffic.setEntry(servicePath(state.project, state.location, state.service), [
+      state.traffic.map((target) => ({
+        service: state.service,
+        version: (target.revision ?? "").slice(state.service.length + 1),
+        weight: target.percent,
+      })),
+    ]);
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://sim");
     const path = decodeURIComponent(url.pathname);
+    if (path === CLOUD_RUN_SIM_METRICS_PATH && request.method === "GET") {
+      request.resume();
+      const text = await this.#traffic.metrics();
+      response.writeHead(200, { "content-type": this.#traffic.contentType }).end(text);
+      return;
+    }
     if (path.startsWith(METADATA_PREFIX)) {
       this.#metadata(request, response, path.slice(METADATA_PREFIX.length));
       return;
@@ -338,6 +344,7 @@ export class SimulatedCloudRun {
       return;
     }
     state.traffic = traffic;
+    this.#syncTraffic(state);
     state.generation += 1;
     state.etag = etagOf(state);
     this.#updates += 1;
