@@ -390,6 +390,8 @@ describe("automatic mode", () => {
       const coordinator = await startCoordinatorProcess(namespace, {
         SENTRA_ARBITRAGE_INTERVAL_MS: "200",
         SENTRA_AUTO_MIGRATE: "true",
+        // The simulated satellites price with the model (SENTRA_PRICE_OVERRIDES): synthetic prices.
+        SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES: "true",
         SENTRA_AUTO_MARGIN_THRESHOLD_USD: "1",
         SENTRA_AUTO_SUSTAIN_S: "3",
         SENTRA_AUTO_COOLDOWN_S: "600",

@@ -38,6 +38,7 @@ function opportunity(workloadId: string, marginUsd: number, targetRegion = "us-e
     costUsdPerHour: 0.1,
     priceObservedAtMs: T0,
     priceAgeSeconds: 0,
+    priceSource: "live" as const,
   });
   return {
     workloadId,
@@ -142,6 +143,45 @@ describe("auto migration policy", () => {
     expect(Object.keys(next.state.inFlight).sort()).toEqual(["a/3", "a/4"]);
   });
 
+  it("holds a move priced by the model or a replay on either side, unless synthetic prices are allowed", () => {
+    const priced = (
+      source: "live" | "model" | "replay" | "unknown",
+      target: "live" | "model" | "replay" | "unknown",
+    ) => {
+      const base = opportunity(`a/${source}-${target}`, 100);
+      return {
+        ...base,
+        source: { ...base.source, priceSource: source },
+        target: { ...base.target, priceSource: target },
+      };
+    };
+    const offers = [
+      priced("model", "live"),
+      priced("live", "replay"),
+      priced("unknown", "live"),
+      priced("live", "live"),
+    ];
+    const strict = createAutoMigrationPolicy({ ...ON, sustainSeconds: 0 });
+    expect(strict.options.allowSyntheticPrices).toBe(false);
+    const decision = strict.decide(strict.initialState(), offers, T0);
+    expect(decision.migrationsToStart.map((o) => o.workloadId)).toEqual(["a/live-live"]);
+    expect(decision.held).toEqual([
+      { workloadId: "a/model-live", reason: "synthetic-prices", untilMs: null },
+      { workloadId: "a/live-replay", reason: "synthetic-prices", untilMs: null },
+      { workloadId: "a/unknown-live", reason: "synthetic-prices", untilMs: null },
+    ]);
+    // Held, its sustain clock still runs: once prices turn live, the time already served counts.
+    expect(decision.state.sustained["a/model-live"]?.sinceMs).toBe(T0);
+
+    const demo = createAutoMigrationPolicy({
+      ...ON,
+      sustainSeconds: 0,
+      maxConcurrentMigrations: 4,
+      allowSyntheticPrices: true,
+    });
+    expect(demo.decide(demo.initialState(), offers, T0).migrationsToStart).toHaveLength(4);
+  });
+
   it("does not let flapping prices make a workload flap (fake clock, real finder)", () => {
     // Two regions whose spot prices swap every 10 minutes; the finder sees each swap.
     const workload: WorkloadCostInput = {
@@ -166,7 +206,16 @@ describe("auto migration policy", () => {
         satelliteId: `sat-${region}`,
         cluster: region,
         live: true,
-        prices: [{ instanceType: "m5.large", usdPerHour: price(region), vcpus: 2, memoryGib: 8, observedAtMs: nowMs }],
+        prices: [
+          {
+            instanceType: "m5.large",
+            usdPerHour: price(region),
+            vcpus: 2,
+            memoryGib: 8,
+            observedAtMs: nowMs,
+            source: "live" as const,
+          },
+        ],
       }));
     };
     const simulate = (options: AutoMigrationOptions) => {

@@ -42,6 +42,13 @@ export interface AutoMigrationOptions {
    * @default 2
    */
   readonly maxConcurrentMigrations?: number;
+  /**
+   * Act on opportunities priced by the seeded model or a replayed history (either side). Off, such
+   * an opportunity is held with reason `synthetic-prices`: a real estate must not move on prices
+   * nobody charges. The demo, tests and the backtest turn it on.
+   * @default false
+   */
+  readonly allowSyntheticPrices?: boolean;
 }
 
 /** {@link AutoMigrationOptions} with defaults applied; frozen. */
@@ -73,7 +80,22 @@ export interface AutoMigrationState {
 }
 
 /** Why an opportunity above the threshold did not start a migration now. */
-export type HoldReason = "disabled" | "sustaining" | "cooldown" | "in-flight" | "concurrency-cap";
+export type HoldReason = "disabled" | "synthetic-prices" | "sustaining" | "cooldown" | "in-flight" | "concurrency-cap";
+
+/** Every {@link HoldReason}, for metrics that report each (zero included). */
+export const HOLD_REASONS: readonly HoldReason[] = Object.freeze([
+  "disabled",
+  "synthetic-prices",
+  "sustaining",
+  "cooldown",
+  "in-flight",
+  "concurrency-cap",
+]);
+
+/** True when both sides of a move are priced by a live pricing API. */
+export function livePriced(opportunity: Pick<ArbitrageOpportunity, "source" | "target">): boolean {
+  return opportunity.source.priceSource === "live" && opportunity.target.priceSource === "live";
+}
 
 /** The result of one decision. */
 export interface AutoMigrationDecision {
@@ -119,6 +141,7 @@ export function compileAutoMigrationOptions(options: AutoMigrationOptions = {}):
   }
   return Object.freeze({
     enabled: options.enabled ?? DEFAULT_AUTO_MIGRATION_ENABLED,
+    allowSyntheticPrices: options.allowSyntheticPrices ?? false,
     marginThresholdUsd: threshold,
     sustainSeconds: check("sustainSeconds", options.sustainSeconds ?? DEFAULT_AUTO_SUSTAIN_SECONDS),
     cooldownSeconds: check("cooldownSeconds", options.cooldownSeconds ?? DEFAULT_AUTO_COOLDOWN_SECONDS),
@@ -167,6 +190,9 @@ export function createAutoMigrationPolicy(options: AutoMigrationOptions = {}): A
       const cooldownUntil = cooldownUntilMs[id];
       if (!compiled.enabled) {
         held.push({ workloadId: id, reason: "disabled", untilMs: null });
+      } else if (!compiled.allowSyntheticPrices && !livePriced(opportunity)) {
+        // The clock keeps running: once both prices are live, the sustain already served counts.
+        held.push({ workloadId: id, reason: "synthetic-prices", untilMs: null });
       } else if (nowMs - sinceMs < sustainMs) {
         held.push({ workloadId: id, reason: "sustaining", untilMs: sinceMs + sustainMs });
       } else if (cooldownUntil !== undefined) {

@@ -6,7 +6,7 @@ import { runAutoMigrationTick } from "./auto-migration-tick.js";
 import { BYTES_PER_GIB } from "./cost-model.js";
 import type { MigrationPlan } from "./migration-plan.js";
 import { createOpportunityFinder } from "./opportunity-finder.js";
-import type { RegionMarket } from "./region-market.js";
+import type { PriceOrigin, RegionMarket } from "./region-market.js";
 import type { WorkloadCostInput } from "./workload-cost-input.js";
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -24,18 +24,22 @@ const workload = (id: string): WorkloadCostInput => ({
   memoryBytes: 8 * BYTES_PER_GIB,
   stateGb: 1,
 });
-const market = (region: string, usdPerHour: number): RegionMarket => ({
+const market = (region: string, usdPerHour: number, source: PriceOrigin = "live"): RegionMarket => ({
   cloud: "aws",
   region,
   satelliteId: `sat-${region}`,
   cluster: region,
   live: true,
-  prices: [{ instanceType: "m5.large", usdPerHour, vcpus: 2, memoryGib: 8, observedAtMs: NOW }],
+  prices: [{ instanceType: "m5.large", usdPerHour, vcpus: 2, memoryGib: 8, observedAtMs: NOW, source }],
 });
 
-function fakes(starter: MigrationStarter) {
+function fakes(
+  starter: MigrationStarter,
+  markets: RegionMarket[] = [market("us-east-1", 0.2), market("us-east-2", 0.1)],
+  allowSyntheticPrices = false,
+) {
   let saved: AutoMigrationState | null = null;
-  const policy = createAutoMigrationPolicy({ enabled: true, sustainSeconds: 0 });
+  const policy = createAutoMigrationPolicy({ enabled: true, sustainSeconds: 0, allowSyntheticPrices });
   const store: AutoMigrationStateStore = {
     load: async () => saved ?? policy.initialState(),
     save: async (state) => {
@@ -47,7 +51,7 @@ function fakes(starter: MigrationStarter) {
       clock: { nowMs: () => NOW },
       estate: {
         listWorkloads: async () => [workload("a/one"), workload("a/two")],
-        listMarkets: async () => [market("us-east-1", 0.2), market("us-east-2", 0.1)],
+        listMarkets: async () => markets,
       },
       store,
       starter,
@@ -59,6 +63,31 @@ function fakes(starter: MigrationStarter) {
 }
 
 describe("runAutoMigrationTick", () => {
+  it("refuses to move on a model-priced target and moves on live prices (real finder)", async () => {
+    const started: MigrationPlan[] = [];
+    const starter: MigrationStarter = { start: async (plan) => void started.push(plan) };
+    const model = fakes(starter, [market("us-east-1", 0.2), market("us-east-2", 0.1, "model")]);
+    const refused = await runAutoMigrationTick(model.deps);
+    expect(started).toEqual([]);
+    expect(refused.held.map((hold) => [hold.workloadId, hold.reason])).toEqual([
+      ["a/one", "synthetic-prices"],
+      ["a/two", "synthetic-prices"],
+    ]);
+    expect(model.saved()?.inFlight).toEqual({});
+
+    const live = fakes(starter);
+    await runAutoMigrationTick(live.deps);
+    expect(started.map((plan) => [plan.workloadId, plan.source.priceSource, plan.target.priceSource])).toEqual([
+      ["a/one", "live", "live"],
+      ["a/two", "live", "live"],
+    ]);
+
+    started.length = 0;
+    const allowed = fakes(starter, [market("us-east-1", 0.2, "replay"), market("us-east-2", 0.1, "model")], true);
+    await runAutoMigrationTick(allowed.deps);
+    expect(started.map((plan) => plan.target.priceSource)).toEqual(["model", "model"]);
+  });
+
   it("starts the policy's migrations through the port and saves the state", async () => {
     const started: MigrationPlan[] = [];
     const { deps, saved } = fakes({ start: async (plan) => void started.push(plan) });

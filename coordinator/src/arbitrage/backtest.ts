@@ -171,7 +171,12 @@ export async function runBacktest(input: {
   const readinessMs = arbitrage.readinessEstimateSeconds * 1000;
   const finder = createOpportunityFinder(arbitrage);
   const catalog = { ...DEFAULT_INSTANCE_CATALOG, ...input.estate.instanceTypes, ...options.instanceCatalog };
-  const withHysteresis = createAutoMigrationPolicy({ ...options.hysteresis, enabled: true });
+  // A backtest replays recorded prices by definition: synthetic prices are what it decides on.
+  const withHysteresis = createAutoMigrationPolicy({
+    ...options.hysteresis,
+    enabled: true,
+    allowSyntheticPrices: true,
+  });
   const withoutHysteresis = createAutoMigrationPolicy({
     ...withHysteresis.options,
     sustainSeconds: 0,

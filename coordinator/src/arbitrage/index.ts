@@ -36,8 +36,10 @@ export {
   DEFAULT_AUTO_MAX_CONCURRENT_MIGRATIONS,
   DEFAULT_AUTO_MIGRATION_ENABLED,
   DEFAULT_AUTO_SUSTAIN_SECONDS,
+  HOLD_REASONS,
   type HoldReason,
   type InFlightMigration,
+  livePriced,
   type SustainedMargin,
 } from "./auto-migration-policy.js";
 export {
@@ -121,6 +123,6 @@ export {
   type OpportunityFinder,
 } from "./opportunity-finder.js";
 export { compilePlacementConstraints, type PlacementConstraints } from "./placement-constraints.js";
-export { type InstancePrice, type RegionMarket, type RegionRef, regionKey } from "./region-market.js";
+export { type InstancePrice, type PriceOrigin, type RegionMarket, type RegionRef, regionKey } from "./region-market.js";
 export { createSpotPriceBook, type SpotPriceBook } from "./spot-price-book.js";
 export type { WorkloadCostInput } from "./workload-cost-input.js";

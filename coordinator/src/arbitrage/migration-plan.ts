@@ -2,6 +2,7 @@ import type { CompiledArbitrageOptions } from "./arbitrage-options.js";
 import { hourlyCostUsd, type InstanceChoice } from "./cost-model.js";
 import type { EgressQuote } from "./egress-price-table.js";
 import { priceAgeSeconds, type UsableMarket } from "./market-index.js";
+import type { PriceOrigin } from "./region-market.js";
 import type { WorkloadCostInput } from "./workload-cost-input.js";
 
 /** One end of a move: where, on which instance, at what price and how old that price is. */
@@ -21,6 +22,8 @@ export interface PlanSide {
   readonly costUsdPerHour: number;
   readonly priceObservedAtMs: number;
   readonly priceAgeSeconds: number;
+  /** Where the price came from; automatic mode acts on `live` prices only unless told otherwise. */
+  readonly priceSource: PriceOrigin;
 }
 
 /**
@@ -113,6 +116,7 @@ export function planSide(market: UsableMarket, choice: InstanceChoice, replicas:
     costUsdPerHour: hourlyCostUsd(replicas, choice),
     priceObservedAtMs: choice.price.observedAtMs,
     priceAgeSeconds: priceAgeSeconds(nowMs, choice.price.observedAtMs),
+    priceSource: choice.price.source ?? "unknown",
   };
 }
 

@@ -4,6 +4,12 @@ export interface RegionRef {
   readonly region: string;
 }
 
+/**
+ * Where a price came from: a cloud's live pricing API, or synthetic (the seeded model, a replayed
+ * history); `unknown` when the satellite did not say (an older satellite). Only `live` is real.
+ */
+export type PriceOrigin = "live" | "model" | "replay" | "unknown";
+
 /** One spot price a satellite reported for one instance type in its region. */
 export interface InstancePrice {
   readonly instanceType: string;
@@ -15,6 +21,8 @@ export interface InstancePrice {
   readonly memoryGib: number;
   /** When the satellite observed this price, ms since the Unix epoch. */
   readonly observedAtMs: number;
+  /** @default "unknown" */
+  readonly source?: PriceOrigin;
 }
 
 /**

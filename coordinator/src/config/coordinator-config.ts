@@ -182,6 +182,9 @@ const schema = z.object({
     .min(100)
     .default(DEFAULT_MIGRATION_RECOVERY_INTERVAL_MS),
   SENTRA_AUTO_MIGRATE: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
+  SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES: z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("false"),
   SENTRA_AUTO_MARGIN_THRESHOLD_USD: z.coerce.number().finite().default(0),
   SENTRA_AUTO_SUSTAIN_S: z.coerce.number().min(0).default(1_800),
   SENTRA_AUTO_COOLDOWN_S: z.coerce.number().min(0).default(21_600),
@@ -342,6 +345,11 @@ export interface CoordinatorConfig {
     cooldownSeconds: number;
     maxConcurrentMigrations: number;
     leaderLeaseMs: number;
+    /**
+     * `SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES`: act on model and replay prices too (the demo,
+     * tests). Off: only prices both satellites read from a live pricing API move workloads.
+     */
+    allowSyntheticPrices: boolean;
   };
   /** Multi-cluster rollouts and the event record (docs/release-guard.md). */
   rollout: {
@@ -443,6 +451,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       cooldownSeconds: parsed.SENTRA_AUTO_COOLDOWN_S,
       maxConcurrentMigrations: parsed.SENTRA_AUTO_MAX_CONCURRENT,
       leaderLeaseMs: parsed.SENTRA_AUTO_LEADER_LEASE_MS,
+      allowSyntheticPrices: parsed.SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES === "true",
     },
     rollout: {
       reconcileIntervalMs: parsed.SENTRA_ROLLOUT_RECONCILE_INTERVAL_MS,

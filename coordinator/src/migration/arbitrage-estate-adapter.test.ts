@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
   Liveness,
+  PriceSource,
   SatelliteSchema,
   type SpotPrice,
   SpotPriceSchema,
@@ -101,6 +102,25 @@ describe("protobuf estate → arbitrage inputs", () => {
       vcpus: 2,
       memoryGib: 8,
       observedAtMs: NOW - 5_000,
+      source: "unknown",
+    });
+  });
+
+  it("keeps where each price came from, through the plan and onto the wire", () => {
+    const live = { ...price("aws", "us-east-1", "m5.large", 0.1), source: PriceSource.LIVE };
+    const model = { ...price("aws", "us-east-2", "m5.large", 0.02), source: PriceSource.MODEL };
+    const markets = toRegionMarkets([satellite("use1", "aws", "us-east-1", ["k"])], [live, model]);
+    expect(markets[0]?.prices.map((p) => p.source)).toEqual(["live"]);
+    const outcome = dryRun.planOn(
+      estate({ prices: [live, model] }),
+      { satelliteId: "use1", cluster: "", namespace: "shop", name: "checkout" },
+      undefined,
+    );
+    const plan = outcome.message;
+    expect([plan.sourcePriceSource, plan.targetPriceSource]).toEqual([PriceSource.LIVE, PriceSource.MODEL]);
+    expect(planJson(plan)).toMatchObject({
+      sourcePriceSource: "PRICE_SOURCE_LIVE",
+      targetPriceSource: "PRICE_SOURCE_MODEL",
     });
   });
 

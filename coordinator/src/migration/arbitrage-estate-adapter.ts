@@ -4,6 +4,7 @@ import {
   Liveness,
   type MigrationPlan,
   MigrationPlanSchema,
+  PriceSource,
   type Satellite,
   type SpotPrice,
   timestampFromMs,
@@ -14,7 +15,13 @@ import { parseArbitrageAnnotations } from "../arbitrage/annotations.js";
 import type { MigrationPlan as ArbitragePlan } from "../arbitrage/migration-plan.js";
 import type { MigrationPlanResult } from "../arbitrage/migration-planner.js";
 import { compilePlacementConstraints } from "../arbitrage/placement-constraints.js";
-import { type InstancePrice, type RegionMarket, type RegionRef, regionKey } from "../arbitrage/region-market.js";
+import {
+  type InstancePrice,
+  type PriceOrigin,
+  type RegionMarket,
+  type RegionRef,
+  regionKey,
+} from "../arbitrage/region-market.js";
 import type { WorkloadCostInput } from "../arbitrage/workload-cost-input.js";
 
 /**
@@ -68,6 +75,7 @@ export function toRegionMarkets(satellites: readonly Satellite[], prices: readon
       vcpus: price.vcpus,
       memoryGib: price.memoryGib,
       observedAtMs: price.observedAt === undefined ? 0 : timestampMs(price.observedAt),
+      source: priceOriginOf(price.source),
     });
     byRegion.set(key, list);
   }
@@ -87,6 +95,34 @@ export function toRegionMarkets(satellites: readonly Satellite[], prices: readon
     }
   }
   return markets;
+}
+
+/** The wire's price source as the arbitrage module's plain origin. */
+export function priceOriginOf(source: PriceSource): PriceOrigin {
+  switch (source) {
+    case PriceSource.LIVE:
+      return "live";
+    case PriceSource.MODEL:
+      return "model";
+    case PriceSource.REPLAY:
+      return "replay";
+    default:
+      return "unknown";
+  }
+}
+
+/** The arbitrage module's price origin on the wire. */
+export function priceSourceOf(origin: PriceOrigin): PriceSource {
+  switch (origin) {
+    case "live":
+      return PriceSource.LIVE;
+    case "model":
+      return PriceSource.MODEL;
+    case "replay":
+      return PriceSource.REPLAY;
+    case "unknown":
+      return PriceSource.UNSPECIFIED;
+  }
 }
 
 /** Regions that hold a copy (a Deployment with the same namespace/name) of each workload id. */
@@ -195,6 +231,7 @@ export function toPlanMessage(
     sourcePriceAgeSeconds: plan.source.priceAgeSeconds,
     sourcePriceObservedAt: timestampFromMs(plan.source.priceObservedAtMs),
     sourceInstanceShare: plan.source.instanceShare,
+    sourcePriceSource: priceSourceOf(plan.source.priceSource),
     targetCloud: plan.target.cloud,
     targetRegion: plan.target.region,
     targetInstanceType: plan.target.instanceType,
@@ -202,6 +239,7 @@ export function toPlanMessage(
     targetPriceAgeSeconds: plan.target.priceAgeSeconds,
     targetPriceObservedAt: timestampFromMs(plan.target.priceObservedAtMs),
     targetInstanceShare: plan.target.instanceShare,
+    targetPriceSource: priceSourceOf(plan.target.priceSource),
     sourceSatelliteId: plan.source.satelliteId,
     sourceCluster: plan.source.cluster,
     targetSatelliteId: plan.target.satelliteId,

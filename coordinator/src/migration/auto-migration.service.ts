@@ -4,7 +4,11 @@ import type { Logger } from "@sentra/common";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "@sentra/proto";
 import type { Redis } from "ioredis";
 import type { MigrationStarter } from "../arbitrage/arbitrage-ports.js";
-import { type AutoMigrationPolicy, createAutoMigrationPolicy } from "../arbitrage/auto-migration-policy.js";
+import {
+  type AutoMigrationPolicy,
+  createAutoMigrationPolicy,
+  HOLD_REASONS,
+} from "../arbitrage/auto-migration-policy.js";
 import { runAutoMigrationTick } from "../arbitrage/auto-migration-tick.js";
 import type { MigrationPlan } from "../arbitrage/migration-plan.js";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, REDIS_CLIENT } from "../config/coordinator-config.js";
@@ -28,6 +32,8 @@ export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDes
   private readonly store: RedisAutoMigrationStateStore;
   private unsubscribe: (() => void) | undefined;
   private ticking: Promise<void> | undefined;
+  /** Workloads held for synthetic prices at the last tick, so the refusal is logged once per episode. */
+  private syntheticHeld = new Set<string>();
 
   constructor(
     private readonly monitor: OpportunityMonitor,
@@ -45,6 +51,7 @@ export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDes
       sustainSeconds: auto.sustainSeconds,
       cooldownSeconds: auto.cooldownSeconds,
       maxConcurrentMigrations: auto.maxConcurrentMigrations,
+      allowSyntheticPrices: auto.allowSyntheticPrices,
     });
     this.lease = new LeaderLease(redis, `${config.redisPrefix}auto-migration:leader`, auto.leaderLeaseMs);
     this.store = new RedisAutoMigrationStateStore(
@@ -57,6 +64,11 @@ export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDes
 
   onApplicationBootstrap(): void {
     if (this.policy.options.enabled) this.logger.info({ ...this.policy.options }, "automatic migration mode is on");
+    if (this.policy.options.enabled && this.policy.options.allowSyntheticPrices) {
+      this.logger.warn(
+        "automatic migration acts on model and replay prices too (SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES=true): demos and tests only",
+      );
+    }
     this.unsubscribe = this.monitor.subscribe((ranking) => {
       if (this.ticking !== undefined) return; // a slow tick skips rankings rather than queueing them
       this.ticking = this.tick(ranking).finally(() => {
@@ -87,9 +99,8 @@ export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDes
       });
       const held = new Map<string, number>();
       for (const hold of result.held) held.set(hold.reason, (held.get(hold.reason) ?? 0) + 1);
-      for (const reason of ["disabled", "sustaining", "cooldown", "in-flight", "concurrency-cap"]) {
-        this.metrics.autoHeld.set({ reason }, held.get(reason) ?? 0);
-      }
+      for (const reason of HOLD_REASONS) this.metrics.autoHeld.set({ reason }, held.get(reason) ?? 0);
+      this.reportSyntheticHolds(result.held, ranking);
       for (const failure of result.failedStarts) {
         this.logger.warn(
           { workload: failure.workloadId, code: failure.error.code, err: failure.error.message },
@@ -99,6 +110,34 @@ export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDes
     } catch (error) {
       this.logger.warn({ err: String(error) }, "automatic migration tick failed");
     }
+  }
+
+  /**
+   * Logs each workload automatic mode refuses to move because a price is synthetic, once when the
+   * refusal starts (not at every ranking), with both prices' sources and the margin.
+   */
+  private reportSyntheticHolds(
+    held: readonly { workloadId: string; reason: string }[],
+    ranking: OpportunityRanking,
+  ): void {
+    const now = new Set(held.filter((hold) => hold.reason === "synthetic-prices").map((hold) => hold.workloadId));
+    for (const workloadId of now) {
+      if (this.syntheticHeld.has(workloadId)) continue;
+      const plan = ranking.opportunities.find((opportunity) => opportunity.workloadId === workloadId);
+      this.logger.warn(
+        {
+          workload: workloadId,
+          reason: "synthetic-prices",
+          source: plan ? `${plan.source.cloud}:${plan.source.region}` : undefined,
+          sourcePriceSource: plan?.source.priceSource,
+          target: plan ? `${plan.target.cloud}:${plan.target.region}` : undefined,
+          targetPriceSource: plan?.target.priceSource,
+          marginUsd: plan?.marginUsd,
+        },
+        "automatic migration refused: a price is not live (model or replay); set the satellites' SENTRA_PRICE_SOURCE to their cloud, or SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES=true for a demo",
+      );
+    }
+    this.syntheticHeld = now;
   }
 
   private starter(nowMs: number): MigrationStarter {
