@@ -6,7 +6,7 @@ import type { Pool } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectToMysql } from "../infrastructure/connections.js";
 import { migrateSchema } from "../infrastructure/schema-migrator.js";
-import { DuplicateIdempotencyKeyError, MigrationJournal } from "./migration-journal.js";
+import { DuplicateIdempotencyKeyError, MigrationJournal, WorkloadMigrationActiveError } from "./migration-journal.js";
 import type { MigrationRecord } from "./migration-record.js";
 import { MIGRATION_SCHEMA_MIGRATIONS } from "./migration-schema.js";
 import { WorkloadLock } from "./workload-lock.js";
@@ -117,8 +117,10 @@ describe("migration journal (MariaDB) and workload lock (Redis)", () => {
   });
 
   it("keeps idempotency keys unique, lists newest first and finds each workload's latest migration", async () => {
-    await journal.create(record("m-1", 1, "same"));
+    const first = record("m-1", 1, "same");
+    await journal.create(first);
     await expect(journal.create(record("m-2", 2, "same"))).rejects.toBeInstanceOf(DuplicateIdempotencyKeyError);
+    await journal.advance(first, "FAILED", { detail: "gave up" }, 1_800_000_000_500);
     const second = { ...record("m-3", 3), createdAtMs: 1_800_000_001_000 };
     await journal.create(second);
     await journal.advance(second, "COMPENSATING", { detail: "x", patch: { error: "boom" } }, 1_800_000_002_000);
@@ -126,9 +128,42 @@ describe("migration journal (MariaDB) and workload lock (Redis)", () => {
     expect((await journal.findByIdempotencyKey("same"))?.id).toBe("m-1");
     expect((await journal.list()).map((m) => m.id)).toEqual(["m-3", "m-1"]);
     expect((await journal.list({ activeOnly: true, name: "checkout", limit: 1 })).map((m) => m.id)).toEqual(["m-3"]);
-    expect((await journal.listActive()).map((m) => m.id)).toEqual(["m-1", "m-3"]);
+    expect((await journal.listActive()).map((m) => m.id)).toEqual(["m-3"]);
     const latest = await journal.latestPerWorkload(["shop/checkout", "shop/none"]);
     expect([...latest.keys()]).toEqual(["shop/checkout"]);
     expect(latest.get("shop/checkout")).toMatchObject({ id: "m-3", state: "COMPENSATING", error: "boom" });
+  });
+
+  it("journals at most one unfinished migration per workload, with no Redis lock at all, even when two replicas race", async () => {
+    // No lock taken anywhere: as after the lock expired, Redis was flushed or restarted.
+    const running = record("m-1", 7);
+    await journal.create(running);
+    const refused = journal.create({ ...record("m-2", 8), createdAtMs: 1_800_000_000_100 });
+    await expect(refused).rejects.toBeInstanceOf(WorkloadMigrationActiveError);
+    await expect(refused).rejects.toMatchObject({
+      code: "FAILED_PRECONDITION",
+      message: expect.stringContaining("unfinished migration m-1 (PLANNED)"),
+      details: { workload: "shop/checkout", migrationId: "m-1" },
+    });
+    // Another workload is not affected.
+    await journal.create({ ...record("m-3", 9), workloadKey: "shop/cart" });
+
+    // Two replicas journal a migration of one idle workload at the same instant: exactly one wins.
+    const racing = await Promise.allSettled(
+      ["r-1", "r-2", "r-3", "r-4"].map((id) => journal.create({ ...record(id, 10), workloadKey: "shop/payments" })),
+    );
+    expect(racing.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+    for (const outcome of racing) {
+      if (outcome.status === "rejected") expect(outcome.reason).toBeInstanceOf(WorkloadMigrationActiveError);
+    }
+
+    // Once the unfinished one ended, the workload may move again.
+    const locked = await journal.advance(running, "LOCKED", { detail: "locked" }, 2);
+    await expect(journal.create(record("m-4", 11))).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
+    await journal.advance(locked, "COMPENSATED", { detail: "nothing moved" }, 3);
+    await journal.create(record("m-5", 12));
+    const winner = ["r-1", "r-2", "r-3", "r-4"].filter((_, i) => racing[i]?.status === "fulfilled");
+    expect((await journal.listActive()).map((m) => m.id).sort()).toEqual(["m-3", "m-5", ...winner].sort());
+    expect(await journal.highestFencingToken()).toBe(12);
   });
 });

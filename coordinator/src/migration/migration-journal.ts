@@ -37,6 +37,29 @@ export class DuplicateIdempotencyKeyError extends SentraError {
 }
 
 /**
+ * Thrown by {@link MigrationJournal.create} when the journal already holds an unfinished migration of
+ * the workload: FAILED_PRECONDITION naming it. MySQL's unique key decides, so two coordinator
+ * replicas racing (or a Redis lock that expired or was lost) can never journal two.
+ */
+export class WorkloadMigrationActiveError extends SentraError {
+  constructor(
+    readonly workloadKey: string,
+    readonly activeMigrationId: string,
+    activeState: string,
+    cause: unknown,
+  ) {
+    super(
+      "FAILED_PRECONDITION",
+      `${workloadKey} has an unfinished migration ${activeMigrationId} (${activeState}) in the journal; retry when it has ended`,
+      { details: { workload: workloadKey, migrationId: activeMigrationId, state: activeState }, cause },
+    );
+  }
+}
+
+/** The unique key on `active_workload_key` (migration-schema.ts, id 12). */
+const ACTIVE_WORKLOAD_KEY = "migrations_active_workload";
+
+/**
  * The saga journal in MySQL (tables `migrations`, `migration_steps`). Every write after creation is
  * conditional on the owner's fencing token and the state it expects, so a coordinator that lost its
  * workload lock (superseded by a newer token) can never advance the saga: it gets ABORTED instead.
@@ -44,20 +67,25 @@ export class DuplicateIdempotencyKeyError extends SentraError {
 export class MigrationJournal {
   constructor(private readonly pool: Pool) {}
 
-  /** Journals a new migration with its first step(s). ALREADY_EXISTS when the key was used before. */
+  /**
+   * Journals a new migration with its first step(s). ALREADY_EXISTS when the key was used before;
+   * {@link WorkloadMigrationActiveError} (FAILED_PRECONDITION) while the workload has an unfinished one.
+   */
   async create(record: MigrationRecord): Promise<void> {
+    let activeConflict: unknown;
     await this.transaction(async (connection) => {
       try {
         await connection.execute(
-          `INSERT INTO migrations (id, idempotency_key, workload_key, namespace, name, source_satellite_id,
-             source_cluster, target_satellite_id, target_cluster, target_cloud, target_region, requested_target,
-             state, plan_json, requested_by, fencing_token, step_count, source_replicas, target_replicas_before,
-             target_replicas_goal, ready_deadline_at, error, created_at, updated_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO migrations (id, idempotency_key, workload_key, active_workload_key, namespace, name,
+             source_satellite_id, source_cluster, target_satellite_id, target_cluster, target_cloud, target_region,
+             requested_target, state, plan_json, requested_by, fencing_token, step_count, source_replicas,
+             target_replicas_before, target_replicas_goal, ready_deadline_at, error, created_at, updated_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             record.id,
             record.idempotencyKey,
             record.workloadKey,
+            isTerminal(record.state) ? null : record.workloadKey,
             record.source.namespace,
             record.source.name,
             record.source.satelliteId,
@@ -84,12 +112,37 @@ export class MigrationJournal {
         );
       } catch (error) {
         if ((error as { code?: string }).code === "ER_DUP_ENTRY") {
+          if (String((error as Error).message).includes(ACTIVE_WORKLOAD_KEY)) {
+            activeConflict = error;
+            return;
+          }
           throw new DuplicateIdempotencyKeyError(record.idempotencyKey, error);
         }
         throw error;
       }
       for (const step of record.steps) await insertStep(connection, record.id, step, record.fencingToken);
     });
+    if (activeConflict === undefined) return;
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
+      "SELECT id, state FROM migrations WHERE active_workload_key = ?",
+      [record.workloadKey],
+    );
+    const active = rows[0];
+    throw new WorkloadMigrationActiveError(
+      record.workloadKey,
+      active === undefined ? "(ended meanwhile)" : String(active.id),
+      active === undefined ? "unknown" : String(active.state),
+      activeConflict,
+    );
+  }
+
+  /**
+   * The highest fencing token the journal holds (0 when empty): the floor of a new lock's token, so
+   * tokens never go backwards even when Redis lost its counter (satellites refuse older ones).
+   */
+  async highestFencingToken(): Promise<number> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT MAX(fencing_token) AS token FROM migrations");
+    return Number(rows[0]?.token ?? 0);
   }
 
   /**
@@ -116,7 +169,8 @@ export class MigrationJournal {
     await this.transaction(async (connection) => {
       const [result] = await connection.execute<ResultSetHeader>(
         `UPDATE migrations SET state = ?, step_count = ?, source_replicas = ?, target_replicas_before = ?,
-           target_replicas_goal = ?, ready_deadline_at = ?, error = ?, updated_at = ?, finished_at = ?
+           target_replicas_goal = ?, ready_deadline_at = ?, error = ?, updated_at = ?, finished_at = ?,
+           active_workload_key = CASE WHEN ? THEN NULL ELSE active_workload_key END
          WHERE id = ? AND fencing_token = ? AND state = ? AND step_count = ?`,
         [
           to,
@@ -128,6 +182,7 @@ export class MigrationJournal {
           next.error,
           new Date(nowMs),
           dateOrNull(next.finishedAtMs),
+          isTerminal(to) ? 1 : 0,
           record.id,
           record.fencingToken,
           record.state,

@@ -6,7 +6,9 @@ import type { SchemaMigration } from "../infrastructure/schema-migrations.js";
  * - `migrations`: one row per saga, its current state and the numbers it needs to resume
  *   (`source_replicas`, `target_replicas_before/goal`, `ready_deadline_at`). `idempotency_key` is
  *   unique: the same key returns the same migration. `fencing_token` is the workload lock's token
- *   of the coordinator that owns the saga; every update is conditional on it.
+ *   of the coordinator that owns the saga; every update is conditional on it. `active_workload_key`
+ *   is the workload key while the migration is unfinished and NULL once it ended: its unique key
+ *   lets the journal hold at most one unfinished migration per workload, whatever Redis holds.
  * - `migration_steps`: every transition, once per (migration, sequence).
  */
 export const MIGRATION_SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
@@ -62,5 +64,20 @@ export const MIGRATION_SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
     name: "migration step retention index",
     statements: ["ALTER TABLE migration_steps ADD KEY migration_steps_time (at)"],
     alreadyDoneCodes: ["ER_DUP_KEYNAME"],
+  },
+  {
+    id: 12,
+    // One unfinished migration per workload, enforced by MySQL (the Redis lock can expire or be
+    // lost); and the highest journalled fencing token at a glance (the floor of new tokens).
+    name: "one unfinished migration per workload",
+    statements: [
+      "ALTER TABLE migrations ADD COLUMN active_workload_key VARCHAR(320) NULL",
+      "ALTER TABLE migrations ADD UNIQUE KEY migrations_active_workload (active_workload_key)",
+      // Unfinished rows of an older journal; IGNORE skips a second unfinished one of a workload.
+      `UPDATE IGNORE migrations SET active_workload_key = workload_key
+       WHERE state NOT IN ('DONE', 'COMPENSATED', 'FAILED')`,
+      "ALTER TABLE migrations ADD KEY migrations_fencing_token (fencing_token)",
+    ],
+    alreadyDoneCodes: ["ER_DUP_FIELDNAME", "ER_DUP_KEYNAME"],
   },
 ];

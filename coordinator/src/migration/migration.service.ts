@@ -73,7 +73,8 @@ export class MigrationService implements OnApplicationBootstrap, OnModuleDestroy
   /**
    * Starts a migration and returns it once journalled (state PLANNED); the saga continues in the
    * background. The same idempotency key returns the first migration (`replayed`); a workload
-   * already being migrated is ABORTED naming that migration.
+   * whose lock is held is ABORTED naming that migration, and one the journal holds an unfinished
+   * migration of (its lock lost) is FAILED_PRECONDITION naming it.
    */
   async migrate(command: MigrateCommand): Promise<{ record: MigrationRecord; replayed: boolean }> {
     const migrationId = randomUUID();
@@ -101,7 +102,9 @@ export class MigrationService implements OnApplicationBootstrap, OnModuleDestroy
       }
       const plan = outcome.plan;
       const workloadKey = workloadKeyOf(outcome.source);
-      const acquired = await this.lock.acquire(workloadKey, migrationId);
+      // The journal's highest token is the floor: a Redis that lost its counter still hands out a
+      // newer token than any satellite has seen (satellites refuse older ones).
+      const acquired = await this.lock.acquire(workloadKey, migrationId, await this.journal.highestFencingToken());
       if (!("lease" in acquired)) {
         this.metrics.lockContention.inc();
         throw new SentraError(
@@ -149,6 +152,8 @@ export class MigrationService implements OnApplicationBootstrap, OnModuleDestroy
         await this.journal.create(record);
       } catch (error) {
         await this.lock.release(acquired.lease).catch(() => undefined);
+        // WorkloadMigrationActiveError: the journal holds an unfinished migration of this workload
+        // although the Redis lock was free (expired, flushed, Redis restarted): refused, naming it.
         if (!(error instanceof DuplicateIdempotencyKeyError)) throw error;
         // Only if the claim expired under a very slow request: the journal's unique key still wins.
         const existing = await this.journal.findByIdempotencyKey(command.idempotencyKey);
