@@ -1,4 +1,23 @@
 export {
+  AWS_SIM_METRICS_PATH,
+  AwsSimControls,
+  SIM_AWS_ACCOUNT_ID,
+  SIM_AWS_DEFAULT_REGION,
+} from "./cloud-sim/aws/aws-sim-controls.js";
+export { SimulatedElbv2, type SimulatedElbv2Options } from "./cloud-sim/aws/simulated-elbv2.js";
+export {
+  type SimulatedAlias,
+  type SimulatedFunctionSpec,
+  SimulatedLambda,
+  type SimulatedLambdaOptions,
+} from "./cloud-sim/aws/simulated-lambda.js";
+export {
+  type VersionBehaviour as CloudVersionBehaviour,
+  type WeightedVersion,
+  WeightedVersionTraffic,
+  type WeightedVersionTrafficOptions,
+} from "./cloud-sim/weighted-version-traffic.js";
+export {
   SIM_ERROR_RATE_ANNOTATION,
   SIM_LATENCY_ANNOTATION,
   SIM_REQUESTS_PER_SECOND_ANNOTATION,

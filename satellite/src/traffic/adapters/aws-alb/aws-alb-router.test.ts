@@ -206,7 +206,7 @@ describe("aws-alb policy target", () => {
     [{ listener, targetGroups: { v1: tg("a") } }, ["targetGroups"], "at least the stable and the canary"],
     [{ listener, targetGroups: { v1: tg("a"), v2: "checkout-v2" } }, ["targetGroups", "v2"], "target group ARN"],
     [{ listener, targetGroups: { v1: tg("a"), v2: tg("b", "us-east-1") } }, ["targetGroups", "v2"], "is in us-east-1"],
-    [{ listener, targetGroups: { V1: tg("a"), v2: tg("b") } }, ["targetGroups", "V1"], "version name"],
+    [{ listener, targetGroups: { "v 1": tg("a"), v2: tg("b") } }, ["targetGroups", "v 1"], "version name"],
     [{ listener, targetGroups: { v1: tg("a"), v2: tg("a") } }, ["targetGroups"], "same target group"],
   ])("refuses %j at the field", (fields, path, message) => {
     const result = awsAlbTargetSchema.safeParse({ adapter: "aws-alb", ...fields });

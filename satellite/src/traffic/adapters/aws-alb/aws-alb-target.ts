@@ -7,8 +7,8 @@ const LISTENER_ARN = new RegExp(`^${ARN_PREFIX}listener/app/[a-zA-Z0-9-]{1,32}/[
 const RULE_ARN = new RegExp(`^${ARN_PREFIX}listener-rule/app/[a-zA-Z0-9-]{1,32}/[0-9a-f]+/[0-9a-f]+/[0-9a-f]+$`);
 /** A target group ARN. */
 const TARGET_GROUP_ARN = new RegExp(`^${ARN_PREFIX}targetgroup/[a-zA-Z0-9-]{1,32}/[0-9a-f]+$`);
-/** A rollout version name as a key of `targetGroups` (the DNS-1123 label the release guard accepts). */
-const VERSION_KEY = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A rollout version as a key of `targetGroups` (what the release guard accepts for an adapter's versions). */
+const VERSION_KEY = /^[A-Za-z0-9$][A-Za-z0-9._:$+-]{0,127}$/;
 
 /**
  * The policy's `router:` section for an ALB in front of ECS / Fargate (or any target groups):
@@ -45,7 +45,9 @@ export const awsAlbTargetSchema: z.ZodType<AwsAlbTarget> = z
       .optional(),
     targetGroups: z
       .record(
-        z.string().regex(VERSION_KEY, "must be a version name (a DNS-1123 label such as v2)"),
+        z
+          .string()
+          .regex(VERSION_KEY, "must be a version name: up to 128 letters, digits, '.', '_', ':', '$', '+' and '-'"),
         z.string().regex(TARGET_GROUP_ARN, "must be a target group ARN (…:targetgroup/<name>/<id>)"),
       )
       .refine((groups) => Object.keys(groups).length >= 2, "must map at least the stable and the canary version"),
