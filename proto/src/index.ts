@@ -41,6 +41,7 @@ export {
   EVENT_STREAM_DUPLICATE_WINDOW_MS,
   type EventStreamLimits,
   parseSatelliteSubject,
+  satelliteIdOfSubject,
   SATELLITE_EVENT_CONSUMER,
   SATELLITE_ID_PATTERN,
   type SatelliteSubjectKind,

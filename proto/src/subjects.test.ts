@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSatelliteSubject, satelliteInboxPrefix, satelliteSubject } from "./subjects.js";
+import { parseSatelliteSubject, satelliteIdOfSubject, satelliteInboxPrefix, satelliteSubject } from "./subjects.js";
 
 describe("satellite subjects", () => {
   it("round-trips a subject, with and without a prefix", () => {
@@ -18,6 +18,28 @@ describe("satellite subjects", () => {
     expect(parseSatelliteSubject(`sentra.v1.sat.${"a".repeat(64)}.health`)).toBeUndefined();
     expect(parseSatelliteSubject("sentra.v1.sat.a.health.extra")).toBeUndefined();
     expect(parseSatelliteSubject("other.v1.sat.a.health")).toBeUndefined();
+  });
+
+  it("reads the id of a subject of one kind, and agrees with the parser on every subject", () => {
+    expect(satelliteIdOfSubject(satelliteSubject("aws-eu-west-1", "health"), "", "health")).toBe("aws-eu-west-1");
+    expect(satelliteIdOfSubject(satelliteSubject("aws-eu-west-1", "price"), "", "health")).toBeUndefined();
+    expect(satelliteIdOfSubject(satelliteSubject("a", "health", "t1"), "t1", "health")).toBe("a");
+    expect(satelliteIdOfSubject(satelliteSubject("a", "health", "t1"), "t", "health")).toBeUndefined();
+    expect(satelliteIdOfSubject(satelliteSubject("a", "health", "t1"), "", "health")).toBeUndefined();
+    expect(satelliteIdOfSubject("sentra.v1.sat.a.xhealth", "", "health")).toBeUndefined();
+    const tokens = ["sentra", "v1", "sat", "t1", "a", "aws-x", "EVIL", "", "health", "price", "a.b", "x".repeat(64)];
+    for (let n = 0; n < 5_000; n++) {
+      const count = 1 + (n % 7);
+      const subject = Array.from({ length: count }, (_, k) => tokens[(n * 7 + k * 13 + (n >> 3)) % tokens.length]).join(
+        ".",
+      );
+      for (const prefix of ["", "t1"]) {
+        const parsed = parseSatelliteSubject(`${prefix ? `${prefix}.` : ""}sentra.v1.sat.${subject}`, prefix);
+        expect(satelliteIdOfSubject(`${prefix ? `${prefix}.` : ""}sentra.v1.sat.${subject}`, prefix)).toBe(
+          parsed?.satelliteId,
+        );
+      }
+    }
   });
 
   it("gives every satellite its own inbox token", () => {

@@ -22,12 +22,35 @@ export function satelliteWildcard(kind: SatelliteSubjectKind | ">", prefix = "")
  * id token is not a satellite id (a wildcard subscription receives any token a publisher picks).
  */
 export function parseSatelliteSubject(subject: string, prefix = ""): { satelliteId: string; kind: string } | undefined {
-  const root = `${prefix ? `${prefix}.` : ""}${SUBJECT_ROOT}.`;
-  if (!subject.startsWith(root)) return undefined;
-  const [satelliteId, kind, ...rest] = subject.slice(root.length).split(".");
-  if (!satelliteId || !kind || rest.length > 0 || !SATELLITE_ID_PATTERN.test(satelliteId)) return undefined;
-  return { satelliteId, kind };
+  const satelliteId = satelliteIdOfSubject(subject, prefix);
+  if (satelliteId === undefined) return undefined;
+  return { satelliteId, kind: subject.slice(subject.lastIndexOf(".") + 1) };
 }
+
+/**
+ * The satellite id of `<prefix>.sentra.v1.sat.<id>.<kind>` when the subject is one and its kind is
+ * `kind` (any kind when absent); undefined otherwise. The ingest hot path's form of
+ * {@link parseSatelliteSubject}: index arithmetic, one string allocated (the id), no split.
+ */
+export function satelliteIdOfSubject(subject: string, prefix = "", kind?: string): string | undefined {
+  let start = 0;
+  if (prefix) {
+    if (!subject.startsWith(prefix) || subject.charCodeAt(prefix.length) !== DOT) return undefined;
+    start = prefix.length + 1;
+  }
+  if (!subject.startsWith(SUBJECT_ROOT, start) || subject.charCodeAt(start + SUBJECT_ROOT.length) !== DOT) {
+    return undefined;
+  }
+  const idStart = start + SUBJECT_ROOT.length + 1;
+  const idEnd = subject.indexOf(".", idStart);
+  // An id, a dot, a kind of at least one character, and no further token.
+  if (idEnd <= idStart || idEnd === subject.length - 1 || subject.indexOf(".", idEnd + 1) !== -1) return undefined;
+  if (kind !== undefined && (subject.length - idEnd - 1 !== kind.length || !subject.endsWith(kind))) return undefined;
+  const satelliteId = subject.slice(idStart, idEnd);
+  return SATELLITE_ID_PATTERN.test(satelliteId) ? satelliteId : undefined;
+}
+
+const DOT = 0x2e;
 
 /**
  * Where coordinator replicas announce what they applied from the satellites' subjects (an

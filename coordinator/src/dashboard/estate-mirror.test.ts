@@ -78,6 +78,81 @@ describe("the dashboard's estate mirror", () => {
     expect(mirror.takeChanges()?.satellites?.upsert?.[0]?.liveness).toBe("live");
   });
 
+  it("brings a satellite's view up to date on each heartbeat, whether its clusters and region stay or change", () => {
+    const mirror = new EstateMirror(10);
+    const beat = (
+      sequence: number,
+      clusters: { cluster: string; readyReplicas: number; error?: string }[],
+      city = "",
+    ) =>
+      create(HealthSummarySchema, {
+        satelliteId: "gcp-europe-west1",
+        region: { ...region, city },
+        sequence,
+        heartbeatIntervalMs: 2_000,
+        version: `v${sequence}`,
+        clusters: clusters.map((cluster) => ({ ...cluster, reachable: cluster.error === undefined })),
+      });
+    mirror.heartbeat(beat(1, [{ cluster: "a", readyReplicas: 1 }]), 1_000);
+    mirror.takeChanges();
+    mirror.heartbeat(beat(2, [{ cluster: "a", readyReplicas: 3, error: "timeout" }]), 2_000);
+    expect(mirror.takeChanges()?.satellites?.upsert).toEqual([
+      expect.objectContaining({
+        heartbeatSequence: 2,
+        lastSeenAtMs: 2_000,
+        version: "v2",
+        clusters: [expect.objectContaining({ name: "a", readyReplicas: 3, reachable: false, error: "timeout" })],
+      }),
+    ]);
+    // A cluster more, renamed clusters and a moved region each give the satellite a whole new view.
+    mirror.heartbeat(
+      beat(3, [
+        { cluster: "a", readyReplicas: 3 },
+        { cluster: "b", readyReplicas: 2 },
+      ]),
+      3_000,
+    );
+    expect(mirror.snapshot().satellites[0]?.clusters.map((cluster) => cluster.name)).toEqual(["a", "b"]);
+    mirror.heartbeat(
+      beat(4, [
+        { cluster: "c", readyReplicas: 1 },
+        { cluster: "b", readyReplicas: 2 },
+      ]),
+      4_000,
+    );
+    expect(mirror.snapshot().satellites[0]?.clusters.map((cluster) => cluster.name)).toEqual(["c", "b"]);
+    mirror.heartbeat(
+      beat(
+        5,
+        [
+          { cluster: "c", readyReplicas: 1 },
+          { cluster: "b", readyReplicas: 2 },
+        ],
+        "Brussels",
+      ),
+      5_000,
+    );
+    expect(mirror.snapshot().satellites[0]).toMatchObject({ heartbeatSequence: 5, region: { city: "Brussels" } });
+    // After a stale verdict the next heartbeat makes it live again.
+    mirror.liveness("gcp-europe-west1", "stale");
+    mirror.heartbeat(
+      beat(
+        6,
+        [
+          { cluster: "c", readyReplicas: 0 },
+          { cluster: "b", readyReplicas: 2 },
+        ],
+        "Brussels",
+      ),
+      6_000,
+    );
+    expect(mirror.snapshot().satellites[0]).toMatchObject({
+      liveness: "live",
+      heartbeatSequence: 6,
+      clusters: [{ name: "c", readyReplicas: 0 }, { name: "b" }],
+    });
+  });
+
   it("seeds from the estate store without overwriting what events already brought", () => {
     const mirror = new EstateMirror(10);
     mirror.heartbeat(health("gcp-europe-west1", 9), 5_000);

@@ -17,6 +17,7 @@ import {
 } from "@sentra/proto";
 import {
   priceSeriesKey,
+  refreshSatelliteView,
   regionKey,
   sameWorkload,
   satelliteViewFromHeartbeat,
@@ -63,7 +64,10 @@ export class EstateMirror {
   constructor(private readonly historyLength: number) {}
 
   heartbeat(health: HealthSummary, receivedAtMs: number): void {
-    this.satellites.set(health.satelliteId, satelliteViewFromHeartbeat(health, receivedAtMs));
+    const current = this.satellites.get(health.satelliteId);
+    if (current === undefined || !refreshSatelliteView(current, health, receivedAtMs)) {
+      this.satellites.set(health.satelliteId, satelliteViewFromHeartbeat(health, receivedAtMs));
+    }
     this.pending.satelliteRemovals.delete(health.satelliteId);
     this.pending.satellites.add(health.satelliteId);
   }

@@ -64,10 +64,23 @@ export class KeyedBatcher<T> {
   add(key: string, item: T): boolean {
     const lane = this.lanes[laneOf(key, this.lanes.length)] as Lane<T>;
     const previous = lane.pending.get(key);
-    const kept = previous ? [...previous.items, item] : [item];
-    const replaced = kept.length > this.itemsPerKey;
-    if (replaced) kept.shift();
-    lane.pending.set(key, { item, items: kept, count: (previous?.count ?? 0) + 1 });
+    let replaced: boolean;
+    if (previous === undefined) {
+      replaced = false;
+      lane.pending.set(key, { item, items: [item], count: 1 });
+    } else if (this.itemsPerKey === 1) {
+      // The common case (heartbeats), in place: no new entry or array per superseded item.
+      replaced = true;
+      const entry = previous as { item: T; items: T[]; count: number };
+      entry.item = item;
+      entry.items[0] = item;
+      entry.count += 1;
+    } else {
+      const kept = [...previous.items, item];
+      replaced = kept.length > this.itemsPerKey;
+      if (replaced) kept.shift();
+      lane.pending.set(key, { item, items: kept, count: previous.count + 1 });
+    }
     if (lane.pending.size >= this.options.maxBatch) this.flush(lane);
     else this.schedule(lane, this.options.windowMs);
     return replaced;

@@ -8,7 +8,7 @@ import {
   msOf,
   type PriceSnapshot,
   PriceSnapshotSchema,
-  parseSatelliteSubject,
+  satelliteIdOfSubject,
   satelliteWildcard,
 } from "@sentra/proto";
 import {
@@ -24,6 +24,7 @@ import { type AppliedPayload, EstateChangeRelay } from "./estate-change-relay.js
 import { EstateEvents } from "./estate-events.js";
 import { EstateStore, type HeartbeatWrite, satelliteOf } from "./estate-store.js";
 import { type Batched, KeyedBatcher } from "./keyed-batcher.js";
+import { PayloadSlab } from "./payload-slab.js";
 import { checkPriceJumps, type JumpedPrice, type PriceReference, priceReferenceKey } from "./price-jump-check.js";
 import { type DecodeFailure, decodeHealth, decodePrices, type RejectedPrice } from "./satellite-message-decoder.js";
 import { SatelliteRateLimiter } from "./satellite-rate-limiter.js";
@@ -72,12 +73,14 @@ const GAUGE_INTERVAL_MS = 1_000;
 export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleDestroy {
   private subscriptions: Subscription[] = [];
   private readonly logThrottle = new LogThrottle();
-  private readonly limiter: SatelliteRateLimiter;
+  /** One per subject kind, keyed by satellite id (no per-message key string). */
+  private readonly limiters: Readonly<Record<Kind, SatelliteRateLimiter>>;
   private readonly heartbeats: KeyedBatcher<PendingHeartbeat>;
   private readonly prices: KeyedBatcher<PendingPrices>;
   private readonly recorder: SatelliteRecorder;
+  private readonly slab = new PayloadSlab();
   /** Identity (region, endpoint, version) last written to MySQL per satellite, by this replica. */
-  private readonly recordedIdentity = new Map<string, string>();
+  private readonly recordedIdentity = new Map<string, RecordedIdentity>();
   private gaugeTimer: NodeJS.Timeout | undefined;
   private readonly subscriptionsByKind = new Map<Kind, Subscription>();
 
@@ -92,7 +95,8 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     recorder: SatelliteRecorder,
   ) {
     const { ingest } = config;
-    this.limiter = new SatelliteRateLimiter(ingest.satelliteRatePerSecond, 2 * ingest.satelliteRatePerSecond);
+    const limiter = () => new SatelliteRateLimiter(ingest.satelliteRatePerSecond, 2 * ingest.satelliteRatePerSecond);
+    this.limiters = { health: limiter(), price: limiter() };
     const options = { lanes: ingest.lanes, maxBatch: ingest.maxBatch, windowMs: ingest.batchWindowMs };
     this.heartbeats = new KeyedBatcher(options, (batch) => this.applyHeartbeats(batch));
     // Price snapshots are rare and each may carry a rejected price to count: kept in order, not replaced.
@@ -157,13 +161,12 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
       }
       return;
     }
-    const parsed = parseSatelliteSubject(message.subject, this.config.subjectPrefix);
-    if (!parsed || parsed.kind !== kind) {
+    const satelliteId = satelliteIdOfSubject(message.subject, this.config.subjectPrefix, kind);
+    if (satelliteId === undefined) {
       this.metrics.natsDropped.inc({ kind, reason: "bad_subject" });
       return;
     }
-    const { satelliteId } = parsed;
-    if (!this.limiter.admit(`${kind}:${satelliteId}`, receivedAtMs)) {
+    if (!this.limiters[kind].admit(satelliteId, receivedAtMs)) {
       this.metrics.natsDropped.inc({ kind, reason: "rate_limited" });
       const { log, suppressed } = this.logThrottle.admit(`rate:${kind}:${satelliteId}`, receivedAtMs);
       if (log) {
@@ -181,7 +184,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
         return;
       }
       // A copy: the subscription's buffer is not ours to keep until the batch runs.
-      const payload = message.data.slice();
+      const payload = this.slab.copy(message.data);
       if (this.heartbeats.add(satelliteId, { health: result.message, payload, receivedAtMs })) {
         this.metrics.ingestCoalesced.inc({ kind });
       }
@@ -197,7 +200,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     const pending: PendingPrices = {
       snapshot: result.message,
       rejected: result.rejectedPrices,
-      payload: message.data.slice(),
+      payload: this.slab.copy(message.data),
       priceCount: result.message.prices.length + result.rejectedPrices.length,
       receivedAtMs,
     };
@@ -301,9 +304,9 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
    */
   private recordIfNew(item: PendingHeartbeat, returning: boolean, firstSeen: boolean): void {
     const { health } = item;
-    const identity = identityOf(health);
-    if (!returning && this.recordedIdentity.get(health.satelliteId) === identity) return;
-    this.recordedIdentity.set(health.satelliteId, identity);
+    const recorded = this.recordedIdentity.get(health.satelliteId);
+    if (!returning && recorded !== undefined && sameIdentity(recorded, health)) return;
+    this.recordedIdentity.set(health.satelliteId, identityOf(health));
     const satellite = satelliteOf(health, item.receivedAtMs, item.receivedAtMs);
     satellite.liveness = Liveness.LIVE;
     this.recorder.record(satellite, item.receivedAtMs);
@@ -414,9 +417,38 @@ function orderOf(health: HealthSummary): string {
 }
 
 /** What the MySQL record holds of a satellite besides liveness and times. */
-function identityOf(health: HealthSummary): string {
+interface RecordedIdentity {
+  readonly cloud: string;
+  readonly region: string;
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly grpcEndpoint: string;
+  readonly version: string;
+}
+
+function identityOf(health: HealthSummary): RecordedIdentity {
   const region = health.region;
-  return `${region?.cloud}|${region?.name}|${region?.latitude}|${region?.longitude}|${health.grpcEndpoint}|${health.version}`;
+  return {
+    cloud: region?.cloud ?? "",
+    region: region?.name ?? "",
+    latitude: region?.latitude ?? 0,
+    longitude: region?.longitude ?? 0,
+    grpcEndpoint: health.grpcEndpoint,
+    version: health.version,
+  };
+}
+
+/** Compared field by field: a key string built per heartbeat was garbage 5,000 times a second. */
+function sameIdentity(recorded: RecordedIdentity, health: HealthSummary): boolean {
+  const region = health.region;
+  return (
+    recorded.cloud === (region?.cloud ?? "") &&
+    recorded.region === (region?.name ?? "") &&
+    recorded.latitude === (region?.latitude ?? 0) &&
+    recorded.longitude === (region?.longitude ?? 0) &&
+    recorded.grpcEndpoint === health.grpcEndpoint &&
+    recorded.version === health.version
+  );
 }
 
 /** JetStream's deliveries carry its ack subject as reply (or, for flow control, a status header). */
