@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { isReachable } from "./reachability.js";
 import { type ServiceUrls, serviceUrlsFromEnv } from "./service-urls.js";
 
@@ -71,4 +73,40 @@ async function startContainers(missing: readonly ServiceName[]): Promise<Partial
     }
   }
   return result;
+}
+
+/** Debian packages installed by this process already (one attempt each). */
+const installedPackages = new Set<string>();
+
+/**
+ * The path of a server binary the tests run for real (haproxy, nginx), installing its Debian
+ * package first when it is missing and the tests run as root with apt-get (as `.ci/run` does for
+ * CI). Otherwise an error that says what to install.
+ */
+export function requireDebianBinary(path: string, debianPackage: string): string {
+  const executable = () => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (executable()) return path;
+  const hint = `${path} is missing: install it (Debian: apt-get install -y ${debianPackage})`;
+  if (process.getuid?.() !== 0 || installedPackages.has(debianPackage)) throw new Error(hint);
+  installedPackages.add(debianPackage);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  try {
+    execFileSync("apt-get", ["update", "-qq"], { env, stdio: "ignore", timeout: 300_000 });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", debianPackage], {
+      env,
+      stdio: "ignore",
+      timeout: 300_000,
+    });
+  } catch (error) {
+    throw new Error(`${hint}; installing it failed: ${(error as Error).message}`);
+  }
+  if (!executable()) throw new Error(`${hint}; the package installed, but not at that path`);
+  return path;
 }
