@@ -1,5 +1,6 @@
 import { AWS_ALB_ADAPTER } from "./aws-alb/aws-alb-adapter.js";
 import { AWS_LAMBDA_ADAPTER } from "./aws-lambda/aws-lambda-adapter.js";
+import { CONTAINER_APPS_ADAPTER } from "./azure-container-apps/container-apps-adapter.js";
 import { CLOUD_RUN_ADAPTER } from "./gcp-cloud-run/cloud-run-adapter.js";
 import { HAPROXY_ADAPTER } from "./haproxy/haproxy-adapter.js";
 import type { RouterAdapterDefinition } from "./router-adapter.js";
@@ -12,5 +13,7 @@ import type { RouterAdapterDefinition } from "./router-adapter.js";
 export const ROUTER_ADAPTER_DEFINITIONS: readonly RouterAdapterDefinition<{ readonly adapter: string }>[] = [
   AWS_LAMBDA_ADAPTER,
   AWS_ALB_ADAPTER,
+  CLOUD_RUN_ADAPTER,
+  CONTAINER_APPS_ADAPTER,
   HAPROXY_ADAPTER,
 ];
