@@ -3,6 +3,7 @@ import { AWS_LAMBDA_ADAPTER } from "./aws-lambda/aws-lambda-adapter.js";
 import { CONTAINER_APPS_ADAPTER } from "./azure-container-apps/container-apps-adapter.js";
 import { CLOUD_RUN_ADAPTER } from "./gcp-cloud-run/cloud-run-adapter.js";
 import { HAPROXY_ADAPTER } from "./haproxy/haproxy-adapter.js";
+import { NGINX_UPSTREAM_ADAPTER } from "./nginx-upstream/nginx-upstream-adapter.js";
 import type { RouterAdapterDefinition } from "./router-adapter.js";
 
 /**
@@ -16,4 +17,5 @@ export const ROUTER_ADAPTER_DEFINITIONS: readonly RouterAdapterDefinition<{ read
   CLOUD_RUN_ADAPTER,
   CONTAINER_APPS_ADAPTER,
   HAPROXY_ADAPTER,
+  NGINX_UPSTREAM_ADAPTER,
 ];
