@@ -1,4 +1,9 @@
-import { DescribeSpotPriceHistoryCommand, EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
+import {
+  DescribeSpotPriceHistoryCommand,
+  type DescribeSpotPriceHistoryCommandInput,
+  EC2Client,
+  type EC2ClientConfig,
+} from "@aws-sdk/client-ec2";
 import { SentraError } from "@sentra/common";
 import {
   type FetchedPrice,
@@ -79,7 +84,7 @@ export function createAwsSpotPriceFetcher(options: AwsSpotPriceFetcherOptions): 
             try {
               return await client.send(
                 new DescribeSpotPriceHistoryCommand({
-                  InstanceTypes: [...options.instanceTypes] as never,
+                  InstanceTypes: [...options.instanceTypes] as DescribeSpotPriceHistoryCommandInput["InstanceTypes"],
                   ProductDescriptions: [AWS_SPOT_PRODUCT_DESCRIPTION],
                   StartTime: at,
                   EndTime: at,

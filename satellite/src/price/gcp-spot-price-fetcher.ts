@@ -157,9 +157,26 @@ function collectRate(sku: Sku, region: string, families: ReadonlySet<string>, ra
   rates.set(family, entry);
 }
 
+/** The API's own message: the REST transport may hand over the whole JSON error body as the message. */
+function googleErrorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const json = text.indexOf("{");
+  if (json < 0) return text;
+  try {
+    const body = JSON.parse(text.slice(json)) as { error?: { message?: string; status?: string }; message?: string };
+    const inner = body.error ?? body;
+    if (typeof inner.message === "string") {
+      return `${"status" in inner && inner.status ? `${inner.status}: ` : ""}${inner.message}`;
+    }
+  } catch {
+    // Not JSON after all: keep the text.
+  }
+  return text;
+}
+
 function translateGcpError(error: unknown, where: string, timeoutMs: number): SentraError {
   const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = googleErrorMessage(error);
   if (code === GRPC_RESOURCE_EXHAUSTED || code === 429)
     return throttledError("gcp", `${where}: ${message}`, undefined, error);
   if (code === GRPC_UNAUTHENTICATED || code === 401 || /default credentials|api key/i.test(message)) {
