@@ -89,17 +89,21 @@ export class KubeCluster {
 
   /**
    * Sets desired replicas and records the command's idempotency key on the Deployment in the same
-   * merge patch, so a retried command is recognised even after a satellite restart.
+   * merge patch, so a retried command is recognised even after a satellite restart. With
+   * `resourceVersion` (the version the caller read and decided on) the patch is a compare-and-swap:
+   * the API server answers 409 (ABORTED) when the Deployment changed since, and nothing is written.
    */
   async scaleDeployment(
     namespace: string,
     name: string,
     replicas: number,
     annotations: Record<string, string>,
+    resourceVersion?: string,
   ): Promise<V1Deployment> {
+    const metadata = resourceVersion ? { annotations, resourceVersion } : { annotations };
     try {
       return await this.apps.patchNamespacedDeployment(
-        { namespace, name, body: { spec: { replicas }, metadata: { annotations } } },
+        { namespace, name, body: { spec: { replicas }, metadata } },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
     } catch (error) {

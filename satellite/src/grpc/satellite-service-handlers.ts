@@ -16,6 +16,11 @@ import type { RolloutMethod } from "./rollout-handlers.js";
 export const LAST_COMMAND_ANNOTATION = "sentra.io/last-command";
 /** Annotation holding the replicas the Deployment had before that command. */
 export const LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION = "sentra.io/last-command-previous-replicas";
+/**
+ * Read-decide-patch rounds of one scale command when the Deployment keeps changing between the read
+ * and the patch (409 on its resourceVersion). @default 5
+ */
+export const MAX_SCALE_ATTEMPTS = 5;
 /** Upper bound on replicas one command may ask for; protects clusters from typos. @default 1000 */
 export const MAX_REPLICAS = 1_000;
 
@@ -95,35 +100,60 @@ export function createSatelliteServiceHandlers(
       return scaleResults.run(
         key,
         async () => {
-          const current = await cluster.getDeployment(namespace, name);
-          const annotations = current.metadata?.annotations ?? {};
-          // The key on the Deployment itself survives a satellite restart: the command already ran.
-          if (annotations[LAST_COMMAND_ANNOTATION] === request.idempotencyKey) {
-            return {
-              workload: toWorkload(current, location(cluster.name)),
-              previousReplicas: Number(
-                annotations[LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION] ?? current.spec?.replicas ?? 0,
-              ),
-              replayed: true,
-            } as ScaleWorkloadResponse;
+          // Read, decide, then patch with the resourceVersion read: a Deployment someone changed in
+          // between answers 409 and the command is decided again on what it holds now.
+          for (let attempt = 1; ; attempt++) {
+            const current = await cluster.getDeployment(namespace, name);
+            const annotations = current.metadata?.annotations ?? {};
+            // The key on the Deployment itself survives a satellite restart: the command already ran.
+            if (annotations[LAST_COMMAND_ANNOTATION] === request.idempotencyKey) {
+              return {
+                workload: toWorkload(current, location(cluster.name)),
+                previousReplicas: Number(
+                  annotations[LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION] ?? current.spec?.replicas ?? 0,
+                ),
+                replayed: true,
+              } as ScaleWorkloadResponse;
+            }
+            const previousReplicas = current.spec?.replicas ?? 0;
+            if (request.expectedReplicas !== undefined && request.expectedReplicas !== previousReplicas) {
+              throw new SentraError(
+                "FAILED_PRECONDITION",
+                `${namespace}/${name} has ${previousReplicas} desired replicas, expected ${request.expectedReplicas}`,
+                {
+                  field: "expected_replicas",
+                  details: { actual: previousReplicas, expected: request.expectedReplicas },
+                },
+              );
+            }
+            try {
+              const updated = await cluster.scaleDeployment(
+                namespace,
+                name,
+                request.replicas,
+                {
+                  [LAST_COMMAND_ANNOTATION]: request.idempotencyKey,
+                  [LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION]: String(previousReplicas),
+                },
+                current.metadata?.resourceVersion,
+              );
+              return {
+                workload: toWorkload(updated, location(cluster.name)),
+                previousReplicas,
+                replayed: false,
+              } as ScaleWorkloadResponse;
+            } catch (error) {
+              const conflict = error instanceof SentraError && error.code === "ABORTED";
+              if (!conflict) throw error;
+              if (attempt >= MAX_SCALE_ATTEMPTS) {
+                throw new SentraError(
+                  "ABORTED",
+                  `${namespace}/${name} changed under each of ${MAX_SCALE_ATTEMPTS} attempts to scale it (409 Conflict on its resourceVersion); nothing was written, retry later`,
+                  { cause: error },
+                );
+              }
+            }
           }
-          const previousReplicas = current.spec?.replicas ?? 0;
-          if (request.expectedReplicas !== undefined && request.expectedReplicas !== previousReplicas) {
-            throw new SentraError(
-              "FAILED_PRECONDITION",
-              `${namespace}/${name} has ${previousReplicas} desired replicas, expected ${request.expectedReplicas}`,
-              { field: "expected_replicas", details: { actual: previousReplicas, expected: request.expectedReplicas } },
-            );
-          }
-          const updated = await cluster.scaleDeployment(namespace, name, request.replicas, {
-            [LAST_COMMAND_ANNOTATION]: request.idempotencyKey,
-            [LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION]: String(previousReplicas),
-          });
-          return {
-            workload: toWorkload(updated, location(cluster.name)),
-            previousReplicas,
-            replayed: false,
-          } as ScaleWorkloadResponse;
         },
         (first) => ({ ...first, replayed: true }),
       );
