@@ -25,6 +25,8 @@ export {
   type SimulatedClusterOptions,
   type VersionedServiceOptions,
   versionedServiceManifests,
+  type WorkloadBehaviour,
+  WorkloadServer,
 } from "./cluster/sim/index.js";
 export { loadSatelliteConfig, type SatelliteConfig } from "./config/satellite-config.js";
 export {
@@ -35,5 +37,20 @@ export {
   releasePolicyCrd,
 } from "./gitops/release-policy-crd.js";
 export { type ReleasePolicyStatus, readReleasePolicySpec } from "./gitops/release-policy-spec.js";
+export { canaryShareOf, parseUpstreamServers } from "./traffic/adapters/nginx-upstream/nginx-upstream-file.js";
 export { type RunningSatellite, SATELLITE_VERSION, startSatellite } from "./satellite.js";
 export type { SatelliteIdentity } from "./satellite-identity.js";
+export {
+  ArmError,
+  SimulatedArm,
+  type SimulatedArmOptions,
+} from "./traffic/adapters/azure/sim/simulated-arm.js";
+export {
+  type SimulatedContainerAppOptions,
+  SimulatedContainerApps,
+} from "./traffic/adapters/azure-container-apps/sim/simulated-container-apps.js";
+export {
+  SimulatedCloudRun,
+  type SimulatedCloudRunOptions,
+  type SimulatedCloudRunServiceOptions,
+} from "./traffic/adapters/gcp-cloud-run/sim/simulated-cloud-run.js";

@@ -66,9 +66,9 @@ describe("Container Apps adapter against the simulated ARM API", () => {
     expect(await adapter.readCanaryWeight(ROLLOUT)).toBe(20);
     expect(sim.arm.requests.some((request) => request.includes("/operationStatuses/"))).toBe(true);
     await adapter.setCanaryWeight(ROLLOUT, 100);
-    expect(sim.traffic(SUBSCRIPTION, "shop-rg", "checkout")).toEqual({ "checkout--v2": 100 });
+    expect(sim.traffic(SUBSCRIPTION, "shop-rg", "checkout")).toEqual({ "checkout--v1": 0, "checkout--v2": 100 });
     await adapter.setCanaryWeight(ROLLOUT, 0);
-    expect(sim.traffic(SUBSCRIPTION, "shop-rg", "checkout")).toEqual({ "checkout--v1": 100 });
+    expect(sim.traffic(SUBSCRIPTION, "shop-rg", "checkout")).toEqual({ "checkout--v1": 100, "checkout--v2": 0 });
     expect(JSON.stringify(log.mock.calls)).not.toContain(sim.arm.token);
   });
 
@@ -133,6 +133,14 @@ describe("Container Apps adapter against the simulated ARM API", () => {
     await expect(adapter.setCanaryWeight({ ...ROLLOUT, version: "v9" }, 10)).rejects.toThrow(
       /ContainerAppInvalidRevisionName.*checkout--v9/,
     );
+  });
+
+  it("sends all to stable once the canary revision is deactivated and weighted writes naming it fail", async () => {
+    await adapter.setCanaryWeight(ROLLOUT, 20);
+    sim.deactivateRevision(SUBSCRIPTION, "shop-rg", "checkout", "checkout--v2");
+    await expect(adapter.setCanaryWeight(ROLLOUT, 0)).rejects.toThrow(/ContainerAppRevisionNotActive.*checkout--v2/);
+    await adapter.sendAllToStable(ROLLOUT);
+    expect(sim.traffic(SUBSCRIPTION, "shop-rg", "checkout")).toEqual({ "checkout--v1": 100 });
   });
 
   it("refuses a token the endpoint does not accept", async () => {

@@ -172,11 +172,12 @@ function stableVersionOf(rollout: RolloutTarget): string {
   return rollout.stableVersion;
 }
 
+/** Both revisions, always (0 % included): the normal shape; only sendAllToStable writes the stable one alone. */
 function split(stable: string, canary: string, weight: number): TrafficWeight[] {
-  const entries: TrafficWeight[] = [];
-  if (weight < 100) entries.push({ revisionName: stable, weight: 100 - weight, latestRevision: false });
-  if (weight > 0) entries.push({ revisionName: canary, weight, latestRevision: false });
-  return entries;
+  return [
+    { revisionName: stable, weight: 100 - weight, latestRevision: false },
+    { revisionName: canary, weight, latestRevision: false },
+  ];
 }
 
 /** The weight a revision gets, an entry with `latestRevision: true` counting for the latest revision. */

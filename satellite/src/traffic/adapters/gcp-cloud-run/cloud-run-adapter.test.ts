@@ -44,9 +44,9 @@ describe("Cloud Run adapter against the simulated Admin API", () => {
     expect(sim.traffic(PROJECT, LOCATION, "checkout")).toEqual({ "checkout-v1": 80, "checkout-v2": 20 });
     expect(await adapter.readCanaryWeight(ROLLOUT)).toBe(20);
     await adapter.setCanaryWeight(ROLLOUT, 100);
-    expect(sim.traffic(PROJECT, LOCATION, "checkout")).toEqual({ "checkout-v2": 100 });
+    expect(sim.traffic(PROJECT, LOCATION, "checkout")).toEqual({ "checkout-v1": 0, "checkout-v2": 100 });
     await adapter.setCanaryWeight(ROLLOUT, 0);
-    expect(sim.traffic(PROJECT, LOCATION, "checkout")).toEqual({ "checkout-v1": 100 });
+    expect(sim.traffic(PROJECT, LOCATION, "checkout")).toEqual({ "checkout-v1": 100, "checkout-v2": 0 });
     expect(JSON.stringify(log.mock.calls)).not.toContain(sim.token);
   });
 
@@ -94,9 +94,10 @@ describe("Cloud Run adapter against the simulated Admin API", () => {
     );
   });
 
-  it("sends all traffic to stable without an etag, even when the service changes meanwhile", async () => {
+  it("sends all traffic to stable without an etag while another writer keeps changing the service", async () => {
     await adapter.setCanaryWeight(ROLLOUT, 70);
-    sim.interleaveWrites(1);
+    sim.interleaveWrites(Number.POSITIVE_INFINITY);
+    await expect(adapter.setCanaryWeight(ROLLOUT, 0)).rejects.toMatchObject({ code: "ABORTED" });
     await adapter.sendAllToStable(ROLLOUT);
     expect(sim.traffic(PROJECT, LOCATION, "checkout")).toEqual({ "checkout-v1": 100 });
     expect(await adapter.readCanaryWeight(ROLLOUT)).toBe(0);

@@ -171,12 +171,15 @@ function stableVersionOf(rollout: RolloutTarget): string {
   return rollout.stableVersion;
 }
 
-/** The traffic split for `weight` % on the canary: one or two revision targets summing to 100. */
+/**
+ * The traffic split for `weight` % on the canary: both revisions, always (0 % included), so the
+ * service keeps its normal shape at 0 and 100; only sendAllToStable writes the stable one alone.
+ */
 function split(stable: string, canary: string, weight: number): TrafficTarget[] {
-  const targets: TrafficTarget[] = [];
-  if (weight < 100) targets.push({ type: REVISION, revision: stable, percent: 100 - weight });
-  if (weight > 0) targets.push({ type: REVISION, revision: canary, percent: weight });
-  return targets;
+  return [
+    { type: REVISION, revision: stable, percent: 100 - weight },
+    { type: REVISION, revision: canary, percent: weight },
+  ];
 }
 
 /** What the service serves: `trafficStatuses` (the applied split), else the requested `traffic`. */

@@ -24,6 +24,8 @@ interface AppState {
   readonly name: string;
   readonly location: string;
   readonly revisions: string[];
+  /** Revisions deactivated (`az containerapp revision deactivate`): traffic may no longer name them. */
+  readonly inactive: Set<string>;
   readonly activeRevisionsMode: "Single" | "Multiple";
   traffic: TrafficEntry[];
 }
@@ -76,6 +78,7 @@ export class SimulatedContainerApps {
       name: options.name,
       location: options.location ?? "westeurope",
       revisions,
+      inactive: new Set(),
       activeRevisionsMode: options.activeRevisionsMode ?? "Multiple",
       traffic: [{ revisionName: revisions[0] ?? "", weight: 100 }],
     };
@@ -89,6 +92,17 @@ export class SimulatedContainerApps {
     const app = this.#apps.get(id.toLowerCase());
     if (app === undefined) throw new Error(`no simulated container app ${id}`);
     return Object.fromEntries(app.traffic.map((entry) => [entry.revisionName, entry.weight]));
+  }
+
+  /**
+   * Deactivates a revision, as `az containerapp revision deactivate` (or a failed revision) does: it
+   * keeps the traffic it has until the next write, which may no longer name it.
+   */
+  deactivateRevision(subscriptionId: string, resourceGroup: string, name: string, revision: string): void {
+    const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.App/containerApps/${name}`;
+    const app = this.#apps.get(id.toLowerCase());
+    if (app === undefined) throw new Error(`no simulated container app ${id}`);
+    app.inactive.add(revision);
   }
 
   close(): Promise<void> {
@@ -122,6 +136,13 @@ export class SimulatedContainerApps {
           400,
           "ContainerAppInvalidRevisionName",
           `properties.configuration.ingress.traffic[${index}].revisionName: revision '${entry.revisionName ?? ""}' of container app '${app.name}' does not exist`,
+        );
+      }
+      if (app.inactive.has(revisionName)) {
+        throw new ArmError(
+          400,
+          "ContainerAppRevisionNotActive",
+          `properties.configuration.ingress.traffic[${index}].revisionName: revision '${revisionName}' is not active`,
         );
       }
       const weight = entry.weight ?? 0;
