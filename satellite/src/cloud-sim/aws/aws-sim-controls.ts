@@ -14,11 +14,13 @@ export const AWS_SIM_METRICS_PATH = "/sentra-sim/v1/metrics";
  * cluster's {@link FailureInjector}, matched against an *operation key* instead of a path), and
  * IAM denials.
  *
- * An operation key is the operation's name followed by flags that say how it was called, so a rule
- * can fail one style of call and not another: Lambda `UpdateAlias conditional` (a RevisionId was
- * sent), `UpdateAlias` (unconditional); ELBv2 `ModifyListener weighted` (a forward action naming
- * more than one target group), `ModifyListener`. A rule's `pathPattern` is a regular expression
- * over that key (`^UpdateAlias conditional`); its `status` picks the real error the endpoint
+ * An operation key is the operation's name, flags that say how it was called, and the resource, so
+ * a rule can fail one style of call on one resource and not another: Lambda
+ * `UpdateAlias conditional checkout:live` (a RevisionId was sent), `UpdateAlias checkout:live`
+ * (unconditional), `GetFunction checkout`; ELBv2 `ModifyListener weighted <listener ARN>` (a
+ * forward action naming more than one target group), `ModifyListener <listener ARN>`,
+ * `DescribeRules <rule ARN>`. A rule's `pathPattern` is a regular expression over that key
+ * (`^UpdateAlias conditional checkout:`); its `status` picks the real error the endpoint
  * answers with: 429 throttling, 403 access denied, 404 not found, 409 conflict, 412 precondition
  * failed, 500 internal failure, 503 service unavailable.
  */

@@ -257,7 +257,9 @@ export class SimulatedElbv2 {
     const written =
       operation === "ModifyListener" ? input.DefaultActions : operation === "ModifyRule" ? input.Actions : undefined;
     const weighted = written !== undefined && forwardTuples(list(written).filter(isObject)).length > 1;
-    const injected = this.controls.takeFailure(`${operation}${weighted ? " weighted" : ""}`);
+    const target =
+      text(input.ListenerArn) ?? text(input.RuleArn) ?? list(input.ListenerArns ?? input.RuleArns ?? []).join(",");
+    const injected = this.controls.takeFailure(`${operation}${weighted ? " weighted" : ""} ${target}`);
     if (injected !== undefined) throw injectedError(injected.status, injected.message);
 
     switch (operation) {

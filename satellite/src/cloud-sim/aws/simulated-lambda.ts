@@ -234,7 +234,9 @@ export class SimulatedLambda {
       );
     }
     const conditional = route.operation === "UpdateAlias" && isRecord(input) && typeof input.RevisionId === "string";
-    const injected = this.controls.takeFailure(`${route.operation}${conditional ? " conditional" : ""}`);
+    const injected = this.controls.takeFailure(
+      `${route.operation}${conditional ? " conditional" : ""} ${state.name}${route.alias === undefined ? "" : `:${route.alias}`}`,
+    );
     if (injected !== undefined) throw injectedError(injected.status, injected.message, resource);
 
     switch (route.operation) {
