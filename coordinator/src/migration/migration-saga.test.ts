@@ -21,6 +21,8 @@ interface FakeDeployment {
 class FakeEstate implements SatelliteGateway {
   readonly deployments = new Map<string, FakeDeployment>();
   readonly commands: { key: string; replicas: number; expected: number; outcome: string }[] = [];
+  /** The fencing token each scale command carried. */
+  readonly fencingTokens: (number | undefined)[] = [];
   readonly timeouts: number[] = [];
   readonly unreachable = new Set<string>();
   readinessDelayMs = 100;
@@ -59,6 +61,7 @@ class FakeEstate implements SatelliteGateway {
     options: GatewayCallOptions,
   ) {
     this.check(location, options);
+    this.fencingTokens.push(options.fencingToken);
     const d = this.get(location.satelliteId);
     if (d.lastCommand === key) {
       this.commands.push({ key, replicas, expected, outcome: "replayed" });
@@ -180,6 +183,21 @@ describe("migration saga (fake satellites, fake clock)", () => {
     expect(done.readyDeadlineMs).toBe(1_000_000 + 5_000);
     // Every satellite call had a deadline no longer than the per-call limit.
     expect(Math.max(...estate.timeouts)).toBeLessThanOrEqual(500);
+  });
+
+  it("sends its fencing token with every scale command, compensation included, so satellites can refuse a deposed owner", async () => {
+    const moved = harness();
+    moved.estate.add(SOURCE, 3);
+    moved.estate.add(TARGET, 2);
+    await run(record({ fencingToken: 41 }), moved.ports);
+    expect(moved.estate.fencingTokens).toEqual([41, 41]);
+
+    const compensated = harness();
+    compensated.estate.add(SOURCE, 3);
+    compensated.estate.add(TARGET, 0, { maxReady: 1 });
+    await run(record({ fencingToken: 42 }), compensated.ports);
+    expect(compensated.journal.states.at(-1)).toBe("COMPENSATED");
+    expect(compensated.estate.fencingTokens).toEqual([42, 42]);
   });
 
   it("compensates when the target never becomes ready, and never touches the source", async () => {

@@ -172,7 +172,11 @@ class Saga {
     let replayed: boolean;
     try {
       const result = await this.retry(`scale the target to ${goal}`, deadline, (timeoutMs) =>
-        this.ports.satellites.scaleWorkload(target, goal, key, before, { timeoutMs, signal: this.signal }),
+        this.ports.satellites.scaleWorkload(target, goal, key, before, {
+          timeoutMs,
+          signal: this.signal,
+          fencingToken: record.fencingToken,
+        }),
       );
       replayed = result.replayed;
     } catch (error) {
@@ -234,7 +238,11 @@ class Saga {
     let replayed: boolean;
     try {
       const result = await this.retry(`scale the source to 0`, deadline, (timeoutMs) =>
-        this.ports.satellites.scaleWorkload(record.source, 0, key, sourceReplicas, { timeoutMs, signal: this.signal }),
+        this.ports.satellites.scaleWorkload(record.source, 0, key, sourceReplicas, {
+          timeoutMs,
+          signal: this.signal,
+          fencingToken: record.fencingToken,
+        }),
       );
       replayed = result.replayed;
     } catch (error) {
@@ -272,7 +280,11 @@ class Saga {
     const key = sagaCommandKey(record.id, "compensate-target");
     try {
       const result = await this.retry(`restore the target to ${before}`, deadline, (timeoutMs) =>
-        this.ports.satellites.scaleWorkload(target, before, key, goal, { timeoutMs, signal: this.signal }),
+        this.ports.satellites.scaleWorkload(target, before, key, goal, {
+          timeoutMs,
+          signal: this.signal,
+          fencingToken: record.fencingToken,
+        }),
       );
       return this.advance(
         record,

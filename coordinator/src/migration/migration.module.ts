@@ -119,7 +119,7 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
         new MigrationRunner(
           journal,
           lock,
-          new GrpcSatelliteGateway(store, new SatelliteClientPool(satelliteTransport)),
+          new GrpcSatelliteGateway(store, new SatelliteClientPool(satelliteTransport), config.redisPrefix),
           events,
           metrics,
           logger,

@@ -27,6 +27,11 @@ export interface ScaleResult extends ReplicaStatus {
 export interface GatewayCallOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /**
+   * The saga's fencing token (its workload lock's): a mutating call carries it, and the satellite
+   * refuses it once it saw a newer token of this estate. Unset: not fenced.
+   */
+  readonly fencingToken?: number;
 }
 
 /** What the saga asks of satellites (adapter: SatelliteService over gRPC). */
@@ -57,6 +62,8 @@ export class GrpcSatelliteGateway implements SatelliteGateway {
   constructor(
     private readonly store: EstateStore,
     private readonly clients: SatelliteClientPool,
+    /** The estate fencing tokens belong to (the Redis key prefix their counter lives under). */
+    private readonly fencingScope: string,
   ) {}
 
   async getWorkload(location: WorkloadLocation, options: GatewayCallOptions): Promise<ReplicaStatus> {
@@ -77,7 +84,14 @@ export class GrpcSatelliteGateway implements SatelliteGateway {
   ): Promise<ScaleResult> {
     const client = await this.client(location.satelliteId);
     const response = await client.scaleWorkload(
-      { workload: location, replicas, idempotencyKey, expectedReplicas },
+      {
+        workload: location,
+        replicas,
+        idempotencyKey,
+        expectedReplicas,
+        fencingToken: BigInt(options.fencingToken ?? 0),
+        fencingScope: this.fencingScope,
+      },
       callOptions(options),
     );
     return {

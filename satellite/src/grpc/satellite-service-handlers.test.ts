@@ -8,7 +8,11 @@ import { KubeCluster } from "../cluster/kube-cluster.js";
 import { DEPLOYMENT_RESOURCE } from "../cluster/sim/deployment-kind.js";
 import { SimulatedCluster } from "../cluster/sim/index.js";
 import type { SatelliteIdentity } from "../satellite-identity.js";
-import { createSatelliteServiceHandlers, MAX_SCALE_ATTEMPTS } from "./satellite-service-handlers.js";
+import {
+  createSatelliteServiceHandlers,
+  FENCING_TOKENS_ANNOTATION,
+  MAX_SCALE_ATTEMPTS,
+} from "./satellite-service-handlers.js";
 
 /** A KubeCluster that lets a test act right after each read, before the command patches. */
 class InterleavingCluster extends KubeCluster {
@@ -35,7 +39,13 @@ describe("ScaleWorkload: optimistic concurrency on the Deployment's resourceVers
   let cluster: InterleavingCluster;
   let handlers: ReturnType<typeof createSatelliteServiceHandlers>;
   const workload = { cluster: "prod-a", namespace: "default", name: "checkout-api" };
-  const scale = (fields: { replicas: number; idempotencyKey: string; expectedReplicas?: number }) =>
+  const scale = (fields: {
+    replicas: number;
+    idempotencyKey: string;
+    expectedReplicas?: number;
+    fencingToken?: bigint;
+    fencingScope?: string;
+  }) =>
     // biome-ignore lint/style/noNonNullAssertion: every handler is defined
     handlers.scaleWorkload!(create(ScaleWorkloadRequestSchema, { workload, ...fields }), {} as never);
 
@@ -108,5 +118,60 @@ describe("ScaleWorkload: optimistic concurrency on the Deployment's resourceVers
     await expect(refused).rejects.toMatchObject({ code: "ABORTED" });
     expect(cluster.reads).toBe(MAX_SCALE_ATTEMPTS);
     expect(replicasNow()).toBe(before);
+  });
+
+  describe("fencing: a deposed coordinator cannot act", () => {
+    const fenced = (replicas: number, key: string, token: bigint, scope = "sentra:") =>
+      scale({ replicas, idempotencyKey: key, fencingToken: token, fencingScope: scope });
+
+    it("refuses a command whose fencing token is lower than one the estate already sent, even after a satellite restart", async () => {
+      const before = replicasNow();
+      await fenced(before + 1, "m-1/scale-up-target", 5n);
+      // The saga's lock was taken over (token 8) and the new owner acted.
+      await fenced(before + 2, "m-1/scale-up-target#resumed", 8n);
+      expect(
+        JSON.parse(
+          sim.getDeployment("default", "checkout-api")?.metadata.annotations?.[FENCING_TOKENS_ANNOTATION] ?? "{}",
+        ),
+      ).toEqual({
+        "sentra:": "8",
+      });
+      // The deposed owner (token 5) wakes up and tries to compensate: refused, nothing written.
+      await expect(fenced(before, "m-1/compensate-target", 5n)).rejects.toMatchObject({
+        code: "FAILED_PRECONDITION",
+        field: "fencing_token",
+        details: { fencingToken: "5", highestSeen: "8", scope: "sentra:" },
+      });
+      expect(replicasNow()).toBe(before + 2);
+
+      // A restarted satellite (fresh handlers, no memory) reads the token from the Deployment.
+      const registry = { names: () => ["prod-a"], get: () => cluster, all: () => [cluster] };
+      handlers = createSatelliteServiceHandlers(identity, registry as unknown as ClusterRegistry);
+      await expect(fenced(before, "m-1/compensate-target", 7n)).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
+      // The same token goes on acting (the saga's next step); another estate's tokens are not compared.
+      await fenced(before + 3, "m-1/scale-down", 8n);
+      await fenced(before + 4, "other-estate/1", 1n, "staging:");
+      // Unfenced commands (older coordinators) are not checked.
+      await scale({ replicas: before + 5, idempotencyKey: "manual" });
+      expect(replicasNow()).toBe(before + 5);
+    });
+
+    it("refuses a lower token even when the higher one lands between its read and its patch", async () => {
+      const before = replicasNow();
+      await fenced(before + 1, "m-2/scale-up-target", 3n);
+      cluster.afterRead = () => {
+        cluster.afterRead = undefined;
+        // Another satellite process managing this cluster applies the new owner's command meanwhile.
+        sim.patchObject(DEPLOYMENT_RESOURCE, "default", "checkout-api", {
+          spec: { replicas: before + 4 },
+          metadata: { annotations: { [FENCING_TOKENS_ANNOTATION]: JSON.stringify({ "sentra:": "9" }) } },
+        });
+      };
+      await expect(fenced(before, "m-2/compensate-target", 3n)).rejects.toMatchObject({
+        code: "FAILED_PRECONDITION",
+        field: "fencing_token",
+      });
+      expect(replicasNow()).toBe(before + 4);
+    });
   });
 });

@@ -17,6 +17,14 @@ export const LAST_COMMAND_ANNOTATION = "sentra.io/last-command";
 /** Annotation holding the replicas the Deployment had before that command. */
 export const LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION = "sentra.io/last-command-previous-replicas";
 /**
+ * Annotation holding, as JSON `{ "<estate scope>": "<token>" }`, the highest fencing token each
+ * coordinator estate's commands carried to this Deployment. On the Deployment (not in memory) so a
+ * restarted satellite, or another satellite managing the same cluster, still refuses older tokens;
+ * written in the same resourceVersion-checked patch as the command, so check and record are atomic.
+ */
+export const FENCING_TOKENS_ANNOTATION = "sentra.io/fencing-tokens";
+
+/**
  * Read-decide-patch rounds of one scale command when the Deployment keeps changing between the read
  * and the patch (409 on its resourceVersion). @default 5
  */
@@ -105,6 +113,12 @@ export function createSatelliteServiceHandlers(
           for (let attempt = 1; ; attempt++) {
             const current = await cluster.getDeployment(namespace, name);
             const annotations = current.metadata?.annotations ?? {};
+            const fencing = checkFencing(
+              request.fencingScope,
+              request.fencingToken,
+              annotations[FENCING_TOKENS_ANNOTATION],
+              `${namespace}/${name}`,
+            );
             // The key on the Deployment itself survives a satellite restart: the command already ran.
             if (annotations[LAST_COMMAND_ANNOTATION] === request.idempotencyKey) {
               return {
@@ -134,6 +148,7 @@ export function createSatelliteServiceHandlers(
                 {
                   [LAST_COMMAND_ANNOTATION]: request.idempotencyKey,
                   [LAST_COMMAND_PREVIOUS_REPLICAS_ANNOTATION]: String(previousReplicas),
+                  ...(fencing === undefined ? {} : { [FENCING_TOKENS_ANNOTATION]: fencing }),
                 },
                 current.metadata?.resourceVersion,
               );
@@ -159,4 +174,39 @@ export function createSatelliteServiceHandlers(
       );
     },
   };
+}
+
+/**
+ * The fencing check of a command: FAILED_PRECONDITION when the Deployment already saw a higher
+ * token from the same coordinator estate (a newer owner of the saga acted; this sender was deposed).
+ * Returns the annotation value to write with the command (the highest token per scope), or
+ * undefined for an unfenced command (token 0). A damaged annotation counts as no token seen.
+ */
+export function checkFencing(
+  scope: string,
+  token: bigint,
+  recorded: string | undefined,
+  what: string,
+): string | undefined {
+  if (token === 0n) return undefined;
+  let seen: Record<string, string> = {};
+  try {
+    const parsed: unknown = recorded === undefined ? {} : JSON.parse(recorded);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+      seen = Object.fromEntries(
+        Object.entries(parsed).filter((entry): entry is [string, string] => /^\d+$/.test(String(entry[1]))),
+      );
+    }
+  } catch {
+    // Not JSON: as if none were recorded.
+  }
+  const highest = seen[scope] === undefined ? 0n : BigInt(seen[scope]);
+  if (token < highest) {
+    throw new SentraError(
+      "FAILED_PRECONDITION",
+      `${what}: fencing token ${token} is older than ${highest}, which a command of estate ${JSON.stringify(scope)} already carried: a newer coordinator owns this migration, this one was deposed`,
+      { field: "fencing_token", details: { fencingToken: token.toString(), highestSeen: highest.toString(), scope } },
+    );
+  }
+  return JSON.stringify({ ...seen, [scope]: token.toString() });
 }
