@@ -35,6 +35,8 @@ export interface RunningHaproxy {
   command(command: string, via?: "socket" | "tcp"): Promise<string>;
   /** Each server's weight now (`get weight`), through the TCP address (the unix socket may be gone). */
   weights(): Promise<Record<string, number>>;
+  /** Removes the unix socket's file (HAProxy keeps running; connecting by that path now fails). */
+  removeSocket(): void;
   /** Stops it (SIGTERM, as `haproxy -db` expects) and deletes its folder. */
   dispose(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
       }
       return result;
     },
+    removeSocket: () => rmSync(socketPath, { force: true }),
     dispose,
   };
 }

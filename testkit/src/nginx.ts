@@ -38,6 +38,8 @@ export interface RunningNginx {
   readonly process: RunningProcess;
   /** The master's pid, from its pid file. */
   masterPid(): number;
+  /** Removes {@link binary} (NGINX keeps running; `nginx -t` through that path now fails). */
+  removeBinary(): void;
   /** Stops it (SIGTERM: fast shutdown) and deletes its prefix. */
   dispose(): Promise<void>;
 }
@@ -133,6 +135,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     binary,
     process: child,
     masterPid,
+    removeBinary: () => rmSync(binary, { force: true }),
     dispose,
   };
 }

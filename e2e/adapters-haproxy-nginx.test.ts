@@ -1,0 +1,148 @@
+import { jetstreamManager } from "@nats-io/jetstream";
+import { type Rollout, RolloutPhase, satelliteEventStream } from "@sentra/proto";
+import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readMetric } from "./support/estate-processes.js";
+import { LEGACY_SERVICE, type LegacyRouterEstate, startLegacyRouterEstate } from "./support/legacy-router-estate.js";
+
+/**
+ * Short steps and 2 s decisions over a 5 s window, the built-in PromQL gates with a sample floor the
+ * 60 requests/s through the proxy clear at 50 %.
+ */
+const POLICY = `
+steps: [50, 50]
+warmupSeconds: 2
+intervalSeconds: 2
+windowSeconds: 5
+passesToPromote: 2
+consecutiveBreachesToRollback: 2
+gates:
+  - name: error_rate
+    minSampleSize: 20
+  - name: p95_latency_ms
+    minSampleSize: 20
+`;
+
+const ROUTERS = [
+  { proxy: "haproxy", adapter: "haproxy", breaks: "its runtime API's unix socket is removed" },
+  { proxy: "nginx", adapter: "nginx-upstream", breaks: "its nginx binary is removed (nginx -t cannot run)" },
+] as const;
+
+describe.each(ROUTERS)(
+  "rollouts through the $adapter router adapter (real $proxy, Prometheus and satellite)",
+  ({ proxy, adapter, breaks }) => {
+    let namespace: TestNamespace;
+    beforeEach(async () => {
+      namespace = await createTestNamespace(`ad${proxy.slice(0, 2)}`);
+      namespace.defer(async () => {
+        const manager = await jetstreamManager(await namespace.nats());
+        await manager.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
+      });
+    });
+    afterEach(async () => {
+      await namespace.dispose();
+    });
+
+    async function start(estate: LegacyRouterEstate, rolloutId: string): Promise<void> {
+      const { namespace: vm, service, stable, canary } = LEGACY_SERVICE;
+      await estate.client.startRollout({
+        rolloutId,
+        namespace: vm,
+        service,
+        stableVersion: stable,
+        canaryVersion: canary,
+        policyYaml: `${POLICY}${estate.routerYaml}\n`,
+      });
+    }
+
+    async function finalRollout(estate: LegacyRouterEstate, rolloutId: string, phase: RolloutPhase): Promise<Rollout> {
+      return eventually(
+        async () => {
+          const { rollout } = await estate.client.getRollout({ rolloutId });
+          expect(rollout?.phase).toBe(phase);
+          return rollout as Rollout;
+        },
+        60_000,
+        250,
+      );
+    }
+
+    it("rolls back a canary that fails half its requests: the proxy reads back 0 % canary", async () => {
+      const estate = await startLegacyRouterEstate(namespace, proxy, { canaryErrorRate: 0.5 });
+      await start(estate, "web-bad");
+      const rollout = await finalRollout(estate, "web-bad", RolloutPhase.ROLLED_BACK);
+      expect(rollout.canaryWeight).toBe(0);
+      expect(rollout.trafficRouter).toBe(adapter);
+      expect(await estate.canaryWeight()).toBe(0);
+      // The canary had real traffic through the proxy before it was judged.
+      expect(await estate.served("v2")).toBeGreaterThan(0);
+      expect(
+        await readMetric(estate.satellite.opsUrl, "sentra_satellite_traffic_router_calls_total", {
+          router: adapter,
+          role: "primary",
+          outcome: "ok",
+        }),
+      ).toBeGreaterThanOrEqual(2);
+    });
+
+    it("promotes a healthy canary: the proxy reads back 100 % and the stable version stops getting requests", async () => {
+      const estate = await startLegacyRouterEstate(namespace, proxy);
+      await start(estate, "web-good");
+      // At 50 % both versions serve the proxy's traffic.
+      await eventually(async () => expect(await estate.canaryWeight()).toBe(50), 20_000, 250);
+      const v2AtHalf = await estate.served("v2");
+      await eventually(async () => expect(await estate.served("v2")).toBeGreaterThan(v2AtHalf + 20), 10_000, 250);
+      const rollout = await finalRollout(estate, "web-good", RolloutPhase.PROMOTED);
+      expect(rollout.canaryWeight).toBe(100);
+      expect(await estate.canaryWeight()).toBe(100);
+      // Requests already in flight (and, for NGINX, old workers draining) finish first; then none reach v1.
+      await eventually(
+        async () => {
+          const before = await estate.served("v1");
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          expect(await estate.served("v1")).toBe(before);
+        },
+        15_000,
+        0,
+      );
+    });
+
+    it(`ends a rollback at 0 % canary through the fallback when ${breaks} mid-rollout`, async () => {
+      const estate = await startLegacyRouterEstate(namespace, proxy);
+      await start(estate, "web-broken");
+      await eventually(async () => expect(await estate.canaryWeight()).toBe(50), 20_000, 250);
+      estate.breakPrimary();
+      estate.setErrorRate("v2", 0.5);
+      const rollout = await finalRollout(estate, "web-broken", RolloutPhase.ROLLED_BACK);
+      expect(rollout.canaryWeight).toBe(0);
+      expect(rollout.trafficRouter).toBe(`${adapter} (all to stable)`);
+      expect(rollout.message).toMatch(/^traffic back to 0% canary via the fallback router \(primary failed: /);
+      expect(await estate.canaryWeight()).toBe(0);
+      const { opsUrl } = estate.satellite;
+      expect(
+        await readMetric(opsUrl, "sentra_satellite_traffic_router_calls_total", {
+          router: adapter,
+          role: "primary",
+          outcome: "error",
+        }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        await readMetric(opsUrl, "sentra_satellite_traffic_router_calls_total", {
+          router: adapter,
+          role: "fallback",
+          outcome: "ok",
+        }),
+      ).toBe(1);
+      // The canary really is out of the proxy's rotation: it gets no more requests.
+      await eventually(
+        async () => {
+          const before = await estate.served("v2");
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          expect(await estate.served("v2")).toBe(before);
+        },
+        15_000,
+        0,
+      );
+    });
+  },
+);
