@@ -172,6 +172,50 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
     expect(everything).not.toContain("simulated-secret-never-logged");
   });
 
+  it("fails clearly when the default chain finds no credentials", async () => {
+    // Nothing any provider of the chain could use: no keys, profile, web identity, container or instance role.
+    for (const name of [
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_PROFILE",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+      "AWS_ROLE_ARN",
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ]) {
+      vi.stubEnv(name, undefined);
+    }
+    vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/sentra-test-credentials");
+    vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/sentra-test-config");
+    vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
+    const error = await failure(router.readCanaryWeight(ROLLOUT));
+    expect(error.code).toBe("UNAUTHENTICATED");
+    expect(error.message).toContain("aws-lambda GetAlias checkout:live: CredentialsProviderError");
+    expect(error.message).toContain("default credential chain");
+  });
+
+  it("asks for a region when neither the target nor the environment gives one", async () => {
+    vi.stubEnv("AWS_REGION", undefined);
+    vi.stubEnv("AWS_DEFAULT_REGION", undefined);
+    vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/sentra-test-config");
+    const regionless = AWS_LAMBDA_ADAPTER.create(
+      { adapter: "aws-lambda", function: "checkout", alias: "live" },
+      { endpoint: sim.url, log: () => undefined },
+    );
+    const error = await failure(regionless.readCanaryWeight(ROLLOUT));
+    expect(error.code).toBe("FAILED_PRECONDITION");
+    expect(error.message).toContain("AWS_REGION");
+  });
+
+  it("reports an endpoint that refuses connections as UNAVAILABLE after the SDK's attempts", async () => {
+    // Closing twice is harmless: afterEach closes it again.
+    await sim.close();
+    const error = await failure(router.readCanaryWeight(ROLLOUT));
+    expect(error.code).toBe("UNAVAILABLE");
+    expect(error.message).toContain("ECONNREFUSED");
+  }, 15_000);
+
   it("answers an unsigned request with the real missing-token error", async () => {
     const response = await fetch(`${sim.url}/2015-03-31/functions/checkout/aliases/live`);
     expect(response.status).toBe(403);
