@@ -282,7 +282,15 @@ const grpcPort = process.env.SENTRA_GRPC_PORT ?? "50051";
 start(
   "coordinator",
   "coordinator/dist/main.js",
-  { ...tlsEnv("coordinator"), ...natsEnv("coordinator"), SENTRA_HTTP_PORT: httpPort, SENTRA_GRPC_PORT: grpcPort },
+  {
+    ...tlsEnv("coordinator"),
+    ...natsEnv("coordinator"),
+    SENTRA_HTTP_PORT: httpPort,
+    SENTRA_GRPC_PORT: grpcPort,
+    // The demo's satellites price with the seeded model: with SENTRA_AUTO_MIGRATE=true, automatic
+    // mode may act on those synthetic prices here (a real estate refuses them by default).
+    SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES: process.env.SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES ?? "true",
+  },
   97,
 );
 await new Promise((resolve) => setTimeout(resolve, 1500));
