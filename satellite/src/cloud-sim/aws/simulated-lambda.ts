@@ -224,8 +224,9 @@ export class SimulatedLambda {
       throw new LambdaError(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
     }
     const input = body.length > 0 ? (JSON.parse(body) as unknown) : {};
-    const state = this.#function(route.functionName);
-    const resource = route.alias === undefined ? this.#arn(state.name) : `${this.#arn(state.name)}:${route.alias}`;
+    // IAM is evaluated before the function is looked up: a caller without the permission learns nothing.
+    const qualified = route.alias === undefined ? route.functionName : `${route.functionName}:${route.alias}`;
+    const resource = `${this.#arn(route.functionName)}${route.alias === undefined ? "" : `:${route.alias}`}`;
     if (this.controls.isDenied(`lambda:${route.operation}`)) {
       throw new LambdaError(
         403,
@@ -234,10 +235,9 @@ export class SimulatedLambda {
       );
     }
     const conditional = route.operation === "UpdateAlias" && isRecord(input) && typeof input.RevisionId === "string";
-    const injected = this.controls.takeFailure(
-      `${route.operation}${conditional ? " conditional" : ""} ${state.name}${route.alias === undefined ? "" : `:${route.alias}`}`,
-    );
+    const injected = this.controls.takeFailure(`${route.operation}${conditional ? " conditional" : ""} ${qualified}`);
     if (injected !== undefined) throw injectedError(injected.status, injected.message, resource);
+    const state = this.#function(route.functionName);
 
     switch (route.operation) {
       case "GetFunction":
