@@ -106,7 +106,8 @@ export class SimulatedCloudRun {
   readonly #token: string;
   readonly #operationPolls: number;
   readonly #traffic: WeightedVersionTraffic;
-  #interleavedWrites = 0;
+  /** Outside writes still to interleave, per service name (`*`: any service). */
+  readonly #interleavedWrites = new Map<string, number>();
   #url = "";
   #updates = 0;
 
@@ -190,9 +191,10 @@ export class SimulatedCloudRun {
   /**
    * Makes another writer change each service (a label, as `gcloud` would) just before each of the
    * next `count` UpdateService calls is applied, so an update carrying the etag it read is ABORTED.
+   * `service` limits it to that service's updates (default: every service's).
    */
-  interleaveWrites(count: number): void {
-    this.#interleavedWrites = count;
+  interleaveWrites(count: number, service = "*"): void {
+    this.#interleavedWrites.set(service, count);
   }
 
   /** Stops the API and every service's traffic. */
@@ -286,8 +288,10 @@ export class SimulatedCloudRun {
       etag?: string;
       traffic?: { type?: unknown; revision?: string; percent?: number; tag?: string }[];
     };
-    if (this.#interleavedWrites > 0) {
-      this.#interleavedWrites -= 1;
+    const key = this.#interleavedWrites.has(state.service) ? state.service : "*";
+    const pending = this.#interleavedWrites.get(key) ?? 0;
+    if (pending > 0) {
+      this.#interleavedWrites.set(key, pending - 1);
       state.generation += 1;
       state.etag = etagOf(state);
     }

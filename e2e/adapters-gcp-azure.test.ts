@@ -1,0 +1,211 @@
+import { jetstreamManager } from "@nats-io/jetstream";
+import { type RolloutDecision, RolloutPhase, satelliteEventStream } from "@sentra/proto";
+import { SimulatedCloudRun, SimulatedContainerApps } from "@sentra/satellite";
+import {
+  createTestNamespace,
+  eventually,
+  getTestPki,
+  type RunningPrometheus,
+  startPrometheus,
+  type TestNamespace,
+} from "@sentra/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectToSatellite, type SatelliteProcess, startSatelliteProcess } from "./support/estate-processes.js";
+import { readSatelliteEvents } from "./support/satellite-events.js";
+
+/** Short steps and 2 s decisions: each rollout ends within ~20 s. */
+const POLICY = `
+steps: [20, 30, 50]
+warmupSeconds: 2
+intervalSeconds: 2
+windowSeconds: 5
+passesToPromote: 2
+gates:
+  - name: error_rate
+    minSampleSize: 20
+  - name: p95_latency_ms
+    minSampleSize: 20
+`;
+const PROJECT = "shop-prod-1";
+const LOCATION = "europe-west1";
+const SUBSCRIPTION = "6f1c2b9e-3d4a-4e5f-9a7b-1c2d3e4f5a6b";
+const GCP_TOKEN = "ya29.e2e-simulated-google-token-never-logged";
+const ARM_TOKEN = "eyJ0eXAi.e2e-simulated-arm-token-never-logged";
+const SCENARIOS = ["bad", "good", "flaky"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+describe("Cloud Run and Azure Container Apps adapters end to end (real satellite and Prometheus; simulated APIs behind the unmodified SDKs)", () => {
+  let namespace: TestNamespace;
+  let cloudRun: SimulatedCloudRun;
+  let containerApps: SimulatedContainerApps;
+  let prometheus: RunningPrometheus;
+  let satellite: SatelliteProcess;
+  let client: Awaited<ReturnType<typeof connectToSatellite>>;
+
+  beforeAll(async () => {
+    namespace = await createTestNamespace("gcpazureadapters");
+    namespace.defer(async () => {
+      const manager = await jetstreamManager(await namespace.nats());
+      await manager.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
+    });
+    cloudRun = await SimulatedCloudRun.start({
+      token: GCP_TOKEN,
+      requestsPerSecond: 60,
+      services: SCENARIOS.map((scenario) => ({
+        project: PROJECT,
+        location: LOCATION,
+        service: `run-${scenario}`,
+        versions: ["v1", "v2"],
+      })),
+    });
+    namespace.defer(() => cloudRun.close());
+    const pki = await getTestPki();
+    containerApps = await SimulatedContainerApps.start({
+      tls: await pki.issue("management.azure.sim"),
+      token: ARM_TOKEN,
+      requestsPerSecond: 60,
+      apps: SCENARIOS.map((scenario) => ({
+        subscriptionId: SUBSCRIPTION,
+        resourceGroup: "shop-rg",
+        name: `aca-${scenario}`,
+        versions: ["v1", "v2"],
+      })),
+    });
+    namespace.defer(() => containerApps.close());
+    // The bad canaries fail half their requests from their first one.
+    cloudRun.setBehaviour(PROJECT, LOCATION, "run-bad", "v2", { errorRate: 0.5 });
+    containerApps.arm.setBehaviour("aca-bad", "v2", { errorRate: 0.5 });
+
+    prometheus = await startPrometheus({ targets: [cloudRun.metricsUrl, containerApps.arm.metricsUrl] });
+    namespace.defer(() => prometheus.dispose());
+    await prometheus.waitForValue('sum(http_requests_total{service="run-good",version="v1"})', 30_000);
+    await prometheus.waitForValue('sum(http_requests_total{service="aca-good",version="v1"})', 30_000);
+
+    satellite = await startSatelliteProcess(namespace, "gcp", "europe-west1", {
+      SENTRA_PROMETHEUS_URL: prometheus.url,
+      // The satellite's own simulated cluster carries no traffic here: the rollouts are in the clouds.
+      SENTRA_SIM_TRAFFIC_RPS: "0",
+      SENTRA_ADAPTER_ENDPOINT_GCP_CLOUD_RUN: cloudRun.url,
+      SENTRA_ADAPTER_ENDPOINT_AZURE_CONTAINER_APPS: containerApps.arm.url,
+      // The SDKs' default chains, as in a pod: Google's metadata server (GKE Workload Identity) and
+      // an App Service style managed identity endpoint for DefaultAzureCredential. Nothing else
+      // passes credentials; the ARM endpoint's certificate is from the test CA.
+      GCE_METADATA_HOST: cloudRun.metadataHost,
+      ...containerApps.arm.managedIdentityEnvironment,
+      NODE_EXTRA_CA_CERTS: pki.caFile,
+      GOOGLE_APPLICATION_CREDENTIALS: "",
+      SENTRA_LOG_LEVEL: "info",
+    });
+    client = await connectToSatellite(namespace, satellite);
+  }, 120_000);
+  afterAll(async () => {
+    await namespace?.dispose();
+  });
+
+  /** Waits until every scenario's rollout has ended; returns each one's final phase and decisions. */
+  async function finish(
+    ids: Record<Scenario, string>,
+  ): Promise<Record<Scenario, { phase: RolloutPhase; decisions: RolloutDecision[] }>> {
+    const terminal = [RolloutPhase.PROMOTED, RolloutPhase.ROLLED_BACK, RolloutPhase.ABORTED, RolloutPhase.FAILED];
+    await eventually(async () => {
+      for (const id of Object.values(ids)) {
+        const { rollout } = await client.getRollout({ rolloutId: id });
+        expect(terminal).toContain(rollout?.phase);
+      }
+    }, 90_000);
+    const events = await readSatelliteEvents(await namespace.nats(), namespace.subjectPrefix, satellite.satelliteId);
+    const decisions = events.flatMap(({ event }) => (event.body.case === "rolloutDecision" ? [event.body.value] : []));
+    const result = {} as Record<Scenario, { phase: RolloutPhase; decisions: RolloutDecision[] }>;
+    for (const scenario of SCENARIOS) {
+      const { rollout } = await client.getRollout({ rolloutId: ids[scenario] });
+      result[scenario] = {
+        phase: rollout?.phase ?? RolloutPhase.UNSPECIFIED,
+        decisions: decisions.filter((decision) => decision.rolloutId === ids[scenario]),
+      };
+    }
+    return result;
+  }
+
+  it("gcp-cloud-run: a 50 %-error canary rolls back, a healthy one promotes, a service whose etag'd updates keep failing mid-rollout ends at 0 % through sendAllToStable", async () => {
+    const ids = { bad: "run-bad", good: "run-good", flaky: "run-flaky" } satisfies Record<Scenario, string>;
+    for (const scenario of SCENARIOS) {
+      await client.startRollout({
+        rolloutId: ids[scenario],
+        namespace: "cloud-run",
+        service: `run-${scenario}`,
+        stableVersion: "v1",
+        canaryVersion: "v2",
+        policyYaml: `${POLICY}router:\n  adapter: gcp-cloud-run\n  project: ${PROJECT}\n  location: ${LOCATION}\n  service: run-${scenario}\n`,
+      });
+    }
+    // Once the flaky service serves its first step, another writer changes it before every update:
+    // each update carrying the etag it read is ABORTED (retries included); the etag-less write of
+    // sendAllToStable still goes through.
+    await eventually(
+      () =>
+        expect(cloudRun.traffic(PROJECT, LOCATION, "run-flaky")).toEqual({ "run-flaky-v1": 80, "run-flaky-v2": 20 }),
+      30_000,
+    );
+    cloudRun.interleaveWrites(Number.POSITIVE_INFINITY, "run-flaky");
+
+    const { bad, good, flaky } = await finish(ids);
+    expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
+    expect(cloudRun.traffic(PROJECT, LOCATION, "run-bad")).toEqual({ "run-bad-v1": 100, "run-bad-v2": 0 });
+    expect(good.phase).toBe(RolloutPhase.PROMOTED);
+    expect(cloudRun.traffic(PROJECT, LOCATION, "run-good")).toEqual({ "run-good-v1": 0, "run-good-v2": 100 });
+    expect(good.decisions.filter((decision) => decision.decision === "weightApplied").at(-1)).toMatchObject({
+      router: "gcp-cloud-run",
+      canaryWeight: 100,
+    });
+    expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
+    expect(cloudRun.traffic(PROJECT, LOCATION, "run-flaky")).toEqual({ "run-flaky-v1": 100 });
+    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    expect(complete?.router).toBe("gcp-cloud-run (all to stable)");
+    expect(complete?.canaryWeight).toBe(0);
+    expect(satellite.process.output()).not.toContain(GCP_TOKEN);
+  }, 150_000);
+
+  it("azure-container-apps: a 50 %-error canary rolls back, a healthy one promotes, an app whose canary revision is deactivated mid-rollout ends at 0 % through sendAllToStable", async () => {
+    const ids = { bad: "aca-bad", good: "aca-good", flaky: "aca-flaky" } satisfies Record<Scenario, string>;
+    for (const scenario of SCENARIOS) {
+      await client.startRollout({
+        rolloutId: ids[scenario],
+        namespace: "container-apps",
+        service: `aca-${scenario}`,
+        stableVersion: "v1",
+        canaryVersion: "v2",
+        policyYaml: `${POLICY}router:\n  adapter: azure-container-apps\n  subscriptionId: ${SUBSCRIPTION}\n  resourceGroup: shop-rg\n  containerApp: aca-${scenario}\n`,
+      });
+    }
+    // Once the flaky app serves its first step, its canary revision is deactivated: every weighted
+    // write naming it is refused; sendAllToStable writes the stable revision alone.
+    await eventually(
+      () =>
+        expect(containerApps.traffic(SUBSCRIPTION, "shop-rg", "aca-flaky")).toEqual({
+          "aca-flaky--v1": 80,
+          "aca-flaky--v2": 20,
+        }),
+      30_000,
+    );
+    containerApps.deactivateRevision(SUBSCRIPTION, "shop-rg", "aca-flaky", "aca-flaky--v2");
+
+    const { bad, good, flaky } = await finish(ids);
+    expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
+    expect(containerApps.traffic(SUBSCRIPTION, "shop-rg", "aca-bad")).toEqual({ "aca-bad--v1": 100, "aca-bad--v2": 0 });
+    expect(good.phase).toBe(RolloutPhase.PROMOTED);
+    expect(containerApps.traffic(SUBSCRIPTION, "shop-rg", "aca-good")).toEqual({
+      "aca-good--v1": 0,
+      "aca-good--v2": 100,
+    });
+    expect(good.decisions.filter((decision) => decision.decision === "weightApplied").at(-1)).toMatchObject({
+      router: "azure-container-apps",
+      canaryWeight: 100,
+    });
+    expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
+    expect(containerApps.traffic(SUBSCRIPTION, "shop-rg", "aca-flaky")).toEqual({ "aca-flaky--v1": 100 });
+    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    expect(complete?.router).toBe("azure-container-apps (all to stable)");
+    expect(complete?.canaryWeight).toBe(0);
+    expect(satellite.process.output()).not.toContain(ARM_TOKEN);
+  }, 150_000);
+});
