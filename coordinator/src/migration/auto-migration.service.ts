@@ -13,7 +13,7 @@ import { runAutoMigrationTick } from "../arbitrage/auto-migration-tick.js";
 import type { MigrationPlan } from "../arbitrage/migration-plan.js";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER, REDIS_CLIENT } from "../config/coordinator-config.js";
 import { LeaderLease } from "../infrastructure/leader-lease.js";
-import { RedisAutoMigrationStateStore } from "./auto-migration-state-store.js";
+import { DurableAutoMigrationStateStore } from "./durable-auto-migration-state-store.js";
 import { MigrationService } from "./migration.service.js";
 import { MigrationJournal } from "./migration-journal.js";
 import { MigrationMetrics } from "./migration-metrics.js";
@@ -29,7 +29,7 @@ import { OpportunityMonitor, type OpportunityRanking } from "./opportunity-monit
 export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly policy: AutoMigrationPolicy;
   private readonly lease: LeaderLease;
-  private readonly store: RedisAutoMigrationStateStore;
+  private readonly store: DurableAutoMigrationStateStore;
   private unsubscribe: (() => void) | undefined;
   private ticking: Promise<void> | undefined;
   /** Workloads held for synthetic prices at the last tick, so the refusal is logged once per episode. */
@@ -54,12 +54,8 @@ export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDes
       allowSyntheticPrices: auto.allowSyntheticPrices,
     });
     this.lease = new LeaderLease(redis, `${config.redisPrefix}auto-migration:leader`, auto.leaderLeaseMs);
-    this.store = new RedisAutoMigrationStateStore(
-      redis,
-      `${config.redisPrefix}auto-migration:state`,
-      journal,
-      this.policy,
-    );
+    // In MySQL with the journal, not in Redis: it must survive a Redis restart (docs/arbitrage.md).
+    this.store = new DurableAutoMigrationStateStore(journal, this.policy);
   }
 
   onApplicationBootstrap(): void {

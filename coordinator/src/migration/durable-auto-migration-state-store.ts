@@ -1,40 +1,82 @@
-import type { Redis } from "ioredis";
 import type { AutoMigrationStateStore } from "../arbitrage/arbitrage-ports.js";
 import type { AutoMigrationPolicy, AutoMigrationState } from "../arbitrage/auto-migration-policy.js";
 import type { MigrationJournal } from "./migration-journal.js";
 import { isTerminal } from "./migration-state-machine.js";
 
+/** The journal's part the store uses. */
+export type AutoMigrationStateJournal = Pick<
+  MigrationJournal,
+  "latestPerWorkload" | "latestAutoMigrationsSince" | "loadAutoMigrationState" | "saveAutoMigrationState"
+>;
+
 /**
- * The automatic-mode state as JSON under one Redis key (shared by the replicas; only the leader
- * writes it). On load, every workload the state has in flight is checked against the journal: a
- * migration that ended (done, compensated, failed — on any replica, or while no leader ran) frees
- * its slot and starts its cool-down from the moment it ended. So the saga never writes this state.
+ * Automatic mode's state, durable in MySQL (one JSON row, `auto_migration_state`; only the leader
+ * writes it), so a Redis restart or flush neither restarts cool-downs nor forgets migrations in
+ * flight. On every load it is reconciled with the migration journal, the authority on what ran:
+ *
+ * - a workload the state has in flight whose newest migration ended (done, compensated, failed — on
+ *   any replica, or while no leader ran) frees its slot and starts its cool-down from the moment it
+ *   ended (so the saga never writes this state);
+ * - an automatic migration the journal holds unfinished counts as in flight, and one that ended
+ *   within the cool-down keeps its workload cooling down — even when the saved state lost them (a
+ *   crash between a start and the save, a damaged or missing row, the state of a version that kept
+ *   it in Redis).
+ *
+ * Only the sustain clocks live in the row alone; losing them delays a move, never hastens one.
  */
-export class RedisAutoMigrationStateStore implements AutoMigrationStateStore {
+export class DurableAutoMigrationStateStore implements AutoMigrationStateStore {
   constructor(
-    private readonly redis: Redis,
-    private readonly key: string,
-    private readonly journal: Pick<MigrationJournal, "latestPerWorkload">,
+    private readonly journal: AutoMigrationStateJournal,
     private readonly policy: AutoMigrationPolicy,
     private readonly now: () => number = Date.now,
   ) {}
 
   async load(): Promise<AutoMigrationState> {
-    const raw = await this.redis.get(this.key);
-    let state = raw === null ? this.policy.initialState() : parseState(raw, this.policy);
+    const raw = await this.journal.loadAutoMigrationState();
+    let state = raw === undefined ? this.policy.initialState() : parseState(raw, this.policy);
+    const nowMs = this.now();
+
     const inFlight = Object.keys(state.inFlight);
-    if (inFlight.length === 0) return state;
-    const latest = await this.journal.latestPerWorkload(inFlight);
-    for (const workloadId of inFlight) {
-      const migration = latest.get(workloadId);
-      if (migration !== undefined && !isTerminal(migration.state)) continue;
-      state = this.policy.migrationEnded(state, workloadId, migration?.finishedAtMs ?? this.now());
+    if (inFlight.length > 0) {
+      const latest = await this.journal.latestPerWorkload(inFlight);
+      for (const workloadId of inFlight) {
+        const migration = latest.get(workloadId);
+        if (migration !== undefined && !isTerminal(migration.state)) continue;
+        state = this.policy.migrationEnded(state, workloadId, migration?.finishedAtMs ?? nowMs);
+      }
+    }
+
+    const cooldownMs = this.policy.options.cooldownSeconds * 1000;
+    const journalled = await this.journal.latestAutoMigrationsSince(nowMs - cooldownMs);
+    for (const [workloadId, migration] of journalled) {
+      if (!isTerminal(migration.state)) {
+        if (state.inFlight[workloadId] === undefined) {
+          state = {
+            ...state,
+            inFlight: {
+              ...state.inFlight,
+              [workloadId]: {
+                startedAtMs: migration.createdAtMs,
+                target: `${migration.target.cloud}:${migration.target.region}`,
+              },
+            },
+          };
+        }
+        continue;
+      }
+      const endedAtMs = migration.finishedAtMs ?? migration.updatedAtMs;
+      if (
+        state.inFlight[workloadId] === undefined &&
+        (state.cooldownUntilMs[workloadId] ?? 0) < endedAtMs + cooldownMs
+      ) {
+        state = this.policy.migrationEnded(state, workloadId, endedAtMs);
+      }
     }
     return state;
   }
 
   async save(state: AutoMigrationState): Promise<void> {
-    await this.redis.set(this.key, JSON.stringify(state));
+    await this.journal.saveAutoMigrationState(JSON.stringify(state), this.now());
   }
 }
 

@@ -282,6 +282,40 @@ export class MigrationJournal {
     return latest;
   }
 
+  /**
+   * The newest migration automatic mode started (`requested_by = 'auto'`) of each workload, among
+   * those unfinished or finished at or after `sinceMs` (without steps).
+   */
+  async latestAutoMigrationsSince(sinceMs: number): Promise<Map<string, MigrationRecord>> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT * FROM migrations WHERE requested_by = 'auto' AND (finished_at IS NULL OR finished_at >= ?)
+       ORDER BY created_at DESC, id`,
+      [new Date(sinceMs)],
+    );
+    const latest = new Map<string, MigrationRecord>();
+    for (const row of rows) {
+      const record = toRecord(row, []);
+      if (!latest.has(record.workloadKey)) latest.set(record.workloadKey, record);
+    }
+    return latest;
+  }
+
+  /** Automatic mode's state as saved last (JSON), or undefined before the first save. */
+  async loadAutoMigrationState(): Promise<string | undefined> {
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
+      "SELECT state_json FROM auto_migration_state WHERE id = 'auto'",
+    );
+    return rows[0] === undefined ? undefined : String(rows[0].state_json);
+  }
+
+  async saveAutoMigrationState(stateJson: string, nowMs: number): Promise<void> {
+    await this.pool.execute(
+      `INSERT INTO auto_migration_state (id, state_json, updated_at) VALUES ('auto', ?, ?)
+       ON DUPLICATE KEY UPDATE state_json = VALUES(state_json), updated_at = VALUES(updated_at)`,
+      [stateJson, new Date(nowMs)],
+    );
+  }
+
   private async withSteps(rows: RowDataPacket[]): Promise<MigrationRecord[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => String(row.id));

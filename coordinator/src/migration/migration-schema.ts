@@ -10,6 +10,7 @@ import type { SchemaMigration } from "../infrastructure/schema-migrations.js";
  *   is the workload key while the migration is unfinished and NULL once it ended: its unique key
  *   lets the journal hold at most one unfinished migration per workload, whatever Redis holds.
  * - `migration_steps`: every transition, once per (migration, sequence).
+ * - `auto_migration_state`: automatic mode's policy state as JSON, one row (`id = 'auto'`).
  */
 export const MIGRATION_SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
   {
@@ -79,5 +80,21 @@ export const MIGRATION_SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
       "ALTER TABLE migrations ADD KEY migrations_fencing_token (fencing_token)",
     ],
     alreadyDoneCodes: ["ER_DUP_FIELDNAME", "ER_DUP_KEYNAME"],
+  },
+  {
+    id: 13,
+    // Automatic mode's state (sustain clocks, in flight, cool-downs) is durable: a Redis restart or
+    // flush must not restart cool-downs or forget migrations in flight.
+    name: "automatic-mode state",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS auto_migration_state (
+        id VARCHAR(32) NOT NULL PRIMARY KEY,
+        state_json MEDIUMTEXT NOT NULL,
+        updated_at DATETIME(3) NOT NULL
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      // The journal's automatic migrations, unfinished or recently ended (state reconstruction).
+      "ALTER TABLE migrations ADD KEY migrations_requested_by (requested_by, finished_at)",
+    ],
+    alreadyDoneCodes: ["ER_DUP_KEYNAME"],
   },
 ];
