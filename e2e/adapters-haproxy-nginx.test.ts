@@ -107,6 +107,19 @@ describe.each(ROUTERS)(
       );
     });
 
+    it("resumes a rollout after the satellite is killed: the adapter is rebuilt from the recorded policy and promotes", async () => {
+      const estate = await startLegacyRouterEstate(namespace, proxy);
+      await start(estate, "web-resumed");
+      await eventually(async () => expect(await estate.canaryWeight()).toBe(50), 20_000, 250);
+      await estate.crashAndRestartSatellite();
+      expect(estate.satellite.process.output()).toMatch(/"msg":"rollouts resumed from the event stream"/);
+      // The crash left the proxy where it was (or, on a slow machine, the resumed rollout already went on).
+      expect([50, 100]).toContain(await estate.canaryWeight());
+      const rollout = await finalRollout(estate, "web-resumed", RolloutPhase.PROMOTED);
+      expect(rollout.trafficRouter).toBe(adapter);
+      expect(await estate.canaryWeight()).toBe(100);
+    });
+
     it(`ends a rollback at 0 % canary through the fallback when ${breaks} mid-rollout`, async () => {
       const estate = await startLegacyRouterEstate(namespace, proxy);
       await start(estate, "web-broken");

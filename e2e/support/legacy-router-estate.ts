@@ -34,8 +34,11 @@ export interface LegacyRouterEstateOptions {
  * weights through its router adapter.
  */
 export interface LegacyRouterEstate {
+  /** The satellite process now (a new one after {@link crashAndRestartSatellite}). */
   readonly satellite: SatelliteProcess;
   readonly client: ServiceClient<typeof SatelliteService>;
+  /** Kills the satellite (SIGKILL) and starts a new one with the same settings, which resumes from its events. */
+  crashAndRestartSatellite(): Promise<void>;
   readonly prometheus: RunningPrometheus;
   readonly load: RunningLoadGenerator;
   /** The policy's `router:` section for this proxy, as YAML (indented for a mapping at column 0). */
@@ -134,18 +137,28 @@ export async function startLegacyRouterEstate(
     port: prometheusPort,
   });
   namespace.defer(() => prometheus.dispose());
-  const satellite = await startSatelliteProcess(namespace, "aws", "eu-west-1", {
+  const satelliteEnv = {
     SENTRA_PROMETHEUS_URL: prometheus.url,
     // No simulated traffic: the only requests are the load generator's, through the real proxy.
     SENTRA_SIM_TRAFFIC_RPS: "0",
     SENTRA_LOG_LEVEL: "info",
-  });
-  const client = await connectToSatellite(namespace, satellite);
+  };
+  let satellite = await startSatelliteProcess(namespace, "aws", "eu-west-1", satelliteEnv);
+  let client = await connectToSatellite(namespace, satellite);
   await prometheus.waitForValue(`sum(http_requests_total{service="${service}",version="v1"})`, 30_000);
 
   return {
-    satellite,
-    client,
+    get satellite() {
+      return satellite;
+    },
+    get client() {
+      return client;
+    },
+    async crashAndRestartSatellite() {
+      await satellite.process.kill();
+      satellite = await startSatelliteProcess(namespace, "aws", "eu-west-1", satelliteEnv);
+      client = await connectToSatellite(namespace, satellite);
+    },
     prometheus,
     load,
     routerYaml,
