@@ -235,6 +235,11 @@ describe("sentra CLI: arbitrage and migrations", () => {
     expect(accepted.status, accepted.stderr).toBe(0);
     expect(accepted.stdout).toMatch(/^ACCEPTED$/m);
     expect(accepted.stdout).toMatch(/margin\s+1\.3325 USD/);
+    // Simulated satellites price with the model: every plan and ranking says so.
+    expect(accepted.stdout).toMatch(/cost now .* model price\)/);
+    const table = await sentra(["opportunities"]);
+    expect(table.stdout).toMatch(/MARGIN USD\s+PRICES/);
+    expect(table.stdout).toMatch(/checkout-api.*model→model/);
 
     const refused = await sentra([
       "plan",

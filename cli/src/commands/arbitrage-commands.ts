@@ -12,6 +12,7 @@ import {
   MigrationState,
   msOf,
   PlanMigrationResponseSchema,
+  PriceSource,
   WatchOpportunitiesResponseSchema,
 } from "@sentra/proto";
 import type { Command } from "commander";
@@ -257,7 +258,17 @@ function writePlanDocument(context: CommandContext, plan: MigrationPlan): void {
 
 function opportunitiesTable(plans: readonly MigrationPlan[]): Table {
   return {
-    headers: ["WORKLOAD", "FROM", "TO", "TARGET SATELLITE", "USD/H NOW", "USD/H TARGET", "EGRESS USD", "MARGIN USD"],
+    headers: [
+      "WORKLOAD",
+      "FROM",
+      "TO",
+      "TARGET SATELLITE",
+      "USD/H NOW",
+      "USD/H TARGET",
+      "EGRESS USD",
+      "MARGIN USD",
+      "PRICES",
+    ],
     rows: plans.map((plan) => [
       formatWorkloadRef(plan.workload),
       `${plan.sourceCloud}:${plan.sourceRegion}`,
@@ -267,8 +278,23 @@ function opportunitiesTable(plans: readonly MigrationPlan[]): Table {
       plan.costTargetUsdPerHour.toFixed(4),
       plan.egressUsd.toFixed(4),
       plan.marginUsd.toFixed(4),
+      `${priceSourceName(plan.sourcePriceSource)}→${priceSourceName(plan.targetPriceSource)}`,
     ]),
   };
+}
+
+/** `live`, `model`, `replay` or `unknown`: where a plan side's price came from (only live prices are real). */
+export function priceSourceName(source: PriceSource): string {
+  switch (source) {
+    case PriceSource.LIVE:
+      return "live";
+    case PriceSource.MODEL:
+      return "model";
+    case PriceSource.REPLAY:
+      return "replay";
+    default:
+      return "unknown";
+  }
 }
 
 /** The arithmetic of one plan, line by line, as an operator checks it. */
@@ -281,8 +307,8 @@ export function describePlan(plan: MigrationPlan): string {
   const usd = (value: number) => value.toFixed(4).padStart(10);
   return [
     head,
-    `  cost now     ${usd(plan.costNowUsdPerHour)} USD/h  (${plan.replicas} × ${plan.sourceInstanceShare.toFixed(3)} of ${plan.sourceInstanceType} at ${plan.sourcePriceUsdPerHour.toFixed(4)})`,
-    `  cost target  ${usd(plan.costTargetUsdPerHour)} USD/h  (${plan.replicas} × ${plan.targetInstanceShare.toFixed(3)} of ${plan.targetInstanceType} at ${plan.targetPriceUsdPerHour.toFixed(4)})`,
+    `  cost now     ${usd(plan.costNowUsdPerHour)} USD/h  (${plan.replicas} × ${plan.sourceInstanceShare.toFixed(3)} of ${plan.sourceInstanceType} at ${plan.sourcePriceUsdPerHour.toFixed(4)}, ${priceSourceName(plan.sourcePriceSource)} price)`,
+    `  cost target  ${usd(plan.costTargetUsdPerHour)} USD/h  (${plan.replicas} × ${plan.targetInstanceShare.toFixed(3)} of ${plan.targetInstanceType} at ${plan.targetPriceUsdPerHour.toFixed(4)}, ${priceSourceName(plan.targetPriceSource)} price)`,
     `  saving       ${usd(plan.savings24hUsd)} USD    over ${plan.horizonHours} h`,
     `  egress       ${usd(-plan.egressUsd)} USD    (${plan.stateGb} GB [${plan.stateGbFrom}] × ${plan.egressUsdPerGb} USD/GB [${plan.egressPriceMatch}])`,
     `  overlap      ${usd(-plan.overlapUsd)} USD    (both copies for ${plan.readinessEstimateSeconds} s)`,
