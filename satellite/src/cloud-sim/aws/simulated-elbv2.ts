@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type VersionBehaviour, type WeightedVersion, WeightedVersionTraffic } from "../weighted-version-traffic.js";
+import { type AwsSimAdminTarget, handleAwsSimAdmin } from "./aws-sim-admin.js";
 import {
   AWS_SIM_METRICS_PATH,
   AwsSimControls,
@@ -89,7 +90,7 @@ export interface SimulatedElbv2Options {
  * `service` and `version` labels (what the ECS task's application would export), served at
  * {@link AWS_SIM_METRICS_PATH} for Prometheus. {@link controls} injects failures and IAM denials.
  */
-export class SimulatedElbv2 {
+export class SimulatedElbv2 implements AwsSimAdminTarget {
   readonly controls = new AwsSimControls();
   readonly region: string;
   readonly #targetGroups = new Map<string, TargetGroupState>();
@@ -184,6 +185,32 @@ export class SimulatedElbv2 {
     this.#traffic.setBehaviour(group.service, group.version, behaviour);
   }
 
+  /** For the admin path: `target` is the target group ARN (`version` is not used). */
+  setBehaviour(target: string, _version: string | undefined, behaviour: VersionBehaviour): void {
+    if (!this.#targetGroups.has(target)) throw new Error(`target: no target group ${target}`);
+    this.setTargetGroupBehaviour(target, behaviour);
+  }
+
+  /** Target groups, listeners and rules with their forward weights, as JSON. */
+  state(): unknown {
+    return {
+      targetGroups: [...this.#targetGroups.values()].map(({ arn, name, service, version }) => ({
+        arn,
+        name,
+        service,
+        version,
+      })),
+      listeners: [...this.#listeners.values()].map((listener) => ({
+        arn: listener.arn,
+        loadBalancerArn: listener.loadBalancerArn,
+        forwardWeights: this.forwardWeights(listener.arn),
+        rules: [...this.#rules.values()]
+          .filter((rule) => rule.listenerArn === listener.arn)
+          .map((rule) => ({ arn: rule.arn, priority: rule.priority, forwardWeights: this.forwardWeights(rule.arn) })),
+      })),
+    };
+  }
+
   /** The per-version traffic metrics, in the Prometheus text format. */
   metrics(): Promise<string> {
     return this.#traffic.metrics();
@@ -207,6 +234,7 @@ export class SimulatedElbv2 {
       response.writeHead(200, { "content-type": this.#traffic.contentType }).end(text);
       return;
     }
+    if (await handleAwsSimAdmin(this, request, response)) return;
     const id = requestId();
     try {
       const params = new URLSearchParams(await readBody(request));

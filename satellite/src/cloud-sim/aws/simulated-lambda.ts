@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { isRecord } from "@sentra/common";
 import { type VersionBehaviour, WeightedVersionTraffic } from "../weighted-version-traffic.js";
+import { type AwsSimAdminTarget, handleAwsSimAdmin } from "./aws-sim-admin.js";
 import {
   AWS_SIM_METRICS_PATH,
   AwsSimControls,
@@ -77,7 +78,7 @@ class LambdaError extends Error {
  * `version` = the Lambda version), served at {@link AWS_SIM_METRICS_PATH} for Prometheus.
  * {@link controls} injects failures and IAM denials at run time.
  */
-export class SimulatedLambda {
+export class SimulatedLambda implements AwsSimAdminTarget {
   readonly controls = new AwsSimControls();
   readonly region: string;
   readonly #functions = new Map<string, FunctionState>();
@@ -166,6 +167,26 @@ export class SimulatedLambda {
     this.#traffic.setBehaviour(functionName, version, behaviour);
   }
 
+  /** For the admin path: `target` is the function name, `version` its version. */
+  setBehaviour(target: string, version: string | undefined, behaviour: VersionBehaviour): void {
+    const state = this.#functions.get(target);
+    if (state === undefined) throw new Error(`target: no function ${target}`);
+    if (version === undefined || !state.versions.has(version)) {
+      throw new Error(`version: ${target} has versions ${[...state.versions.keys()].join(", ")}`);
+    }
+    this.setVersionBehaviour(target, version, behaviour);
+  }
+
+  /** Every function's versions and aliases (their routing and RevisionId), as JSON. */
+  state(): unknown {
+    return [...this.#functions.values()].map((state) => ({
+      functionName: state.name,
+      functionArn: this.#arn(state.name),
+      versions: [...state.versions.keys()],
+      aliases: [...state.aliases.keys()].map((name) => this.alias(state.name, name)),
+    }));
+  }
+
   /** The per-version traffic metrics, in the Prometheus text format. */
   metrics(): Promise<string> {
     return this.#traffic.metrics();
@@ -189,6 +210,7 @@ export class SimulatedLambda {
       response.writeHead(200, { "content-type": this.#traffic.contentType }).end(text);
       return;
     }
+    if (await handleAwsSimAdmin(this, request, response)) return;
     const id = requestId();
     try {
       const body = await readBody(request);
