@@ -50,6 +50,11 @@ export {
   SimulatedContainerApps,
 } from "./traffic/adapters/azure-container-apps/sim/simulated-container-apps.js";
 export {
+  type SimulatedFunctionAppOptions,
+  SimulatedFunctionApps,
+  type SimulatedRampUpRule,
+} from "./traffic/adapters/azure-functions/sim/simulated-function-apps.js";
+export {
   SimulatedCloudRun,
   type SimulatedCloudRunOptions,
   type SimulatedCloudRunServiceOptions,
