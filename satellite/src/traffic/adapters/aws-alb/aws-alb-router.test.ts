@@ -1,3 +1,8 @@
+import {
+  DescribeListenersCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SentraError } from "@sentra/common";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SimulatedElbv2 } from "../../../cloud-sim/aws/simulated-elbv2.js";
@@ -68,6 +73,65 @@ describe("aws-alb adapter ↔ @aws-sdk/client-elastic-load-balancing-v2 ↔ simu
     await router.setCanaryWeight(ROLLOUT, 20);
     await router.setCanaryWeight(ROLLOUT, 20);
     expect(sim.writes(listener)).toBe(1);
+  });
+
+  it("keeps the listener's other actions, the forward's order and its stickiness", async () => {
+    const client = new ElasticLoadBalancingV2Client({ endpoint: sim.url, region: "eu-west-1" });
+    await client.send(
+      new ModifyListenerCommand({
+        ListenerArn: listener,
+        DefaultActions: [
+          {
+            Type: "authenticate-oidc",
+            Order: 1,
+            AuthenticateOidcConfig: {
+              Issuer: "https://login.example.com",
+              AuthorizationEndpoint: "https://login.example.com/authorize",
+              TokenEndpoint: "https://login.example.com/token",
+              UserInfoEndpoint: "https://login.example.com/userinfo",
+              ClientId: "shop",
+            },
+          },
+          {
+            Type: "forward",
+            Order: 2,
+            ForwardConfig: {
+              TargetGroups: [{ TargetGroupArn: stable, Weight: 1 }],
+              TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 60 },
+            },
+          },
+        ],
+      }),
+    );
+    const router = adapter({ listener });
+    await router.setCanaryWeight(ROLLOUT, 30);
+    const actions = (await client.send(new DescribeListenersCommand({ ListenerArns: [listener] }))).Listeners?.[0]
+      ?.DefaultActions;
+    expect(actions?.[0]).toMatchObject({
+      Type: "authenticate-oidc",
+      Order: 1,
+      AuthenticateOidcConfig: { ClientId: "shop" },
+    });
+    expect(actions?.[1]).toMatchObject({
+      Type: "forward",
+      Order: 2,
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: stable, Weight: 70 },
+          { TargetGroupArn: canary, Weight: 30 },
+        ],
+        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 60 },
+      },
+    });
+    await router.sendAllToStable(ROLLOUT);
+    const after = (await client.send(new DescribeListenersCommand({ ListenerArns: [listener] }))).Listeners?.[0]
+      ?.DefaultActions;
+    expect(after?.map((action) => [action.Type, action.Order])).toEqual([
+      ["authenticate-oidc", 1],
+      ["forward", 2],
+    ]);
+    expect(after?.[1]?.TargetGroupArn).toBe(stable);
+    client.destroy();
   });
 
   it("edits one listener rule with ModifyRule, leaving the default action alone", async () => {

@@ -70,7 +70,9 @@ export class AwsAlbRouter implements RouterAdapter {
     const actions = await this.#readActions();
     const forward = forwardOf(actions, this.#arn);
     const current = forwardTuples(forward);
-    if (share(current, stable, canary, this.#arn) === weight && current.length === 2) return;
+    share(current, stable, canary, this.#arn);
+    const weightOf = (arn: string) => current.find((tuple) => tuple.TargetGroupArn === arn)?.Weight;
+    if (weightOf(stable) === 100 - weight && weightOf(canary) === weight) return;
     const tuples: TargetGroupTuple[] = [
       { TargetGroupArn: stable, Weight: 100 - weight },
       { TargetGroupArn: canary, Weight: weight },
