@@ -224,7 +224,9 @@ describe("nextRefreshDelayMs", () => {
   it("jitters the interval ±10 % after a success and backs off failures from 15 s up to the interval", () => {
     const interval = 5 * MIN;
     expect(nextRefreshDelayMs("success", 0, interval, () => 0)).toBe(270_000);
-    expect(nextRefreshDelayMs("cached", 0, interval, () => 1)).toBe(330_000);
+    // A cache hit refreshes when the cached answer's interval ends (another satellite fetched it 2 min ago).
+    expect(nextRefreshDelayMs("cached", 0, interval, () => 0.5, undefined, 2 * MIN)).toBe(180_000);
+    expect(nextRefreshDelayMs("cached", 0, interval, () => 0.5, undefined, interval)).toBe(1_000);
     expect([1, 2, 3, 4, 5, 6].map((n) => nextRefreshDelayMs("failure", n, interval, () => 0.5))).toEqual([
       15_000, 30_000, 60_000, 120_000, 240_000, 300_000,
     ]);

@@ -62,9 +62,10 @@ export interface LiveSpotPriceSource extends SpotPriceSource {
 }
 
 /**
- * Pause before the next refresh: the interval ±10 % after a success; after `failures`
- * consecutive failures `15 s × 2^(failures−1)` (at most the interval) with the same jitter, and
- * at least what a throttling API asked for (`Retry-After`).
+ * Pause before the next refresh: the interval ±10 % after a success; after a cache hit, what is
+ * left of the cached answer's interval (at least 1 s), ±10 %; after `failures` consecutive
+ * failures `15 s × 2^(failures−1)` (at most the interval) with the same jitter, and at least what
+ * a throttling API asked for (`Retry-After`).
  */
 export function nextRefreshDelayMs(
   outcome: RefreshOutcome,
@@ -72,9 +73,11 @@ export function nextRefreshDelayMs(
   intervalMs: number,
   random: () => number,
   retryAfterMs?: number,
+  cachedAgeMs = 0,
 ): number {
   const jitter = 0.9 + 0.2 * random();
-  if (outcome === "success" || outcome === "cached") return Math.round(intervalMs * jitter);
+  if (outcome === "success") return Math.round(intervalMs * jitter);
+  if (outcome === "cached") return Math.round(Math.max(1_000, intervalMs - cachedAgeMs) * jitter);
   const backoff = Math.min(intervalMs, PRICE_REFRESH_FAILURE_BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
   return Math.round(Math.max(backoff * jitter, retryAfterMs ?? 0));
 }
@@ -191,7 +194,8 @@ export function createLiveSpotPriceSource(options: LiveSpotPriceSourceOptions): 
       const { outcome, retryAfterMs } = await refreshOnce();
       failures = outcome === "success" || outcome === "cached" ? 0 : failures + 1;
       metrics?.refresh(api, outcome);
-      schedule(nextRefreshDelayMs(outcome, failures, intervalMs, random, retryAfterMs));
+      const cachedAgeMs = outcome === "cached" && held !== undefined ? nowMs() - held.fetchedAtMs : 0;
+      schedule(nextRefreshDelayMs(outcome, failures, intervalMs, random, retryAfterMs, cachedAgeMs));
       return outcome;
     })().finally(() => {
       running = undefined;
