@@ -1,6 +1,6 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type RolloutDecision, RolloutPhase, satelliteEventStream } from "@sentra/proto";
-import { SimulatedCloudRun, SimulatedContainerApps } from "@sentra/satellite";
+import { SimulatedCloudRun, SimulatedContainerApps, SimulatedFunctionApps } from "@sentra/satellite";
 import {
   createTestNamespace,
   eventually,
@@ -34,10 +34,11 @@ const ARM_TOKEN = "eyJ0eXAi.e2e-simulated-arm-token-never-logged";
 const SCENARIOS = ["bad", "good", "flaky"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-describe("Cloud Run and Azure Container Apps adapters end to end (real satellite and Prometheus; simulated APIs behind the unmodified SDKs)", () => {
+describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to end (real satellite and Prometheus; simulated APIs behind the unmodified SDKs)", () => {
   let namespace: TestNamespace;
   let cloudRun: SimulatedCloudRun;
   let containerApps: SimulatedContainerApps;
+  let functionApps: SimulatedFunctionApps;
   let prometheus: RunningPrometheus;
   let satellite: SatelliteProcess;
   let client: Awaited<ReturnType<typeof connectToSatellite>>;
@@ -72,14 +73,33 @@ describe("Cloud Run and Azure Container Apps adapters end to end (real satellite
       })),
     });
     namespace.defer(() => containerApps.close());
+    // Another ARM endpoint; the same identity's token is good for both (one managed identity).
+    functionApps = await SimulatedFunctionApps.start({
+      tls: await pki.issue("management.azure.sim"),
+      token: ARM_TOKEN,
+      requestsPerSecond: 60,
+      sites: SCENARIOS.map((scenario) => ({
+        subscriptionId: SUBSCRIPTION,
+        resourceGroup: "shop-rg",
+        site: `fn-${scenario}`,
+        slot: "staging",
+        productionVersion: "v1",
+        slotVersion: "v2",
+      })),
+    });
+    namespace.defer(() => functionApps.close());
     // The bad canaries fail half their requests from their first one.
     cloudRun.setBehaviour(PROJECT, LOCATION, "run-bad", "v2", { errorRate: 0.5 });
     containerApps.arm.setBehaviour("aca-bad", "v2", { errorRate: 0.5 });
+    functionApps.arm.setBehaviour("fn-bad", "v2", { errorRate: 0.5 });
 
-    prometheus = await startPrometheus({ targets: [cloudRun.metricsUrl, containerApps.arm.metricsUrl] });
+    prometheus = await startPrometheus({
+      targets: [cloudRun.metricsUrl, containerApps.arm.metricsUrl, functionApps.arm.metricsUrl],
+    });
     namespace.defer(() => prometheus.dispose());
     await prometheus.waitForValue('sum(http_requests_total{service="run-good",version="v1"})', 30_000);
     await prometheus.waitForValue('sum(http_requests_total{service="aca-good",version="v1"})', 30_000);
+    await prometheus.waitForValue('sum(http_requests_total{service="fn-good",version="v1"})', 30_000);
 
     satellite = await startSatelliteProcess(namespace, "gcp", "europe-west1", {
       SENTRA_PROMETHEUS_URL: prometheus.url,
@@ -87,6 +107,7 @@ describe("Cloud Run and Azure Container Apps adapters end to end (real satellite
       SENTRA_SIM_TRAFFIC_RPS: "0",
       SENTRA_ADAPTER_ENDPOINT_GCP_CLOUD_RUN: cloudRun.url,
       SENTRA_ADAPTER_ENDPOINT_AZURE_CONTAINER_APPS: containerApps.arm.url,
+      SENTRA_ADAPTER_ENDPOINT_AZURE_FUNCTIONS: functionApps.arm.url,
       // The SDKs' default chains, as in a pod: Google's metadata server (GKE Workload Identity) and
       // an App Service style managed identity endpoint for DefaultAzureCredential. Nothing else
       // passes credentials; the ARM endpoint's certificate is from the test CA.
@@ -205,6 +226,56 @@ describe("Cloud Run and Azure Container Apps adapters end to end (real satellite
     expect(containerApps.traffic(SUBSCRIPTION, "shop-rg", "aca-flaky")).toEqual({ "aca-flaky--v1": 100 });
     const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
     expect(complete?.router).toBe("azure-container-apps (all to stable)");
+    expect(complete?.canaryWeight).toBe(0);
+    expect(satellite.process.output()).not.toContain(ARM_TOKEN);
+  }, 150_000);
+
+  it("azure-functions: a 50 %-error canary slot rolls back, a healthy one promotes, a site whose configuration reads fail mid-rollout ends at 0 % through sendAllToStable", async () => {
+    const ids = { bad: "fn-bad", good: "fn-good", flaky: "fn-flaky" } satisfies Record<Scenario, string>;
+    for (const scenario of SCENARIOS) {
+      await client.startRollout({
+        rolloutId: ids[scenario],
+        namespace: "functions",
+        service: `fn-${scenario}`,
+        stableVersion: "v1",
+        canaryVersion: "v2",
+        policyYaml: `${POLICY}router:\n  adapter: azure-functions\n  subscriptionId: ${SUBSCRIPTION}\n  resourceGroup: shop-rg\n  site: fn-${scenario}\n  slot: staging\n`,
+      });
+    }
+    const rule = (percent: number) => ({
+      name: "staging",
+      actionHostName: "fn-flaky-staging.azurewebsites.net",
+      reroutePercentage: percent,
+    });
+    // Once the flaky site reroutes its first step, reading its configuration fails (500, the SDK's
+    // retries included): every read-modify-write of the rules fails; the blind clearing write of
+    // sendAllToStable still goes through.
+    await eventually(
+      () => expect(functionApps.rampUpRules(SUBSCRIPTION, "shop-rg", "fn-flaky")).toEqual([rule(20)]),
+      30_000,
+    );
+    functionApps.arm.failures.failRequests({
+      method: "GET",
+      pathPattern: "/sites/fn-flaky/config/web$",
+      status: 500,
+      times: "always",
+    });
+
+    const { bad, good, flaky } = await finish(ids);
+    expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
+    expect(functionApps.rampUpRules(SUBSCRIPTION, "shop-rg", "fn-bad")).toEqual([]);
+    expect(good.phase).toBe(RolloutPhase.PROMOTED);
+    expect(functionApps.rampUpRules(SUBSCRIPTION, "shop-rg", "fn-good")).toEqual([
+      { name: "staging", actionHostName: "fn-good-staging.azurewebsites.net", reroutePercentage: 100 },
+    ]);
+    expect(good.decisions.filter((decision) => decision.decision === "weightApplied").at(-1)).toMatchObject({
+      router: "azure-functions",
+      canaryWeight: 100,
+    });
+    expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
+    expect(functionApps.rampUpRules(SUBSCRIPTION, "shop-rg", "fn-flaky")).toEqual([]);
+    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    expect(complete?.router).toBe("azure-functions (all to stable)");
     expect(complete?.canaryWeight).toBe(0);
     expect(satellite.process.output()).not.toContain(ARM_TOKEN);
   }, 150_000);
