@@ -13,6 +13,8 @@ import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EstateChangeRelay } from "./estate-change-relay.js";
 import { EstateEvents } from "./estate-events.js";
 import { EstateServiceHandlers } from "./estate-service.handlers.js";
+import { EstateStore } from "./estate-store.js";
+import { LiveEstate, LiveEstateIndex } from "./live-estate-index.js";
 import { LivenessMonitor } from "./liveness-monitor.service.js";
 import { SatelliteIngestService } from "./satellite-ingest.service.js";
 import { SatelliteRecordRepository } from "./satellite-record.repository.js";
@@ -48,11 +50,21 @@ import { WorkloadInventoryService } from "./workload-inventory.service.js";
       ) => new EstateChangeRelay(nats, config.subjectPrefix, events, metrics, logger),
     },
     EstateEvents,
+    {
+      provide: LiveEstate,
+      inject: [EstateEvents, EstateStore],
+      useFactory: (events: EstateEvents, store: EstateStore) => {
+        const index = new LiveEstateIndex();
+        events.on("satelliteChanged", ({ health, receivedAtMs }) => index.heartbeat(health, receivedAtMs));
+        events.on("satelliteForgotten", ({ satelliteId }) => index.forget(satelliteId));
+        return new LiveEstate(index, (nowMs) => store.satellites(nowMs));
+      },
+    },
     LivenessMonitor,
     SatelliteIngestService,
     WorkloadInventoryService,
     EstateServiceHandlers,
   ],
-  exports: [EstateServiceHandlers, WorkloadInventoryService, EstateEvents],
+  exports: [EstateServiceHandlers, WorkloadInventoryService, EstateEvents, LiveEstate],
 })
 export class EstateModule {}

@@ -5,6 +5,7 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/co
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
+import { LiveEstate } from "./live-estate-index.js";
 import { SatelliteClientPool } from "./satellite-client-pool.js";
 
 /** @default 32 — inventory pulls in flight at once (an estate of thousands must not dial them all at once). */
@@ -35,6 +36,7 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly events: EstateEvents,
+    private readonly liveEstate: LiveEstate,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -57,7 +59,7 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
   private async pull(shared: boolean): Promise<void> {
     const intervalMs = this.config.inventorySyncIntervalMs;
     try {
-      let satellites = (await this.store.liveSatellites(Date.now())).filter((satellite) => satellite.grpcEndpoint);
+      let satellites = (await this.liveEstate.liveSatellites(Date.now())).filter((satellite) => satellite.grpcEndpoint);
       if (shared) satellites = await this.changedSince(satellites);
       if (shared) {
         const claimed = await this.store.claimInventoryPulls(

@@ -14,10 +14,12 @@ import {
   REDIS_CLIENT,
   SATELLITE_TRANSPORT,
 } from "../config/coordinator-config.js";
+import { EstateModule } from "../estate/estate.module.js";
 import { EstateStore } from "../estate/estate-store.js";
+import { LiveEstate } from "../estate/live-estate-index.js";
 import { SatelliteClientPool, type SatelliteTransport } from "../estate/satellite-client-pool.js";
 import { AutoMigrationService } from "./auto-migration.service.js";
-import { EstateSnapshotReader } from "./estate-snapshot-reader.js";
+import { EstateSnapshotReader, LIVE_ESTATE_SNAPSHOT_READER } from "./estate-snapshot-reader.js";
 import { createCrashHook } from "./fault-injection.js";
 import { IdempotencyClaims } from "./idempotency-claims.js";
 import { MigrationController } from "./migration.controller.js";
@@ -53,6 +55,7 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
  * handlers and REST endpoints.
  */
 @Module({
+  imports: [EstateModule],
   providers: [
     {
       provide: MigrationMetrics,
@@ -68,6 +71,12 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
       provide: EstateSnapshotReader,
       inject: [EstateStore],
       useFactory: (store: EstateStore) => new EstateSnapshotReader(store),
+    },
+    {
+      provide: LIVE_ESTATE_SNAPSHOT_READER,
+      inject: [EstateStore, LiveEstate],
+      useFactory: (store: EstateStore, live: LiveEstate) =>
+        new EstateSnapshotReader(store, Date.now, (nowMs) => live.satellites(nowMs)),
     },
     {
       provide: MigrationDryRun,

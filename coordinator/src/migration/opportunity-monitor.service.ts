@@ -4,7 +4,7 @@ import type { MigrationPlan } from "@sentra/proto";
 import type { ArbitrageOpportunity, OpportunityFinder } from "../arbitrage/opportunity-finder.js";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
 import { type ArbitrageView, bestPerWorkload, toArbitrageView, toPlanMessage } from "./arbitrage-estate-adapter.js";
-import { EstateSnapshotReader } from "./estate-snapshot-reader.js";
+import { type EstateSnapshotReader, LIVE_ESTATE_SNAPSHOT_READER } from "./estate-snapshot-reader.js";
 import { MigrationMetrics } from "./migration-metrics.js";
 
 /** Injection token of the shared {@link OpportunityFinder} (options compiled once from config). */
@@ -38,7 +38,7 @@ export class OpportunityMonitor implements OnApplicationBootstrap, OnModuleDestr
   private readonly rejectedSeen = new Set<string>();
 
   constructor(
-    private readonly reader: EstateSnapshotReader,
+    @Inject(LIVE_ESTATE_SNAPSHOT_READER) private readonly reader: EstateSnapshotReader,
     @Inject(OPPORTUNITY_FINDER) private readonly finder: OpportunityFinder,
     private readonly metrics: MigrationMetrics,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
