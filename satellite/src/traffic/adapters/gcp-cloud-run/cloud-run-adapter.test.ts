@@ -57,6 +57,13 @@ describe("Cloud Run adapter against the simulated Admin API", () => {
     expect(log).toHaveBeenCalledWith("cloud run call retried", expect.objectContaining({ code: "ABORTED" }));
   });
 
+  it("treats FAILED_PRECONDITION on an update as a concurrent change: re-read and retried", async () => {
+    sim.failures.failRequests({ method: "PATCH", status: 400, times: 1, message: "Precondition check failed." });
+    await adapter.setCanaryWeight(ROLLOUT, 10);
+    expect(sim.traffic(PROJECT, LOCATION, "checkout")).toEqual({ "checkout-v1": 90, "checkout-v2": 10 });
+    expect(sim.failures.snapshot().requestFailures).toEqual([]);
+  });
+
   it("retries throttling (RESOURCE_EXHAUSTED) and a passing outage", async () => {
     sim.failures.failRequests({ method: "PATCH", status: 429, times: 2 });
     sim.failures.failRequests({ method: "GET", status: 503, times: 1 });

@@ -132,7 +132,7 @@ export class CloudRunAdapter implements RouterAdapter {
   }
 
   #call<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return retryVendorCall(call, (error) => googleApiError(error, `Cloud Run ${what} ${this.#name}`), {
+    return retryVendorCall(call, (error) => asConflict(googleApiError(error, `Cloud Run ${what} ${this.#name}`)), {
       ...this.#options.retry,
       onRetry: (attempt, error) =>
         this.#context.log("cloud run call retried", { service: this.#name, call: what, attempt, code: error.code }),
@@ -162,6 +162,16 @@ function endpointOptions(endpoint: string | undefined): { apiEndpoint?: string; 
   const url = new URL(endpoint.includes("://") ? endpoint : `https://${endpoint}`);
   const protocol = url.protocol.replace(":", "");
   return { apiEndpoint: url.hostname, port: Number(url.port || (protocol === "http" ? 80 : 443)), protocol };
+}
+
+/**
+ * Cloud Run answers a stale etag with ABORTED, and with FAILED_PRECONDITION on some paths (the
+ * service changed state underneath): both are a concurrent change, re-read and retried.
+ */
+function asConflict(error: SentraError): SentraError {
+  return error.code === "FAILED_PRECONDITION"
+    ? new SentraError("ABORTED", error.message, { cause: error.cause, details: { vendorCode: "FAILED_PRECONDITION" } })
+    : error;
 }
 
 function stableVersionOf(rollout: RolloutTarget): string {
