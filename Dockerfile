@@ -11,7 +11,9 @@ COPY cli/package.json cli/
 COPY dashboard/package.json dashboard/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc -b && npm run build --workspace dashboard && npm prune --omit=dev
+# The products only: bench/ (the benchmarks, a workspace of its own) is not copied (.dockerignore), so
+# npm ci skips it and the root tsconfig, which references it, is not the one built.
+RUN npx tsc -b proto common testkit satellite coordinator cli && npm run build --workspace dashboard && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

@@ -12,7 +12,7 @@ export default defineConfig({
   },
   test: {
     include: [
-      "{proto,common,testkit,satellite,coordinator,cli}/{src,test}/**/*.test.ts",
+      "{proto,common,testkit,satellite,coordinator,cli,bench}/{src,test}/**/*.test.ts",
       "dashboard/src/**/*.test.ts",
       "e2e/**/*.test.ts",
     ],

@@ -12,6 +12,9 @@
 // Tables, progress and these section headers go to stderr, so `node scripts/bench.mjs 2>/dev/null` is
 // JSON lines only (`npm run bench` prints npm's and the build's own output before them).
 // `--json` is still accepted and changes nothing; run a bench's own script for its other options (--help).
+// The benches are the bench/ workspace (@sentra/bench: bench/src/<area>/, built into bench/dist by
+// `npm run build`); they use the products through their public entry points, and no product's dist
+// or image contains them.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -21,12 +24,12 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const args = process.argv.includes("--json") ? ["--json"] : [];
-const dashboardBench = "coordinator/dist/dashboard/bench-dashboard-main.js";
+const dashboardBench = "bench/dist/dashboard/bench-dashboard-main.js";
 const chromium = existsSync(process.env.SENTRA_CHROMIUM ?? "/usr/bin/chromium");
 // [name, script, its own arguments (optional)].
 const benches = [
   // Needs NATS, Redis and MySQL.
-  ["satellite ingest at 1,000 and 10,000 satellites", "coordinator/dist/bench/bench-ingest-main.js"],
+  ["satellite ingest at 1,000 and 10,000 satellites", "bench/dist/ingest/bench-ingest-main.js"],
   // The dashboard twice (needs NATS, Redis, MySQL; Chromium for the page): 50 clients, all timed, is
   // a busy operations room, with the page's latency and frame time when Chromium is installed;
   // 1,000 clients is the fan-out the delta interval adapts to, without the page (its software
@@ -42,12 +45,12 @@ const benches = [
     dashboardBench,
     ["--satellites", "1000", "--clients", "1000", "--timed-clients", "10", "--no-browser", "--seconds", "10"],
   ],
-  ["opportunity computation", "coordinator/dist/arbitrage/bench-opportunities-main.js"],
+  ["opportunity computation", "bench/dist/arbitrage/bench-opportunities-main.js"],
   // Pure simulation (no services): the release guard's judges, threshold rule vs sequential judge.
-  ["release guard judges: false rollbacks and detection time", "satellite/dist/release-guard/bench-judge-main.js"],
-  ["migration end to end", "coordinator/dist/migration/bench-migration-main.js"],
+  ["release guard judges: false rollbacks and detection time", "bench/dist/release-guard/bench-judge-main.js"],
+  ["migration end to end", "bench/dist/migration/bench-migration-main.js"],
   // Needs NATS with JetStream and Prometheus (PROMETHEUS_BIN or `prometheus` on PATH).
-  ["release guard rollback time", "satellite/dist/release-guard/bench-rollback-main.js"],
+  ["release guard rollback time", "bench/dist/release-guard/bench-rollback-main.js"],
 ];
 let failed = 0;
 for (const [name, script, benchArgs = []] of benches) {

@@ -1,17 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { createDevelopmentPki, tlsEnvironmentOf } from "@sentra/common";
 import { satelliteEventStream } from "@sentra/proto";
 import { Redis } from "ioredis";
 import { createConnection } from "mysql2/promise";
-
-/** The repository root (benches run from `coordinator/dist/<dir>/`). */
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+import { componentMainScript } from "./component-main-script.js";
 
 /** Service URLs from the environment, localhost by default (as the tests take them). */
 export const BENCH_SERVICES = {
@@ -33,7 +30,7 @@ export interface BenchCoordinatorOptions {
   readonly id: string;
   /** The bench's admin token (SENTRA_ADMIN_TOKEN), so no token file is written. */
   readonly adminToken: string;
-  /** @default `<repo>/coordinator/dist/main.js` — another build's entry point, to compare against it. */
+  /** @default this build's `@sentra/coordinator` entry point (`coordinator/dist/main.js`) — or another build's, to compare against it. */
   readonly script?: string;
   readonly env?: Record<string, string>;
 }
@@ -52,7 +49,7 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
   const mysqlUrl = new URL(BENCH_SERVICES.mysqlUrl);
   mysqlUrl.pathname = `/sentra_${options.id}`;
   const nodeArgs = (process.env.BENCH_COORDINATOR_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const script = options.script ?? join(REPO_ROOT, "coordinator/dist/main.js");
+  const script = options.script ?? componentMainScript("@sentra/coordinator");
   const child = spawn(process.execPath, [...nodeArgs, script], {
     env: {
       ...process.env,

@@ -18,6 +18,9 @@ export {
   type WeightedVersionTrafficOptions,
 } from "./cloud-sim/weighted-version-traffic.js";
 export {
+  DEPLOYMENT_RESOURCE,
+  HTTP_ROUTE_RESOURCE,
+  type HttpRouteObject,
   SIM_ERROR_RATE_ANNOTATION,
   SIM_LATENCY_ANNOTATION,
   SIM_REQUESTS_PER_SECOND_ANNOTATION,
@@ -37,7 +40,11 @@ export {
   releasePolicyCrd,
 } from "./gitops/release-policy-crd.js";
 export { type ReleasePolicyStatus, readReleasePolicySpec } from "./gitops/release-policy-spec.js";
-export { canaryShareOf, parseUpstreamServers } from "./traffic/adapters/nginx-upstream/nginx-upstream-file.js";
+export { WORKLOAD_METRICS_PATH } from "./ops/simulated-workload-metrics.js";
+export { parseRolloutRecord } from "./release-guard/rollout-record.js";
+export { BUILT_IN_GATES } from "./rollout/default-gates.js";
+export { type CanaryScenario, oracleErrorDetectionSeconds, simulateCanary } from "./rollout/judge-simulation.js";
+export { parseRolloutPolicy, type RolloutPolicy } from "./rollout/rollout-policy.js";
 export { type RunningSatellite, SATELLITE_VERSION, startSatellite } from "./satellite.js";
 export type { SatelliteIdentity } from "./satellite-identity.js";
 export {
@@ -59,3 +66,4 @@ export {
   type SimulatedCloudRunOptions,
   type SimulatedCloudRunServiceOptions,
 } from "./traffic/adapters/gcp-cloud-run/sim/simulated-cloud-run.js";
+export { canaryShareOf, parseUpstreamServers } from "./traffic/adapters/nginx-upstream/nginx-upstream-file.js";

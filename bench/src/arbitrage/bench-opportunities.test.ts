@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { benchOpportunities, createSyntheticEstate, formatOpportunityBench } from "./bench-opportunities.js";
+import { benchOpportunities, formatOpportunityBench } from "./bench-opportunities.js";
 
 describe("benchOpportunities", () => {
   it("times each estate size and reports ratios against the first", () => {
@@ -11,11 +11,5 @@ describe("benchOpportunities", () => {
     expect(rows[0]?.ratioVsFirst).toBe(1);
     for (const r of rows) expect(r.p95Ms).toBeGreaterThanOrEqual(r.medianMs);
     expect(formatOpportunityBench(rows)).toContain("µs/workload");
-  });
-
-  it("builds the same synthetic estate for the same seed", () => {
-    const now = Date.UTC(2026, 0, 1);
-    expect(createSyntheticEstate(50, 20, 1, now)).toEqual(createSyntheticEstate(50, 20, 1, now));
-    expect(createSyntheticEstate(5, 20, 1, now).markets.filter((m) => !m.live)).toHaveLength(1);
   });
 });

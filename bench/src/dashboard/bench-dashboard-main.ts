@@ -9,6 +9,7 @@ import {
   type DashboardServerEvents,
   type DashboardSnapshot,
 } from "@sentra/common";
+import { generateApiToken } from "@sentra/coordinator";
 import {
   HealthSummarySchema,
   PriceSnapshotSchema,
@@ -31,9 +32,8 @@ import {
   sleep,
   startBenchCoordinator,
   stopAllBenchCoordinators,
-} from "../bench/bench-coordinator.js";
-import { skippingSocketParser } from "../bench/skipping-socket-parser.js";
-import { generateApiToken } from "../security/api-token-store.js";
+} from "../bench-coordinator.js";
+import { skippingSocketParser } from "./skipping-socket-parser.js";
 
 /**
  * Dashboard benchmark: N simulated satellites heartbeating over real NATS (one process publishes
@@ -75,7 +75,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "node coordinator/dist/dashboard/bench-dashboard-main.js [--satellites 1000] [--clients 50] [--timed-clients 50] [--seconds 15] [--no-browser]\n" +
+    "node bench/dist/dashboard/bench-dashboard-main.js [--satellites 1000] [--clients 50] [--timed-clients 50] [--seconds 15] [--no-browser]\n" +
       "Heartbeats N simulated satellites through NATS into a coordinator and measures publish → applied latency in\n" +
       "M Socket.IO clients and a Chromium page, and the page's frame time with N markers; one JSON line per figure\n" +
       "{name, value, unit, baseline, ratio} on stdout, the latency baseline raw NATS pub→sub in the same run.\n" +

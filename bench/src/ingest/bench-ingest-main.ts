@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { credentials } from "@grpc/grpc-js";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { generateApiToken } from "@sentra/coordinator";
 import {
   CoordinatorService,
   createServiceClient,
@@ -14,7 +15,6 @@ import {
   satelliteSubject,
   timestampFromMs,
 } from "@sentra/proto";
-import { generateApiToken } from "../security/api-token-store.js";
 import {
   BENCH_SERVICES,
   type BenchCoordinator,
@@ -27,7 +27,7 @@ import {
   startBenchCoordinator,
   stopAllBenchCoordinators,
   stopBenchCoordinator,
-} from "./bench-coordinator.js";
+} from "../bench-coordinator.js";
 
 /**
  * Ingest benchmark (issue 10): distinct satellites' protobuf heartbeats, pre-encoded, published
@@ -58,7 +58,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "node coordinator/dist/bench/bench-ingest-main.js [--sizes 1000,10000] [--messages 50000] [--soak-seconds 30] [--replicas 3]\n" +
+    "node bench/dist/ingest/bench-ingest-main.js [--sizes 1000,10000] [--messages 50000] [--soak-seconds 30] [--replicas 3]\n" +
       "    [--compare <repo root of another build> [--compare-messages 10000]]\n" +
       "Publishes heartbeats of N distinct satellites into a coordinator and prints one JSON line per figure\n" +
       "{name, value, unit, baseline, ratio}; the baseline of throughput is raw NATS pub→sub in the same run.\n",

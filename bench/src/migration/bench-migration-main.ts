@@ -2,13 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { credentials } from "@grpc/grpc-js";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { createDevelopmentPki, type IssuedCertificate, printBenchFigure, tlsEnvironmentOf } from "@sentra/common";
+import { generateApiToken } from "@sentra/coordinator";
 import {
   CoordinatorService,
   createServiceClient,
@@ -19,7 +19,7 @@ import {
 } from "@sentra/proto";
 import { Redis } from "ioredis";
 import { createConnection } from "mysql2/promise";
-import { generateApiToken } from "../security/api-token-store.js";
+import { componentMainScript } from "../component-main-script.js";
 
 /**
  * Migration end-to-end benchmark: a real coordinator and satellite processes in simulated mode with
@@ -55,7 +55,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "node coordinator/dist/migration/bench-migration-main.js [--regions 2..6]\n" +
+    "node bench/dist/migration/bench-migration-main.js [--regions 2..6]\n" +
       "Migrates 5 workloads hop by hop down a chain of regions (zero readiness delay) and reports Migrate → DONE times\n" +
       "as JSON figure lines {name, value, unit, baseline, ratio} on stdout (a table on stderr).\n",
   );
@@ -67,7 +67,6 @@ if (!Number.isInteger(regionCount) || regionCount < 2 || regionCount > CHAIN.len
   process.exit(2);
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const mysqlBase = process.env.MYSQL_URL ?? "mysql://root@127.0.0.1:3306/sentra";
@@ -88,7 +87,7 @@ process.once("exit", () => rmSync(pkiDir, { recursive: true, force: true }));
 
 /** Starts a built component and resolves with the first log line matching `message`. */
 function start(script: string, env: Record<string, string>, message: string): Promise<Started> {
-  const child = spawn(process.execPath, [join(ROOT, script)], {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, SENTRA_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -149,7 +148,7 @@ async function main(): Promise<void> {
   };
   // Coordinator first (it creates the database and schema); the satellites then start in parallel.
   const coordinator = await start(
-    "coordinator/dist/main.js",
+    componentMainScript("@sentra/coordinator"),
     {
       ...tlsEnvironment(pki.coordinator),
       NATS_URL: natsUrl,
@@ -171,7 +170,7 @@ async function main(): Promise<void> {
     regions.map((region, hop) => {
       const price = FIRST_PRICE_USD / 2 ** hop;
       return start(
-        "satellite/dist/main.js",
+        componentMainScript("@sentra/satellite"),
         {
           ...tlsEnvironment(pki.satellites.get(`aws-${region}`)),
           NATS_URL: natsUrl,

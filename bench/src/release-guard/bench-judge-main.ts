@@ -2,7 +2,7 @@
  * Evaluation harness of the release guard's judges: the real state machine and the real gate
  * judges (threshold rule and sequential judge), driven by simulated Poisson traffic.
  *
- *   node satellite/dist/release-guard/bench-judge-main.js [--runs 1000] [--seed 1] [--minutes 10]
+ *   node bench/dist/release-guard/bench-judge-main.js [--runs 1000] [--seed 1] [--minutes 10]
  *
  * Cells: canary traffic 1, 10 and 100 requests/s (the canary holds 10 % of the service, the stable
  * baseline the other 90 %), healthy or regressed (2× and 10× the baseline's 0.5 % error rate;
@@ -21,8 +21,13 @@
  */
 import { parseArgs } from "node:util";
 import { printBenchFigure } from "@sentra/common";
-import { type CanaryScenario, oracleErrorDetectionSeconds, simulateCanary } from "../rollout/judge-simulation.js";
-import { parseRolloutPolicy, type RolloutPolicy } from "../rollout/rollout-policy.js";
+import {
+  type CanaryScenario,
+  oracleErrorDetectionSeconds,
+  parseRolloutPolicy,
+  type RolloutPolicy,
+  simulateCanary,
+} from "@sentra/satellite";
 
 const { values } = parseArgs({
   options: {

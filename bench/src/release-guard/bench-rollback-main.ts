@@ -3,7 +3,7 @@
  * raised to the moment its traffic weight is back to 0 %, against a real Prometheus scraping every
  * second.
  *
- *   node satellite/dist/release-guard/bench-rollback-main.js [--runs 10] [--error-rate 0.25]
+ *   node bench/dist/release-guard/bench-rollback-main.js [--runs 10] [--error-rate 0.25]
  *     [--window 10] [--interval 2] [--breaches 3] [--rps 100]
  *
  * One satellite (in this process, simulated mode) and one Prometheus (a child process scraping the
@@ -58,19 +58,19 @@ import {
   satelliteSubject,
 } from "@sentra/proto";
 import {
+  BUILT_IN_GATES,
   DEPLOYMENT_RESOURCE,
   HTTP_ROUTE_RESOURCE,
   type HttpRouteObject,
+  loadSatelliteConfig,
+  parseRolloutRecord,
   SIM_ERROR_RATE_ANNOTATION,
   SIM_REQUESTS_PER_SECOND_ANNOTATION,
   type SimulatedCluster,
+  startSatellite,
   versionedServiceManifests,
-} from "../cluster/sim/index.js";
-import { loadSatelliteConfig } from "../config/satellite-config.js";
-import { WORKLOAD_METRICS_PATH } from "../ops/simulated-workload-metrics.js";
-import { BUILT_IN_GATES } from "../rollout/default-gates.js";
-import { startSatellite } from "../satellite.js";
-import { parseRolloutRecord } from "./rollout-record.js";
+  WORKLOAD_METRICS_PATH,
+} from "@sentra/satellite";
 
 /** The target of the issue: back at 0 % within 8 s at p95. */
 const TARGET_P95_MS = 8_000;
@@ -93,7 +93,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "node satellite/dist/release-guard/bench-rollback-main.js [--runs 10] [--error-rate 0.25] [--window 10] [--interval 2] [--breaches 3] [--rps 100]\n" +
+    "node bench/dist/release-guard/bench-rollback-main.js [--runs 10] [--error-rate 0.25] [--window 10] [--interval 2] [--breaches 3] [--rps 100]\n" +
       "Raises a canary's error rate and measures the time until its HTTPRoute weight is back to 0 % (real Prometheus, 1 s scrapes);\n" +
       "prints JSON figure lines {name, value, unit, baseline, ratio} on stdout, progress on stderr.\n",
   );

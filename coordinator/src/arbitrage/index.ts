@@ -64,13 +64,6 @@ export {
   parseBacktestEstate,
 } from "./backtest-estate.js";
 export {
-  benchOpportunities,
-  createSyntheticEstate,
-  formatOpportunityBench,
-  type OpportunityBenchOptions,
-  type OpportunityBenchRow,
-} from "./bench-opportunities.js";
-export {
   BYTES_PER_GIB,
   hourlyCostUsd,
   type InstanceChoice,
@@ -125,4 +118,5 @@ export {
 export { compilePlacementConstraints, type PlacementConstraints } from "./placement-constraints.js";
 export { type InstancePrice, type PriceOrigin, type RegionMarket, type RegionRef, regionKey } from "./region-market.js";
 export { createSpotPriceBook, type SpotPriceBook } from "./spot-price-book.js";
+export { createSyntheticEstate } from "./synthetic-estate.js";
 export type { WorkloadCostInput } from "./workload-cost-input.js";

@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
-import { createSyntheticEstate } from "./bench-opportunities.js";
 import { BYTES_PER_GIB } from "./cost-model.js";
 import { findOpportunities } from "./opportunity-finder.js";
 import type { RegionMarket } from "./region-market.js";
+import { createSyntheticEstate } from "./synthetic-estate.js";
 import type { WorkloadCostInput } from "./workload-cost-input.js";
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
