@@ -157,6 +157,8 @@ export interface PlanSideView {
   usdPerHour: number;
   /** When the price was observed (satellite clock, ms since the epoch); 0 when unpriced. */
   priceObservedAtMs: number;
+  /** Where the price came from: only `live` is a cloud's price; automatic mode refuses the others by default. */
+  priceSource: PriceSourceView;
 }
 
 /**

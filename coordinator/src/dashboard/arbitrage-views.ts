@@ -8,7 +8,7 @@ import type {
   WorkloadRefView,
 } from "@sentra/common";
 import { type Migration, type MigrationPlan, MigrationPlanSchema, MigrationState, msOf } from "@sentra/proto";
-import { regionKey } from "./dashboard-views.js";
+import { regionKey, toPriceSourceView } from "./dashboard-views.js";
 
 /** Arbitrage and migration messages (protobuf) → the dashboard protocol's plain JSON views. */
 
@@ -39,6 +39,7 @@ export function toPlanView(plan: MigrationPlan): MigrationPlanView {
     instanceShare: plan.sourceInstanceShare,
     usdPerHour: plan.costNowUsdPerHour,
     priceObservedAtMs: msOf(plan.sourcePriceObservedAt),
+    priceSource: toPriceSourceView(plan.sourcePriceSource),
   };
   const target: PlanSideView = {
     regionKey: plan.targetCloud || plan.targetRegion ? regionKey(plan.targetCloud, plan.targetRegion) : "",
@@ -49,6 +50,7 @@ export function toPlanView(plan: MigrationPlan): MigrationPlanView {
     instanceShare: plan.targetInstanceShare,
     usdPerHour: plan.costTargetUsdPerHour,
     priceObservedAtMs: msOf(plan.targetPriceObservedAt),
+    priceSource: toPriceSourceView(plan.targetPriceSource),
   };
   return {
     workload,

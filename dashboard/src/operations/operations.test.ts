@@ -34,6 +34,7 @@ const plan: MigrationPlanView = {
     instanceShare: 0.25,
     usdPerHour: 0.075,
     priceObservedAtMs: 0,
+    priceSource: "live",
   },
   target: {
     regionKey: "aws:us-east-2",
@@ -44,6 +45,7 @@ const plan: MigrationPlanView = {
     instanceShare: 0.25,
     usdPerHour: 0.015,
     priceObservedAtMs: 0,
+    priceSource: "model",
   },
   priced: true,
   savingUsdPerHour: 0.06,
@@ -81,7 +83,7 @@ describe("plan arithmetic", () => {
     );
     expect(lines).toEqual({
       costNow: ["3 × 0.25 × $0.100/h m5.large", "$0.0750/h", "neutral"],
-      costTarget: ["3 × 0.25 × $0.0200/h m5.large", "$0.0150/h", "neutral"],
+      costTarget: ["3 × 0.25 × $0.0200/h m5.large (model price)", "$0.0150/h", "neutral"],
       saving: ["$0.0600/h × 24 h", "$1.44", "good"],
       egress: ["10 GB × $0.0100/GB (default state size)", "−$0.100", "bad"],
       overlap: ["($0.0750 + $0.0150)/h × 5 min", "−$0.00750", "bad"],

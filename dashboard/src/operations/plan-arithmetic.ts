@@ -14,7 +14,9 @@ export interface ArithmeticLine {
 
 function sideFormula(plan: MigrationPlanView, side: PlanSideView): string {
   const share = Number(side.instanceShare.toPrecision(3));
-  return `${plan.replicas} × ${share} × ${formatUsdPerHour(side.instanceUsdPerHour)} ${side.instanceType}`;
+  const price = `${plan.replicas} × ${share} × ${formatUsdPerHour(side.instanceUsdPerHour)} ${side.instanceType}`;
+  // Synthetic prices (the seeded model, a replay) are marked: they are nobody's bill.
+  return side.priceSource === "live" ? price : `${price} (${side.priceSource} price)`;
 }
 
 /**
