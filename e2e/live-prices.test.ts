@@ -103,6 +103,19 @@ describe("automatic migration and where prices come from", () => {
         sourcePriceSource: "live",
         targetPriceSource: "model",
       });
+      // ListRegions shows each price's source; live ones also when the API last confirmed them.
+      const { regions } = await client.listRegions({});
+      const east1Prices = regions.find((region) => region.region?.name === "us-east-1")?.prices ?? [];
+      expect(east1Prices.map((price) => [price.instanceType, price.usdPerHour, price.source])).toEqual(
+        expect.arrayContaining([
+          ["m5.large", 0.1, PriceSource.LIVE],
+          ["c5.large", 0.1, PriceSource.LIVE],
+        ]),
+      );
+      expect(east1Prices.every((price) => price.confirmedAt !== undefined)).toBe(true);
+      const east2Prices = regions.find((region) => region.region?.name === "us-east-2")?.prices ?? [];
+      expect(east2Prices.map((price) => price.source)).toEqual([PriceSource.MODEL, PriceSource.MODEL]);
+      expect(east2Prices.every((price) => price.confirmedAt === undefined)).toBe(true);
       // The live satellite read EC2 and says so in its metrics; its secret is in no log.
       expect(ec2East1.calls()).toBeGreaterThanOrEqual(1);
       expect(
