@@ -56,6 +56,9 @@ export interface SimulatedArmOptions {
   readonly requestsPerSecond?: number;
 }
 
+/** @default 1000 — requests kept in `SimulatedArm.requests`. */
+export const REQUEST_LOG_SIZE = 1000;
+
 /** The ARM error code a failure of this HTTP status is answered with. */
 const CODE_OF_STATUS: Record<number, string> = {
   400: "BadRequest",
@@ -94,7 +97,7 @@ export class SimulatedArm {
   readonly #operationPolls: number;
   #url = "";
   #metricsUrl = "";
-  /** Requests answered per `METHOD path`, for tests. */
+  /** The last requests answered (`METHOD path`, at most {@link REQUEST_LOG_SIZE}), for tests. */
   readonly requests: string[] = [];
 
   constructor(options: SimulatedArmOptions) {
@@ -173,6 +176,11 @@ export class SimulatedArm {
     const id = randomUUID();
     const statusPath = `/providers/${provider}/locations/${location}/operationStatuses/${id}`;
     this.#operations.set(id, { pollsLeft: this.#operationPolls, status: "Succeeded" });
+    // Clients may poll a finished operation again (status, then Location): keep the latest ones.
+    for (const old of this.#operations.keys()) {
+      if (this.#operations.size <= REQUEST_LOG_SIZE) break;
+      this.#operations.delete(old);
+    }
     const statusUrl = `${this.#url}${statusPath}?api-version=2024-03-01`;
     return {
       status: 202,
@@ -217,10 +225,13 @@ export class SimulatedArm {
     const operation = /^\/providers\/[^/]+\/locations\/[^/]+\/operationStatuses\/([^/]+)$/.exec(path);
     if (operation !== null && method === "GET") {
       const state = this.#operations.get(operation[1] ?? "");
-      if (state === undefined) throw new ArmError(404, "OperationNotFound", `operation ${operation[1]} not found`);
+      if (state === undefined) {
+        this.#error(res, new ArmError(404, "OperationNotFound", `operation ${operation[1]} not found`));
+        return;
+      }
       state.pollsLeft -= 1;
       const status = state.pollsLeft > 0 ? "InProgress" : state.status;
-      this.requests.push(`${method} ${path}`);
+      this.#logRequest(`${method} ${path}`);
       sendJson(res, 200, { id: path, name: operation[1], status });
       return;
     }
@@ -230,7 +241,7 @@ export class SimulatedArm {
       try {
         const body = text === "" ? undefined : (JSON.parse(text) as unknown);
         const answer = route.handler({ method, path, match, url, body });
-        this.requests.push(`${method} ${path}`);
+        this.#logRequest(`${method} ${path}`);
         res.writeHead(answer.status, { "Content-Type": "application/json", ...answer.headers });
         res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
       } catch (error) {
@@ -240,6 +251,11 @@ export class SimulatedArm {
       return;
     }
     this.#error(res, new ArmError(404, "InvalidResourceType", `${method} ${path} is not simulated`));
+  }
+
+  #logRequest(entry: string): void {
+    this.requests.push(entry);
+    if (this.requests.length > REQUEST_LOG_SIZE) this.requests.splice(0, this.requests.length - REQUEST_LOG_SIZE);
   }
 
   #managedIdentity(req: IncomingMessage, url: URL, res: ServerResponse): void {

@@ -355,6 +355,11 @@ export class SimulatedCloudRun {
     const name = `projects/${state.project}/locations/${state.location}/operations/${randomUUID()}`;
     const operation: OperationState = { name, service: state, pollsLeft: this.#operationPolls };
     this.#operations.set(name, operation);
+    // Finished operations stay readable; only the latest thousand are kept.
+    for (const old of this.#operations.keys()) {
+      if (this.#operations.size <= 1000) break;
+      this.#operations.delete(old);
+    }
     sendJson(response, 200, operationJson(operation));
   }
 
