@@ -105,6 +105,20 @@ describe("satellite against real NATS and clusters reached through @kubernetes/c
     });
   });
 
+  it("refuses a migration step whose fencing token is older than one its estate already sent (over gRPC)", async () => {
+    const { client, clusters } = await startCentralSatellite();
+    const workload = { cluster: "prod-a", namespace: "default", name: "checkout-api" };
+    const before = (await client.getWorkload({ workload })).workload?.desiredReplicas ?? 0;
+    const step = (replicas: number, idempotencyKey: string, fencingToken: bigint) =>
+      client.scaleWorkload({ workload, replicas, idempotencyKey, fencingToken, fencingScope: "sentra:" });
+    await step(before + 1, "m-1/scale-up-target", 2n ** 40n + 12n);
+    await expect(step(before, "m-1/compensate-target", 2n ** 40n + 11n)).rejects.toMatchObject({
+      code: "FAILED_PRECONDITION",
+      field: "fencing_token",
+    });
+    expect((await clusters[0]?.getDeployment("default", "checkout-api"))?.spec?.replicas).toBe(before + 1);
+  });
+
   it("answers invalid arguments with INVALID_ARGUMENT naming the field, and checks expected replicas", async () => {
     const { client } = await startCentralSatellite();
     const workload = { cluster: "prod-a", namespace: "default", name: "checkout-api" };
