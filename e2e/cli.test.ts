@@ -240,6 +240,9 @@ describe("sentra CLI: arbitrage and migrations", () => {
     const table = await sentra(["opportunities"]);
     expect(table.stdout).toMatch(/MARGIN USD\s+PRICES/);
     expect(table.stdout).toMatch(/checkout-api.*model→model/);
+    const regions = await sentra(["regions"]);
+    expect(regions.stdout).toMatch(/USD\/H\s+PRICE SOURCE/);
+    expect(regions.stdout).toMatch(/aws\/us-east-1 .* model/);
 
     const refused = await sentra([
       "plan",

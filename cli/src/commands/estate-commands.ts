@@ -8,6 +8,7 @@ import {
 import type { Command } from "commander";
 import { withCoordinator } from "../command-context.js";
 import { writeMessage } from "../output/output-format.js";
+import { priceSourceName } from "./arbitrage-commands.js";
 
 /** Read commands over the estate: satellites, regions with prices, workloads. */
 export function registerEstateCommands(program: Command): void {
@@ -42,7 +43,7 @@ export function registerEstateCommands(program: Command): void {
       withCoordinator(command, async (context) => {
         const response = await context.client.listRegions({ cloud: options.cloud ?? "" });
         writeMessage(context.format, ListRegionsResponseSchema, response, () => ({
-          headers: ["REGION", "SATELLITES", "STALE", "CHEAPEST", "USD/H"],
+          headers: ["REGION", "SATELLITES", "STALE", "CHEAPEST", "USD/H", "PRICE SOURCE"],
           rows: response.regions.map((region) => {
             const cheapest = [...region.prices].sort((a, b) => a.usdPerHour - b.usdPerHour)[0];
             return [
@@ -51,6 +52,7 @@ export function registerEstateCommands(program: Command): void {
               region.stale ? "yes" : "no",
               cheapest?.instanceType ?? "-",
               cheapest ? cheapest.usdPerHour.toFixed(4) : "-",
+              cheapest ? priceSourceName(cheapest.source) : "-",
             ];
           }),
         }));
