@@ -43,7 +43,7 @@ describe.each(ROUTERS)(
       await namespace.dispose();
     });
 
-    async function start(estate: LegacyRouterEstate, rolloutId: string): Promise<void> {
+    async function start(estate: LegacyRouterEstate, rolloutId: string, routerYaml = estate.routerYaml): Promise<void> {
       const { namespace: vm, service, stable, canary } = LEGACY_SERVICE;
       await estate.client.startRollout({
         rolloutId,
@@ -51,9 +51,15 @@ describe.each(ROUTERS)(
         service,
         stableVersion: stable,
         canaryVersion: canary,
-        policyYaml: `${POLICY}${estate.routerYaml}\n`,
+        policyYaml: `${POLICY}${routerYaml}\n`,
       });
     }
+
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => undefined,
+        (error: { code: string; field?: string; message: string }) => error,
+      );
 
     async function finalRollout(estate: LegacyRouterEstate, rolloutId: string, phase: RolloutPhase): Promise<Rollout> {
       return eventually(
@@ -69,6 +75,20 @@ describe.each(ROUTERS)(
 
     it("rolls back a canary that fails half its requests: the proxy reads back 0 % canary", async () => {
       const estate = await startLegacyRouterEstate(namespace, proxy, { canaryErrorRate: 0.5 });
+      // Refused before any traffic moves: an unknown adapter (a policy error at its line), a target the
+      // adapter's check cannot find. Nothing is recorded, so the same id starts once fixed.
+      const misspelt = await failure(
+        start(estate, "web-bad", estate.routerYaml.replace(`adapter: ${adapter}`, "adapter: haproxi")),
+      );
+      expect(misspelt).toMatchObject({ code: "INVALID_ARGUMENT", field: "policy_yaml" });
+      expect(misspelt?.message).toContain(
+        'web-bad/policy.yaml:14:12: router.adapter: unknown router adapter "haproxi"',
+      );
+      const missing = await failure(
+        start(estate, "web-bad", estate.routerYaml.replace(/(backend|upstream): web\n/, "$1: nope\n")),
+      );
+      expect(missing).toMatchObject({ code: "NOT_FOUND" });
+      expect(missing?.message).toMatch(/no backend nope|defines no upstream nope/);
       await start(estate, "web-bad");
       const rollout = await finalRollout(estate, "web-bad", RolloutPhase.ROLLED_BACK);
       expect(rollout.canaryWeight).toBe(0);
