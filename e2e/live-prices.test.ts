@@ -122,6 +122,10 @@ describe("automatic migration and where prices come from", () => {
         await readMetric(east1.opsUrl, "sentra_satellite_price_refreshes_total", { source: "aws", outcome: "success" }),
       ).toBeGreaterThanOrEqual(1);
       expect(east1.process.output()).not.toContain("e2e-test-only-secret");
+      // /healthz says where prices come from and when the API last answered (readiness does not depend on it).
+      const health = (await (await fetch(`${east1.opsUrl}/healthz`)).json()) as { ok: boolean; prices: unknown };
+      expect(health.ok).toBe(true);
+      expect(health.prices).toMatchObject({ source: "aws", confirmedAt: expect.any(String), lastError: null });
 
       // The same satellite restarted with live EC2 prices: both sides are live, automatic mode moves.
       await modelEast2.process.stop();

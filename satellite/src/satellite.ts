@@ -206,6 +206,15 @@ export async function startSatellite(
           satelliteId: identity.satelliteId,
           nats: nats.isClosed() ? "closed" : "open",
           clusters: clusterStates,
+          // For people, not for readiness: a pricing API outage must not take the release guard down.
+          prices:
+            livePrices === undefined
+              ? { source: config.price.source }
+              : {
+                  source: config.price.source,
+                  confirmedAt: livePrices.confirmedAt()?.toISOString() ?? null,
+                  lastError: livePrices.lastError()?.message ?? null,
+                },
         };
       },
       { [WORKLOAD_METRICS_PATH]: () => simulatedWorkloadMetrics(clusters) },
