@@ -6,10 +6,13 @@ import type { RouterAdapter, RouterAdapterContext, RouterAdapterDefinition } fro
 import { CLOUD_RUN_ADAPTER_NAME, type CloudRunTarget, cloudRunTargetSchema } from "./cloud-run-target.js";
 import { googleApiError } from "./google-api-error.js";
 
-/** @default 1000 — first wait between polls of an UpdateService operation, in ms (×1.3 each, at most 10 s). */
+/** @default 1000 — first wait between polls of an UpdateService operation, in ms (×1.3 each, at most 5 s). */
 export const DEFAULT_CLOUD_RUN_OPERATION_POLL_MS = 1_000;
-/** @default 600000 — how long an UpdateService operation may run before it counts as failed, in ms. */
-export const CLOUD_RUN_OPERATION_TIMEOUT_MS = 600_000;
+/**
+ * @default 60000 — how long the adapter polls an UpdateService operation, in ms. A traffic change
+ * takes seconds; the router deadline (SENTRA_ROUTER_TIMEOUT_MS) fails the call sooner anyway.
+ */
+export const CLOUD_RUN_OPERATION_TIMEOUT_MS = 60_000;
 
 const REVISION = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION";
 
@@ -113,10 +116,10 @@ export class CloudRunAdapter implements RouterAdapter {
         longrunning: {
           initialRetryDelayMillis: pollMs,
           retryDelayMultiplier: 1.3,
-          maxRetryDelayMillis: Math.max(pollMs, 10_000),
+          maxRetryDelayMillis: Math.max(pollMs, 5_000),
           totalTimeoutMillis: CLOUD_RUN_OPERATION_TIMEOUT_MS,
         },
-      } as never,
+      },
     );
     await operation.promise();
   }
