@@ -1,4 +1,17 @@
+import { z } from "zod";
 import { ArmError, SimulatedArm, type SimulatedArmOptions } from "../../azure/sim/simulated-arm.js";
+import { failRequestsControlSchema, failureRule } from "../../sim-admin.js";
+
+/** The body of `POST /sentra-sim/v1/controls` on the simulated Container Apps API. */
+export const containerAppsSimControlSchema = z.discriminatedUnion("type", [
+  failRequestsControlSchema,
+  z.strictObject({
+    type: z.literal("deactivateRevision"),
+    containerApp: z.string().min(1),
+    revision: z.string().min(1),
+  }),
+  z.strictObject({ type: z.literal("reset") }),
+]);
 
 /** One container app the simulated API serves. */
 export interface SimulatedContainerAppOptions {
@@ -57,6 +70,35 @@ export class SimulatedContainerApps {
       this.updates += 1;
       return this.arm.accepted(app.location, "Microsoft.App");
     });
+    this.arm.serveAdmin({
+      controlSchema: containerAppsSimControlSchema,
+      state: () => this.state(),
+      setBehaviour: ({ service, version, ...behaviour }) => this.arm.setBehaviour(service, version, behaviour),
+      control: (control) => {
+        if (control.type === "failRequests") this.arm.failures.failRequests(failureRule(control));
+        else if (control.type === "reset") this.arm.failures.clear();
+        else {
+          const app = [...this.#apps.values()].find((candidate) => candidate.name === control.containerApp);
+          if (app === undefined) throw new Error(`containerApp: no simulated container app ${control.containerApp}`);
+          if (!app.revisions.includes(control.revision))
+            throw new Error(`revision: ${control.revision} is not a revision of ${app.name}`);
+          app.inactive.add(control.revision);
+        }
+      },
+    });
+  }
+
+  /** Every app's revisions and traffic, as `GET /sentra-sim/v1/state` answers. */
+  state(): unknown {
+    return {
+      containerApps: [...this.#apps.values()].map((app) => ({
+        id: app.id,
+        revisions: app.revisions,
+        inactive: [...app.inactive],
+        traffic: app.traffic,
+      })),
+      failures: this.arm.failures.snapshot(),
+    };
   }
 
   /** Starts the API (HTTPS) and its metrics port. */

@@ -1,4 +1,12 @@
+import { z } from "zod";
 import { ArmError, SimulatedArm, type SimulatedArmOptions } from "../../azure/sim/simulated-arm.js";
+import { failRequestsControlSchema, failureRule } from "../../sim-admin.js";
+
+/** The body of `POST /sentra-sim/v1/controls` on the simulated App Service API. */
+export const functionAppsSimControlSchema = z.discriminatedUnion("type", [
+  failRequestsControlSchema,
+  z.strictObject({ type: z.literal("reset") }),
+]);
 
 /** One Function App (production site and one staging slot) the simulated API serves. */
 export interface SimulatedFunctionAppOptions {
@@ -71,6 +79,29 @@ export class SimulatedFunctionApps {
       this.updates += 1;
       return { status: 200, body: configJson(site) };
     });
+    this.arm.serveAdmin({
+      controlSchema: functionAppsSimControlSchema,
+      state: () => this.state(),
+      setBehaviour: ({ service, version, ...behaviour }) => this.arm.setBehaviour(service, version, behaviour),
+      control: (control) => {
+        if (control.type === "failRequests") this.arm.failures.failRequests(failureRule(control));
+        else this.arm.failures.clear();
+      },
+    });
+  }
+
+  /** Every site's slot, versions and ramp-up rules, as `GET /sentra-sim/v1/state` answers. */
+  state(): unknown {
+    return {
+      functionApps: [...this.#sites.values()].map((site) => ({
+        id: site.id,
+        slot: site.options.slot,
+        productionVersion: site.options.productionVersion,
+        slotVersion: site.options.slotVersion,
+        rampUpRules: site.rampUpRules,
+      })),
+      failures: this.arm.failures.snapshot(),
+    };
   }
 
   /** Starts the API (HTTPS) and its metrics port. */

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { type VersionBehaviour, WeightedVersionTraffic } from "../../../../cloud-sim/weighted-version-traffic.js";
 import { FailureInjector } from "../../../../cluster/sim/failure-injector.js";
 import { readBody, sendJson } from "../../../../cluster/sim/http-json.js";
+import { handleSimAdmin, type SimAdminTarget } from "../../sim-admin.js";
 
 /** Path of the simulated App Service managed identity endpoint (what `IDENTITY_ENDPOINT` points at). */
 export const SIM_MANAGED_IDENTITY_PATH = "/msi/token";
@@ -97,6 +98,8 @@ export class SimulatedArm {
   readonly #operationPolls: number;
   #url = "";
   #metricsUrl = "";
+  // biome-ignore lint/suspicious/noExplicitAny: each sim has its own control type
+  #admin: SimAdminTarget<any> | undefined;
   /** The last requests answered (`METHOD path`, at most {@link REQUEST_LOG_SIZE}), for tests. */
   readonly requests: string[] = [];
 
@@ -115,6 +118,16 @@ export class SimulatedArm {
       },
     );
     this.#metricsServer = createHttpServer((req, res) => {
+      if (this.#admin !== undefined && (req.url ?? "").split("?")[0] !== ARM_SIM_METRICS_PATH) {
+        const admin = this.#admin;
+        handleSimAdmin(admin, req, res).then(
+          (served) => {
+            if (!served) res.writeHead(404).end();
+          },
+          (error: unknown) => res.writeHead(500).end(String(error)),
+        );
+        return;
+      }
       if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== ARM_SIM_METRICS_PATH) {
         res.writeHead(404).end();
         return;
@@ -160,6 +173,14 @@ export class SimulatedArm {
   /** Sets a version's error rate and latency. */
   setBehaviour(service: string, version: string, behaviour: VersionBehaviour): void {
     this.traffic.setBehaviour(service, version, behaviour);
+  }
+
+  /**
+   * Serves the sim's control paths (`GET state`, `POST behaviour`, `POST controls` under
+   * `/sentra-sim/v1/`) on the plain-HTTP metrics port, beside the metrics.
+   */
+  serveAdmin<Control>(admin: SimAdminTarget<Control>): void {
+    this.#admin = admin;
   }
 
   /** Adds a route; the first matching one answers. */

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { z } from "zod";
 import { type VersionBehaviour, WeightedVersionTraffic } from "../../../../cloud-sim/weighted-version-traffic.js";
 import { FailureInjector } from "../../../../cluster/sim/failure-injector.js";
 import { readBody, sendJson } from "../../../../cluster/sim/http-json.js";
+import { failRequestsControlSchema, failureRule, handleSimAdmin, type SimAdminTarget } from "../../sim-admin.js";
 
 /** `TrafficTargetAllocationType` as its JSON name and its number (the client asks for `enum-encoding=int`). */
 const ALLOCATION_TYPES: Record<string, string> = {
@@ -22,6 +24,20 @@ export interface SimulatedTrafficTarget {
   readonly percent: number;
   readonly tag?: string;
 }
+
+/** The body of `POST /sentra-sim/v1/controls` on the simulated Cloud Run API. */
+export const cloudRunSimControlSchema = z.discriminatedUnion("type", [
+  failRequestsControlSchema,
+  z.strictObject({
+    type: z.literal("interleaveWrites"),
+    count: z.union([z.number().int().min(0), z.literal("always")]),
+    service: z.string().min(1).optional(),
+  }),
+  z.strictObject({ type: z.literal("reset") }),
+]);
+
+/** A control of the simulated Cloud Run API. */
+export type CloudRunSimControl = z.infer<typeof cloudRunSimControlSchema>;
 
 /** One service the simulated API serves. */
 export interface SimulatedCloudRunServiceOptions {
@@ -197,6 +213,40 @@ export class SimulatedCloudRun {
     this.#interleavedWrites.set(service, count);
   }
 
+  /** Every service's traffic, etag and generation, as `GET /sentra-sim/v1/state` answers. */
+  state(): unknown {
+    return {
+      services: [...this.#services.values()].map((state) => ({
+        name: servicePath(state.project, state.location, state.service),
+        etag: state.etag,
+        generation: state.generation,
+        revisions: [...state.revisions],
+        traffic: state.traffic,
+      })),
+      failures: this.failures.snapshot(),
+    };
+  }
+
+  readonly #admin: SimAdminTarget<CloudRunSimControl> = {
+    controlSchema: cloudRunSimControlSchema,
+    state: () => this.state(),
+    setBehaviour: ({ service, version, ...behaviour }) => {
+      const state = [...this.#services.values()].find((candidate) => candidate.service === service);
+      if (state === undefined) throw new Error(`service: no simulated Cloud Run service ${service}`);
+      this.#traffic.setBehaviour(service, version, behaviour);
+    },
+    control: (control) => {
+      if (control.type === "failRequests") {
+        this.failures.failRequests(failureRule(control));
+      } else if (control.type === "interleaveWrites") {
+        this.interleaveWrites(control.count === "always" ? Number.POSITIVE_INFINITY : control.count, control.service);
+      } else {
+        this.failures.clear();
+        this.#interleavedWrites.clear();
+      }
+    },
+  };
+
   /** Stops the API and every service's traffic. */
   async close(): Promise<void> {
     await this.#traffic.close();
@@ -233,6 +283,7 @@ export class SimulatedCloudRun {
       response.writeHead(200, { "content-type": this.#traffic.contentType }).end(text);
       return;
     }
+    if (await handleSimAdmin(this.#admin, request, response)) return;
     if (path.startsWith(METADATA_PREFIX)) {
       this.#metadata(request, response, path.slice(METADATA_PREFIX.length));
       return;
