@@ -523,7 +523,7 @@ async function runEstate(
           adminToken: TOKEN,
           ...(script ? { script } : {}),
           // The flood sends each satellite up to 50 heartbeats at once, above the per-satellite
-          // limiter's burst (40); fairness under a flood has its own test (satellite-rate-limiter).
+          // limiter's burst (40); fairness under a flood has its own test (keyed-token-buckets).
           env: { SENTRA_INGEST_SATELLITE_RATE_PER_S: "0", ...benchEnv() },
         }),
       );

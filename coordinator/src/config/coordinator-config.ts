@@ -21,6 +21,7 @@ import {
   DEFAULT_ADMIN_TOKEN_FILE,
   DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE,
   DEFAULT_TOKEN_RECHECK_INTERVAL_MS,
+  REFUSAL_BURST_PER_SOURCE,
 } from "../security/security-defaults.js";
 import {
   API_TLS_ENVIRONMENT,
@@ -220,6 +221,12 @@ const schema = z.object({
     .min(1)
     .max(1_000_000)
     .default(DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE),
+  SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(REFUSAL_BURST_PER_SOURCE),
   SENTRA_TOKEN_RECHECK_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -377,6 +384,8 @@ export interface CoordinatorConfig {
     adminTokenFile: string;
     /** Mutating calls one principal may make per minute, over every channel and replica. */
     mutationRateLimitPerMinute: number;
+    /** Refused sign-ins one source address may make before it is refused outright (0: never). */
+    refusedSigninsPerSourceBurst: number;
     /** How often the dashboard gateway re-checks the tokens of its open sockets. */
     tokenRecheckIntervalMs: number;
   };
@@ -471,6 +480,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       adminToken: parsed.SENTRA_ADMIN_TOKEN,
       adminTokenFile: resolve(parsed.SENTRA_ADMIN_TOKEN_FILE),
       mutationRateLimitPerMinute: parsed.SENTRA_MUTATION_RATE_LIMIT_PER_MINUTE,
+      refusedSigninsPerSourceBurst: parsed.SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST,
       tokenRecheckIntervalMs: parsed.SENTRA_TOKEN_RECHECK_INTERVAL_MS,
     },
     dashboard: {

@@ -82,7 +82,7 @@ export class DashboardSocketAccess {
   readonly handshake = (socket: AnySocket, next: Next): void => {
     const token: unknown = (socket.handshake.auth as Record<string, unknown>).token;
     const presented = typeof token === "string" && token !== "" ? token : undefined;
-    this.options.access.authenticate(presented, "socket").then(
+    this.options.access.authenticate(presented, "socket", socket.handshake.address).then(
       (principal) => {
         socket.data.principal = principal;
         socket.use((packet, nextPacket) => this.checkEvent(socket, packet, nextPacket));
@@ -90,6 +90,12 @@ export class DashboardSocketAccess {
       },
       (error: unknown) => {
         const refusal = SentraError.from(error);
+        if (refusal.code === "RESOURCE_EXHAUSTED") {
+          // This address kept failing to sign in: refused before any token lookup (counted, audited, not logged per try).
+          this.recordAudit(socket, "handshake", {}, refusal.code);
+          next(Object.assign(new Error(refusal.message), { data: { code: refusal.code } }));
+          return;
+        }
         if (refusal.code !== "UNAUTHENTICATED") {
           // The store did not answer: not the token's fault, so the page keeps retrying.
           this.options.logger.warn(

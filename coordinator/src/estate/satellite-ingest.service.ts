@@ -18,6 +18,7 @@ import {
   MISSED_HEARTBEATS_BEFORE_STALE,
   NATS_CONNECTION,
 } from "../config/coordinator-config.js";
+import { KeyedTokenBuckets } from "../infrastructure/keyed-token-buckets.js";
 import { LogThrottle } from "../infrastructure/log-throttle.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { type AppliedPayload, EstateChangeRelay } from "./estate-change-relay.js";
@@ -27,7 +28,6 @@ import { type Batched, KeyedBatcher } from "./keyed-batcher.js";
 import { PayloadSlab } from "./payload-slab.js";
 import { checkPriceJumps, type JumpedPrice, type PriceReference, priceReferenceKey } from "./price-jump-check.js";
 import { type DecodeFailure, decodeHealth, decodePrices, type RejectedPrice } from "./satellite-message-decoder.js";
-import { SatelliteRateLimiter } from "./satellite-rate-limiter.js";
 import { SatelliteRecorder } from "./satellite-recorder.js";
 
 type Kind = "health" | "price";
@@ -74,7 +74,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
   private subscriptions: Subscription[] = [];
   private readonly logThrottle = new LogThrottle();
   /** One per subject kind, keyed by satellite id (no per-message key string). */
-  private readonly limiters: Readonly<Record<Kind, SatelliteRateLimiter>>;
+  private readonly limiters: Readonly<Record<Kind, KeyedTokenBuckets>>;
   private readonly heartbeats: KeyedBatcher<PendingHeartbeat>;
   private readonly prices: KeyedBatcher<PendingPrices>;
   private readonly recorder: SatelliteRecorder;
@@ -95,7 +95,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     recorder: SatelliteRecorder,
   ) {
     const { ingest } = config;
-    const limiter = () => new SatelliteRateLimiter(ingest.satelliteRatePerSecond, 2 * ingest.satelliteRatePerSecond);
+    const limiter = () => new KeyedTokenBuckets(ingest.satelliteRatePerSecond, 2 * ingest.satelliteRatePerSecond);
     this.limiters = { health: limiter(), price: limiter() };
     const options = { lanes: ingest.lanes, maxBatch: ingest.maxBatch, windowMs: ingest.batchWindowMs };
     this.heartbeats = new KeyedBatcher(options, (batch) => this.applyHeartbeats(batch));

@@ -1,7 +1,9 @@
 import { SentraError } from "@sentra/common";
+import { KeyedTokenBuckets } from "../infrastructure/keyed-token-buckets.js";
 import type { ApiTokenStore, TokenPrincipal } from "./api-token-store.js";
 import type { MutationRateLimiter } from "./mutation-rate-limiter.js";
 import { type Role, roleAllows } from "./role.js";
+import { REFUSAL_BURST_PER_SOURCE, REFUSALS_PER_SOURCE_PER_SECOND } from "./security-defaults.js";
 import type { SecurityMetrics } from "./security-metrics.js";
 
 /** Where a call came in. */
@@ -18,17 +20,38 @@ const MISSING_TOKEN: Record<Channel, string> = {
  * The door every channel (gRPC, REST, dashboard socket) goes through: who is calling (a token in
  * MySQL), may they (role), and not too often (mutating calls per principal). Refusals are
  * SentraErrors each edge translates once: UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED.
+ * A source address whose sign-ins keep being refused is itself refused for a while, before any
+ * token lookup: a token-guessing client costs a map lookup per call, not a MySQL query.
  */
 export class AccessControl {
+  private readonly refusedSources: KeyedTokenBuckets;
+
   constructor(
     private readonly tokens: ApiTokenStore,
     private readonly rateLimiter: MutationRateLimiter,
     private readonly metrics: SecurityMetrics,
-  ) {}
+    refusals: { readonly burst: number; readonly perSecond: number } = {
+      burst: REFUSAL_BURST_PER_SOURCE,
+      perSecond: REFUSALS_PER_SOURCE_PER_SECOND,
+    },
+    private readonly now: () => number = Date.now,
+  ) {
+    // A burst of 0 turns the throttle off (a rate of 0 admits everything).
+    this.refusedSources = new KeyedTokenBuckets(refusals.burst > 0 ? refusals.perSecond : 0, refusals.burst);
+  }
 
-  async authenticate(token: string | undefined, channel: Channel): Promise<TokenPrincipal> {
+  /** `source`: the caller's address (peer, client IP, socket address); absent: not throttled. */
+  async authenticate(token: string | undefined, channel: Channel, source?: string): Promise<TokenPrincipal> {
+    if (source !== undefined && this.refusedSources.exhausted(source, this.now())) {
+      this.metrics.refusals.inc({ channel, reason: "source_throttled" });
+      throw new SentraError(
+        "RESOURCE_EXHAUSTED",
+        "too many refused sign-ins from this address; retry later with a valid token",
+      );
+    }
     if (!token) {
       this.metrics.refusals.inc({ channel, reason: "missing_token" });
+      this.refused(source);
       throw new SentraError("UNAUTHENTICATED", MISSING_TOKEN[channel]);
     }
     let principal: TokenPrincipal | undefined;
@@ -41,9 +64,15 @@ export class AccessControl {
     }
     if (!principal) {
       this.metrics.refusals.inc({ channel, reason: "invalid_token" });
+      this.refused(source);
       throw new SentraError("UNAUTHENTICATED", "invalid or revoked token");
     }
     return principal;
+  }
+
+  /** One refused sign-in of `source`, taken from its bucket. */
+  private refused(source: string | undefined): void {
+    if (source !== undefined) this.refusedSources.admit(source, this.now());
   }
 
   /** Throws PERMISSION_DENIED naming the role `action` needs. */

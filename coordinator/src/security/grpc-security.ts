@@ -17,6 +17,19 @@ export interface GrpcSecurityDependencies {
 /** Codes the interceptor answers with when it refuses a call. */
 const REFUSALS = new Set(["UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"]);
 
+/**
+ * The address of a gRPC peer without its port (`127.0.0.1:51234`, `[::1]:51234`, `ipv4:…`): the
+ * port changes with every connection, the address is the caller.
+ */
+export function sourceAddressOf(peer: string): string {
+  const address = peer.replace(/^ipv[46]:/, "");
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1] as string;
+  const colons = address.split(":").length - 1;
+  // One colon: host:port. More: a bare IPv6 address, kept whole.
+  return colons === 1 ? address.slice(0, address.lastIndexOf(":")) : address;
+}
+
 /** Extracts the bearer token of a call ("authorization: Bearer <token>" metadata). */
 export function bearerToken(context: CallContext): string | undefined {
   return bearerTokenOf(context.metadata.get("authorization")[0]);
@@ -34,7 +47,7 @@ export function createGrpcSecurity(dependencies: GrpcSecurityDependencies): {
 } {
   const { access, audit, requiredRole, streams } = dependencies;
   const interceptor: CallInterceptor = async (context) => {
-    const principal = await access.authenticate(bearerToken(context), "grpc");
+    const principal = await access.authenticate(bearerToken(context), "grpc", sourceAddressOf(context.peer));
     context.principal = { name: principal.name, role: principal.role, via: "token" };
     access.authorize(principal, requiredRole(context.method), context.method, "grpc");
     if (isMutating(context.method)) await access.limit(principal, "grpc");
@@ -53,7 +66,7 @@ export function createGrpcSecurity(dependencies: GrpcSecurityDependencies): {
       at: new Date(),
       principal: context.principal?.name ?? "anonymous",
       role: context.principal?.role ?? "none",
-      source: context.peer,
+      source: sourceAddressOf(context.peer),
       channel: "grpc",
       action: method,
       target: summariseForAudit(request),

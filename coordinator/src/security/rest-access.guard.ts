@@ -43,7 +43,11 @@ export class RestAccessGuard implements CanActivate {
     const action = restActionOf(request);
     const startedAt = performance.now();
     try {
-      const principal = await this.access.authenticate(bearerTokenOf(request.headers.authorization), "rest");
+      const principal = await this.access.authenticate(
+        bearerTokenOf(request.headers.authorization),
+        "rest",
+        request.ip,
+      );
       request.principal = principal;
       this.access.authorize(principal, route.role, action, "rest");
       if (route.mutating) await this.access.limit(principal, "rest");

@@ -10,13 +10,21 @@ const TLS_FILES = {
 };
 
 describe("security configuration", () => {
-  it("defaults to a generated admin token in .sentra/admin-token and 120 mutating calls a minute", () => {
+  it("defaults to a generated admin token in .sentra/admin-token, 120 mutating calls a minute and 30 refused sign-ins per address", () => {
     expect(loadCoordinatorConfig(TLS_FILES).security).toEqual({
       adminToken: undefined,
       adminTokenFile: resolve(".sentra/admin-token"),
       mutationRateLimitPerMinute: 120,
+      refusedSigninsPerSourceBurst: 30,
       tokenRecheckIntervalMs: 2_000,
     });
+    expect(
+      loadCoordinatorConfig({ ...TLS_FILES, SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST: "0" }).security
+        .refusedSigninsPerSourceBurst,
+    ).toBe(0);
+    expect(() => loadCoordinatorConfig({ ...TLS_FILES, SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST: "-1" })).toThrow(
+      /SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST/,
+    );
   });
 
   it("takes a deployment's admin token only in the token form, without repeating it in the error", () => {

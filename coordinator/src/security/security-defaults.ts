@@ -13,3 +13,17 @@ export const BOOTSTRAP_CREATOR = "bootstrap";
  * 43 (256 random bits); a deployment's own (`SENTRA_ADMIN_TOKEN`) may be e.g. `sentra_$(openssl rand -hex 32)`.
  */
 export const API_TOKEN_PATTERN = /^sentra_[A-Za-z0-9_-]{32,192}$/;
+/**
+ * @default 30 — refused sign-ins (no token, or one that is not valid) one source address may make
+ * in a burst; then {@link REFUSALS_PER_SOURCE_PER_SECOND}. Past it, calls from the address are
+ * refused (RESOURCE_EXHAUSTED) before their token is looked up, so guessing tokens costs the
+ * coordinator no MySQL query.
+ */
+export const REFUSAL_BURST_PER_SOURCE = 30;
+/** @default 1 — refused sign-ins per second one source address earns back. */
+export const REFUSALS_PER_SOURCE_PER_SECOND = 1;
+/**
+ * @default 10000 — refused calls of one kind (channel, source, principal, action, code) are written
+ * to the audit log once, then once per this window with how many there were.
+ */
+export const REFUSAL_AUDIT_WINDOW_MS = 10_000;

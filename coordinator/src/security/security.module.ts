@@ -1,4 +1,4 @@
-import { Module, type OnModuleDestroy, type OnModuleInit } from "@nestjs/common";
+import { Inject, Module, type OnModuleDestroy, type OnModuleInit } from "@nestjs/common";
 import { APP_GUARD, APP_INTERCEPTOR } from "@nestjs/core";
 import type { Logger } from "@sentra/common";
 import type { Redis } from "ioredis";
@@ -23,6 +23,7 @@ import { MutationRateLimiter } from "./mutation-rate-limiter.js";
 import { OpenGrpcStreams } from "./open-grpc-streams.js";
 import { RestAccessGuard } from "./rest-access.guard.js";
 import { RestAuditInterceptor } from "./rest-audit.interceptor.js";
+import { REFUSALS_PER_SOURCE_PER_SECOND } from "./security-defaults.js";
 import { SecurityMetrics } from "./security-metrics.js";
 import { SecurityServiceHandlers } from "./security-service.handlers.js";
 import { TokenRevocations } from "./token-revocations.js";
@@ -68,9 +69,17 @@ export class GrpcSecurity implements OnModuleInit, OnModuleDestroy {
     },
     {
       provide: AccessControl,
-      inject: [ApiTokenStore, MutationRateLimiter, SecurityMetrics],
-      useFactory: (tokens: ApiTokenStore, limiter: MutationRateLimiter, metrics: SecurityMetrics) =>
-        new AccessControl(tokens, limiter, metrics),
+      inject: [ApiTokenStore, MutationRateLimiter, SecurityMetrics, COORDINATOR_CONFIG],
+      useFactory: (
+        tokens: ApiTokenStore,
+        limiter: MutationRateLimiter,
+        metrics: SecurityMetrics,
+        config: CoordinatorConfig,
+      ) =>
+        new AccessControl(tokens, limiter, metrics, {
+          burst: config.security.refusedSigninsPerSourceBurst,
+          perSecond: config.security.refusedSigninsPerSourceBurst > 0 ? REFUSALS_PER_SOURCE_PER_SECOND : 0,
+        }),
     },
     {
       provide: AuditRecorder,
@@ -106,4 +115,11 @@ export class GrpcSecurity implements OnModuleInit, OnModuleDestroy {
   ],
   exports: [ApiTokenStore, AccessControl, AuditRecorder, GrpcSecurity, SecurityServiceHandlers, TokenRevocations],
 })
-export class SecurityModule {}
+export class SecurityModule implements OnModuleDestroy {
+  constructor(@Inject(AuditRecorder) private readonly audit: AuditRecorder) {}
+
+  /** The window's aggregated refusals are written before the pool closes (it closes after the modules). */
+  onModuleDestroy(): void {
+    this.audit.close();
+  }
+}

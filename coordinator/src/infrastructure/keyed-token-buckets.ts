@@ -1,10 +1,11 @@
 /**
- * A token bucket per key (satellite and subject kind): `ratePerSecond` sustained, bursts of
- * `burst`. A satellite flooding its own subjects is cut off before its messages are decoded, so
- * the flood costs a map lookup per message and cannot delay the others' heartbeats. Buckets of
- * keys that went quiet are swept, so memory follows the active estate.
+ * A token bucket per key: `ratePerSecond` sustained, bursts of `burst`. Ingest keys it by satellite
+ * (one per subject kind): a satellite flooding its own subjects is cut off before its messages are
+ * decoded, so the flood costs a map lookup per message and cannot delay the others' heartbeats.
+ * Access control keys it by source address for refused calls. Buckets of keys that went quiet are
+ * swept, so memory follows the active keys.
  */
-export class SatelliteRateLimiter {
+export class KeyedTokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
   private lastSweepMs = 0;
 
@@ -30,6 +31,14 @@ export class SatelliteRateLimiter {
     }
     bucket.tokens = refilled - 1;
     return true;
+  }
+
+  /** True when `key` has less than one token left (nothing is taken). */
+  exhausted(key: string, nowMs: number): boolean {
+    if (this.ratePerSecond <= 0) return false;
+    const bucket = this.buckets.get(key);
+    if (!bucket) return false;
+    return Math.min(this.burst, bucket.tokens + ((nowMs - bucket.atMs) * this.ratePerSecond) / 1000) < 1;
   }
 
   /** Keys with a bucket (for tests and the memory story). */
