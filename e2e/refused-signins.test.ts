@@ -1,5 +1,6 @@
-import { type SentraError, sleep } from "@sentra/common";
+import { DASHBOARD_SOCKET_NAMESPACE, SentraError, sleep } from "@sentra/common";
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
+import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearerHeaders, type CoordinatorClient, coordinatorClientWithToken } from "./support/coordinator-auth.js";
 import { type CoordinatorProcess, startCoordinatorProcess } from "./support/estate-processes.js";
@@ -15,7 +16,10 @@ describe("refused sign-ins", () => {
   beforeAll(async () => {
     namespace = await createTestNamespace("refusals");
     // Its own coordinator: the throttle is per source address, and every test here calls from loopback.
-    coordinator = await startCoordinatorProcess(namespace, { SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST: "5" });
+    coordinator = await startCoordinatorProcess(namespace, {
+      SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST: "5",
+      SENTRA_MAX_STREAMS_PER_TOKEN: "2",
+    });
     admin = coordinatorClientWithToken(namespace, coordinator.grpcAddress, coordinator.adminToken);
   });
 
@@ -38,7 +42,7 @@ describe("refused sign-ins", () => {
     // gRPC from the same address is throttled too, even with a valid token, until tokens are earned back.
     const error = await admin.listSatellites({}).then(
       () => undefined,
-      (caught: SentraError) => caught,
+      (caught: unknown) => SentraError.from(caught),
     );
     expect(error?.code).toBe("RESOURCE_EXHAUSTED");
     await sleep(1_500);
@@ -63,5 +67,56 @@ describe("refused sign-ins", () => {
         expect(rows.length).toBeLessThanOrEqual(3);
       }
     }, 25_000);
+  }, 60_000);
+
+  it("caps the streams and dashboard sockets one token holds open, and frees a place when one closes", async () => {
+    const openWatch = async () => {
+      const abort = new AbortController();
+      const iterator = admin.watchRollouts({}, { signal: abort.signal })[Symbol.asyncIterator]();
+      const first = await iterator.next().then(
+        () => "open",
+        (error: unknown) => SentraError.from(error).code,
+      );
+      return { abort, first };
+    };
+    const first = await openWatch();
+    const second = await openWatch();
+    expect([first.first, second.first]).toEqual(["open", "open"]);
+    expect((await openWatch()).first).toBe("RESOURCE_EXHAUSTED");
+    first.abort.abort();
+    // The cancelled stream leaves the count once the server has seen the cancellation.
+    const third = await eventually(async () => {
+      const attempt = await openWatch();
+      expect(attempt.first).toBe("open");
+      return attempt;
+    }, 10_000);
+    second.abort.abort();
+    third.abort.abort();
+
+    const sockets: Socket[] = [];
+    const connect = (): Socket => {
+      const socket = io(`${coordinator.httpUrl}${DASHBOARD_SOCKET_NAMESPACE}`, {
+        auth: { token: coordinator.adminToken },
+        forceNew: true,
+        transports: ["websocket"],
+        reconnection: false,
+      });
+      sockets.push(socket);
+      return socket;
+    };
+    const outcome = (socket: Socket): Promise<string> =>
+      new Promise((resolve) => {
+        socket.once("connect", () => resolve("connected"));
+        socket.once("connect_error", (error) => resolve(error.message));
+      });
+    try {
+      expect(await outcome(connect())).toBe("connected");
+      expect(await outcome(connect())).toBe("connected");
+      expect(await outcome(connect())).toMatch(/already holds 2 dashboard connections \(at most 2\)/);
+      sockets[0]?.disconnect();
+      await eventually(async () => expect(await outcome(connect())).toBe("connected"), 10_000);
+    } finally {
+      for (const socket of sockets) socket.disconnect();
+    }
   }, 60_000);
 });

@@ -19,6 +19,7 @@ import {
 import {
   API_TOKEN_PATTERN,
   DEFAULT_ADMIN_TOKEN_FILE,
+  DEFAULT_MAX_STREAMS_PER_TOKEN,
   DEFAULT_MUTATION_RATE_LIMIT_PER_MINUTE,
   DEFAULT_TOKEN_RECHECK_INTERVAL_MS,
   REFUSAL_BURST_PER_SOURCE,
@@ -227,6 +228,7 @@ const schema = z.object({
     .min(0)
     .max(1_000_000)
     .default(REFUSAL_BURST_PER_SOURCE),
+  SENTRA_MAX_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_MAX_STREAMS_PER_TOKEN),
   SENTRA_TOKEN_RECHECK_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -386,6 +388,8 @@ export interface CoordinatorConfig {
     mutationRateLimitPerMinute: number;
     /** Refused sign-ins one source address may make before it is refused outright (0: never). */
     refusedSigninsPerSourceBurst: number;
+    /** Server streams and dashboard sockets one token may hold open at once on this coordinator. */
+    maxStreamsPerToken: number;
     /** How often the dashboard gateway re-checks the tokens of its open sockets. */
     tokenRecheckIntervalMs: number;
   };
@@ -481,6 +485,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       adminTokenFile: resolve(parsed.SENTRA_ADMIN_TOKEN_FILE),
       mutationRateLimitPerMinute: parsed.SENTRA_MUTATION_RATE_LIMIT_PER_MINUTE,
       refusedSigninsPerSourceBurst: parsed.SENTRA_REFUSED_SIGNINS_PER_SOURCE_BURST,
+      maxStreamsPerToken: parsed.SENTRA_MAX_STREAMS_PER_TOKEN,
       tokenRecheckIntervalMs: parsed.SENTRA_TOKEN_RECHECK_INTERVAL_MS,
     },
     dashboard: {

@@ -11,6 +11,7 @@ import type { ApiTokenStore, TokenPrincipal } from "../security/api-token-store.
 import { summariseForAudit } from "../security/audit-log.js";
 import type { AuditRecorder } from "../security/audit-recorder.js";
 import type { Role } from "../security/role.js";
+import { DEFAULT_MAX_STREAMS_PER_TOKEN } from "../security/security-defaults.js";
 import type { TokenRevocations } from "../security/token-revocations.js";
 import type { DashboardMetrics } from "./dashboard-metrics.js";
 
@@ -62,6 +63,8 @@ export interface DashboardSocketAccessOptions {
   recheckIntervalMs: number;
   /** @default DASHBOARD_EVENT_RULES */
   eventRules?: Readonly<Record<string, SocketEventRule>>;
+  /** @default DEFAULT_MAX_STREAMS_PER_TOKEN — sockets one token may hold open on this coordinator. */
+  maxSocketsPerToken?: number;
 }
 
 /**
@@ -84,6 +87,21 @@ export class DashboardSocketAccess {
     const presented = typeof token === "string" && token !== "" ? token : undefined;
     this.options.access.authenticate(presented, "socket", socket.handshake.address).then(
       (principal) => {
+        const max = this.options.maxSocketsPerToken ?? DEFAULT_MAX_STREAMS_PER_TOKEN;
+        let open = 0;
+        for (const other of socket.nsp.sockets.values())
+          if (other.data.principal?.tokenId === principal.tokenId) open++;
+        if (open >= max) {
+          socket.data.principal = principal;
+          this.recordAudit(socket, "handshake", {}, "RESOURCE_EXHAUSTED");
+          next(
+            Object.assign(
+              new Error(`this token already holds ${open} dashboard connections (at most ${max}); close one first`),
+              { data: { code: "RESOURCE_EXHAUSTED" } },
+            ),
+          );
+          return;
+        }
         socket.data.principal = principal;
         socket.use((packet, nextPacket) => this.checkEvent(socket, packet, nextPacket));
         next();

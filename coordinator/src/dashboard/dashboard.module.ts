@@ -54,6 +54,7 @@ import { OperationsFeed } from "./operations-feed.service.js";
           metrics,
           logger,
           recheckIntervalMs: config.security.tokenRecheckIntervalMs,
+          maxSocketsPerToken: config.security.maxStreamsPerToken,
         }),
     },
     {

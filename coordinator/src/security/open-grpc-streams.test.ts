@@ -52,3 +52,19 @@ describe("open gRPC streams", () => {
     stop();
   });
 });
+
+describe("streams per token", () => {
+  it("refuses one stream more than a token may hold open, and counts closed ones out", () => {
+    const streams = new OpenGrpcStreams({ activeIds: async () => new Set() }, createLogger("test", "silent"), 2);
+    const [a, b, c, d] = ["WatchRollouts", "WatchMigrations", "WatchOpportunities", "WatchRollouts"].map(fakeStream);
+    streams.add(a as CallContext, "t1");
+    streams.add(b as CallContext, "t1");
+    expect(() => streams.add(c as CallContext, "t1")).toThrow(/already holds 2 open streams \(at most 2\)/);
+    // Another token has its own allowance; a closed stream frees a place; a refused one was never counted.
+    streams.add(d as CallContext, "t2");
+    streams.remove(c as CallContext);
+    streams.remove(a as CallContext);
+    streams.add(c as CallContext, "t1");
+    expect(streams.size).toBe(3);
+  });
+});

@@ -1,6 +1,7 @@
 import { type Logger, SentraError } from "@sentra/common";
 import type { CallContext } from "@sentra/proto";
 import type { ApiTokenStore } from "./api-token-store.js";
+import { DEFAULT_MAX_STREAMS_PER_TOKEN } from "./security-defaults.js";
 import type { TokenRevocations } from "./token-revocations.js";
 
 /** What a stream of a revoked token ends with. */
@@ -14,23 +15,40 @@ export const STREAM_TOKEN_REVOKED = "the token was revoked";
  */
 export class OpenGrpcStreams {
   private readonly streams = new Map<CallContext, string>();
+  private readonly perToken = new Map<string, number>();
   private rechecking = false;
 
+  /** @param maxPerToken streams one token may hold open at once on this coordinator */
   constructor(
     private readonly tokens: Pick<ApiTokenStore, "activeIds">,
     private readonly logger: Logger,
+    private readonly maxPerToken = DEFAULT_MAX_STREAMS_PER_TOKEN,
   ) {}
 
   get size(): number {
     return this.streams.size;
   }
 
+  /** Registers a stream; RESOURCE_EXHAUSTED when its token already holds `maxPerToken` open. */
   add(context: CallContext, tokenId: string): void {
+    const open = this.perToken.get(tokenId) ?? 0;
+    if (open >= this.maxPerToken) {
+      throw new SentraError(
+        "RESOURCE_EXHAUSTED",
+        `this token already holds ${open} open streams (at most ${this.maxPerToken}); close one first`,
+      );
+    }
     this.streams.set(context, tokenId);
+    this.perToken.set(tokenId, open + 1);
   }
 
   remove(context: CallContext): void {
+    const tokenId = this.streams.get(context);
+    if (tokenId === undefined) return;
     this.streams.delete(context);
+    const open = (this.perToken.get(tokenId) ?? 1) - 1;
+    if (open > 0) this.perToken.set(tokenId, open);
+    else this.perToken.delete(tokenId);
   }
 
   /** Ends every stream opened with one of these tokens: UNAUTHENTICATED. */
@@ -38,7 +56,7 @@ export class OpenGrpcStreams {
     const revoked = new Set(tokenIds);
     for (const [context, tokenId] of this.streams) {
       if (!revoked.has(tokenId)) continue;
-      this.streams.delete(context);
+      this.remove(context);
       this.logger.info(
         { method: context.method, principal: context.principal?.name },
         "stream ended: its token was revoked",

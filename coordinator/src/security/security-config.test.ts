@@ -16,6 +16,7 @@ describe("security configuration", () => {
       adminTokenFile: resolve(".sentra/admin-token"),
       mutationRateLimitPerMinute: 120,
       refusedSigninsPerSourceBurst: 30,
+      maxStreamsPerToken: 32,
       tokenRecheckIntervalMs: 2_000,
     });
     expect(

@@ -27,3 +27,9 @@ export const REFUSALS_PER_SOURCE_PER_SECOND = 1;
  * to the audit log once, then once per this window with how many there were.
  */
 export const REFUSAL_AUDIT_WINDOW_MS = 10_000;
+/**
+ * @default 32 — server streams (gRPC Watch…) and dashboard sockets one API token may hold open at
+ * once on one coordinator; one more is refused with RESOURCE_EXHAUSTED. Enough for many tabs and
+ * CLI watches; a leaked token cannot exhaust the coordinator's memory with open streams.
+ */
+export const DEFAULT_MAX_STREAMS_PER_TOKEN = 32;

@@ -98,7 +98,7 @@ export class GrpcSecurity implements OnModuleInit, OnModuleDestroy {
         config: CoordinatorConfig,
         logger: Logger,
       ) => {
-        const streams = new OpenGrpcStreams(tokens, logger);
+        const streams = new OpenGrpcStreams(tokens, logger, config.security.maxStreamsPerToken);
         return new GrpcSecurity(
           createGrpcSecurity({ access, audit, requiredRole, streams }),
           streams,
