@@ -1,4 +1,4 @@
-import { SentraError } from "@sentra/common";
+import { SentraError, sleep as sleepUntilAborted } from "@sentra/common";
 
 /** The live pricing APIs Sentra reads, one per cloud. */
 export type LivePriceApi = "aws" | "azure" | "gcp";
@@ -88,7 +88,7 @@ export async function withThrottleRetry<T>(
   const maxRetries = options.maxRetries ?? DEFAULT_THROTTLE_MAX_RETRIES;
   const base = options.baseDelayMs ?? DEFAULT_THROTTLE_BASE_DELAY_MS;
   const max = options.maxDelayMs ?? DEFAULT_THROTTLE_MAX_DELAY_MS;
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? sleepUntilAborted;
   const random = options.random ?? Math.random;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -112,23 +112,4 @@ export function parseRetryAfterMs(value: string | null | undefined, nowMs = Date
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-/** setTimeout as a promise that an abort ends early (rejecting with the signal's reason). */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
