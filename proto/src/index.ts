@@ -34,6 +34,7 @@ export {
   type ServiceImplementation,
 } from "./grpc/service-implementation.js";
 export { ERROR_DETAILS_METADATA_KEY, fromGrpcError, toGrpcStatus } from "./grpc/status.js";
+export { type PriceSourceName, priceSourceName } from "./price-source.js";
 export {
   coordinatorAppliedSubject,
   DEFAULT_EVENT_STREAM_MAX_AGE_MS,

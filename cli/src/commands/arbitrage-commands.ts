@@ -12,7 +12,7 @@ import {
   MigrationState,
   msOf,
   PlanMigrationResponseSchema,
-  PriceSource,
+  priceSourceName,
   WatchOpportunitiesResponseSchema,
 } from "@sentra/proto";
 import type { Command } from "commander";
@@ -281,20 +281,6 @@ function opportunitiesTable(plans: readonly MigrationPlan[]): Table {
       `${priceSourceName(plan.sourcePriceSource)}→${priceSourceName(plan.targetPriceSource)}`,
     ]),
   };
-}
-
-/** `live`, `model`, `replay` or `unknown`: where a plan side's price came from (only live prices are real). */
-export function priceSourceName(source: PriceSource): string {
-  switch (source) {
-    case PriceSource.LIVE:
-      return "live";
-    case PriceSource.MODEL:
-      return "model";
-    case PriceSource.REPLAY:
-      return "replay";
-    default:
-      return "unknown";
-  }
 }
 
 /** The arithmetic of one plan, line by line, as an operator checks it. */

@@ -4,11 +4,11 @@ import {
   ListWorkloadsResponseSchema,
   Liveness,
   msOf,
+  priceSourceName,
 } from "@sentra/proto";
 import type { Command } from "commander";
 import { withCoordinator } from "../command-context.js";
 import { writeMessage } from "../output/output-format.js";
-import { priceSourceName } from "./arbitrage-commands.js";
 
 /** Read commands over the estate: satellites, regions with prices, workloads. */
 export function registerEstateCommands(program: Command): void {

@@ -13,6 +13,7 @@ import {
   Liveness,
   msOf,
   PriceSource,
+  priceSourceName,
   type Region,
   type Satellite,
   SatelliteStatus,
@@ -67,18 +68,7 @@ export function toStatusView(status: SatelliteStatus): SatelliteStatusView {
 }
 
 export function toPriceSourceView(source: PriceSource): PriceSourceView {
-  switch (source) {
-    case PriceSource.MODEL:
-      return "model";
-    case PriceSource.REPLAY:
-      return "replay";
-    case PriceSource.LIVE:
-      return "live";
-    case PriceSource.UNSPECIFIED:
-      return "unknown";
-    default:
-      return "unknown";
-  }
+  return priceSourceName(source);
 }
 
 function toClusterView(cluster: ClusterHealth): ClusterView {

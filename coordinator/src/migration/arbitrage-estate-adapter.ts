@@ -5,6 +5,7 @@ import {
   type MigrationPlan,
   MigrationPlanSchema,
   PriceSource,
+  priceSourceName,
   type Satellite,
   type SpotPrice,
   timestampFromMs,
@@ -99,16 +100,7 @@ export function toRegionMarkets(satellites: readonly Satellite[], prices: readon
 
 /** The wire's price source as the arbitrage module's plain origin. */
 export function priceOriginOf(source: PriceSource): PriceOrigin {
-  switch (source) {
-    case PriceSource.LIVE:
-      return "live";
-    case PriceSource.MODEL:
-      return "model";
-    case PriceSource.REPLAY:
-      return "replay";
-    default:
-      return "unknown";
-  }
+  return priceSourceName(source);
 }
 
 /** The arbitrage module's price origin on the wire. */
