@@ -252,6 +252,43 @@ describe("protobuf-es ↔ grpc-js adapter", () => {
     }
   });
 
+  it("ends a stream whose client stopped reading and then cancelled, though the server was waiting for it to drain", async () => {
+    const ends: string[] = [];
+    let yielded = 0;
+    const address = await serve((server) =>
+      addService(
+        server,
+        CoordinatorService,
+        withUnimplemented(CoordinatorService, {
+          async *watchRollouts(_request, context) {
+            // As fast as the transport takes them: a slow client fills the buffers, and write() asks to wait.
+            while (!context.signal.aborted) {
+              yielded++;
+              yield { rollout: { id: `r${yielded}`, service: "x".repeat(64_000) } };
+            }
+          },
+        }),
+        { onCallEnd: (method, code) => ends.push(`${method}:${code}`) },
+      ),
+    );
+    const client = createServiceClient(CoordinatorService, address, credentials.createInsecure());
+    try {
+      const abort = new AbortController();
+      const iterator = client.watchRollouts({}, { signal: abort.signal })[Symbol.asyncIterator]();
+      await iterator.next();
+      // Stop reading until the server is blocked on backpressure, then cancel.
+      await vi.waitFor(() => expect(yielded).toBeGreaterThan(20), { timeout: 5_000 });
+      const blockedAt = yielded;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(yielded).toBe(blockedAt);
+      abort.abort();
+      await iterator.next().catch(() => undefined);
+      await vi.waitFor(() => expect(ends).toEqual(["WatchRollouts:CANCELLED"]), { timeout: 5_000 });
+    } finally {
+      client.close();
+    }
+  });
+
   it("answers grpc.health.v1 and server reflection for generic tools", async () => {
     const address = await serve((server) => {
       addService(server, CoordinatorService, withUnimplemented(CoordinatorService, {}));

@@ -133,9 +133,7 @@ export function addService<S extends GenService<GenServiceMethods>>(
             );
             for await (const message of stream) {
               if (context.signal.aborted) break;
-              if (!call.write(create(method.output, message))) {
-                await new Promise<void>((resolve) => call.once("drain", () => resolve()));
-              }
+              if (!call.write(create(method.output, message))) await drainedOrEnded(call, context.signal);
             }
             const ended = endedByServer.get(context);
             if (ended) throw ended;
@@ -196,6 +194,24 @@ function contextOf(
     },
   };
   return context;
+}
+
+/**
+ * Waits until a stream the client reads slowly has room again, or until the call ends: a client
+ * that stops reading and then cancels never drains, and the stream (its handler, its place in
+ * the per-token stream count) would wait for it forever.
+ */
+function drainedOrEnded(call: ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      call.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    call.once("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function firstOf(value: string | string[] | undefined): string | undefined {
