@@ -17,7 +17,13 @@ import type { CoordinatorConfig } from "./config/coordinator-config.js";
 import type { SatelliteTransport } from "./estate/satellite-client-pool.js";
 import { CoordinatorGrpcServer } from "./grpc/coordinator-grpc.server.js";
 import { SentraErrorFilter } from "./http/sentra-error.filter.js";
-import { connectToMysql, connectToNats, connectToRedis } from "./infrastructure/connections.js";
+import {
+  connectToMysql,
+  connectToNats,
+  connectToRedis,
+  JOURNAL_POOL_CONNECTIONS,
+  openMysqlPool,
+} from "./infrastructure/connections.js";
 import { migrateSchema } from "./infrastructure/schema-migrator.js";
 import { PinoNestLogger } from "./pino-nest-logger.js";
 import {
@@ -62,12 +68,24 @@ export async function startCoordinator(
     const mysql = await connectToMysql(config.mysqlUrl);
     closers.push(() => mysql.end());
     await migrateSchema(mysql, logger);
+    const journalMysql = openMysqlPool(config.mysqlUrl, JOURNAL_POOL_CONNECTIONS);
+    closers.push(() => journalMysql.end());
 
     const registry = createMetricsRegistry("coordinator");
     const satelliteTransport = createSatelliteTransport(satelliteSecurity, registry, logger);
     registerApiTlsMetrics(apiTransport, registry);
     const app = await NestFactory.create(
-      AppModule.register({ config, logger, registry, nats, redis, mysql, satelliteTransport, apiTransport }),
+      AppModule.register({
+        config,
+        logger,
+        registry,
+        nats,
+        redis,
+        mysql,
+        journalMysql,
+        satelliteTransport,
+        apiTransport,
+      }),
       { logger: new PinoNestLogger(logger), abortOnError: false, httpsOptions: httpsOptionsOf(apiTransport) },
     );
     // One place maps SentraError to HTTP status and the `{ error: { code, message, field?, details? } }` body.

@@ -532,6 +532,8 @@ export const METRICS_REGISTRY = Symbol("MetricsRegistry");
 export const NATS_CONNECTION = Symbol("NatsConnection");
 export const REDIS_CLIENT = Symbol("Redis");
 export const MYSQL_POOL = Symbol("MysqlPool");
+/** Injection token of the saga journal's own MySQL pool (connections.ts, `openMysqlPool`). */
+export const MIGRATION_JOURNAL_POOL = Symbol("MigrationJournalPool");
 /** The `SatelliteTransport` every SatelliteClientPool is built with. */
 export const SATELLITE_TRANSPORT = Symbol("SatelliteTransport");
 /** The `ApiTransport` both API servers are served with. */

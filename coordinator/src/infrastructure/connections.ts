@@ -92,5 +92,19 @@ export async function connectToMysql(url: string): Promise<Pool> {
       { cause: error },
     );
   }
-  return createPool({ uri: url, connectionLimit: 10, timezone: "Z", dateStrings: false });
+  return openMysqlPool(url, SHARED_POOL_CONNECTIONS);
+}
+
+/** @default 10 — connections of the pool everything but the saga journal shares. */
+export const SHARED_POOL_CONNECTIONS = 10;
+/** @default 4 — connections of the saga journal's own pool. */
+export const JOURNAL_POOL_CONNECTIONS = 4;
+
+/**
+ * A pool on a database `connectToMysql` has made sure of. The saga journal gets one of its own
+ * ({@link JOURNAL_POOL_CONNECTIONS}): a migration halfway through must be able to journal its next
+ * step while audit rows, satellite records or a refusal storm keep the shared pool busy.
+ */
+export function openMysqlPool(url: string, connectionLimit: number): Pool {
+  return createPool({ uri: url, connectionLimit, timezone: "Z", dateStrings: false });
 }

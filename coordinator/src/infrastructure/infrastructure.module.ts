@@ -10,6 +10,7 @@ import {
   type CoordinatorConfig,
   LOGGER,
   METRICS_REGISTRY,
+  MIGRATION_JOURNAL_POOL,
   MYSQL_POOL,
   NATS_CONNECTION,
   REDIS_CLIENT,
@@ -29,6 +30,8 @@ export interface CoordinatorInfrastructure {
   nats: NatsConnection;
   redis: Redis;
   mysql: Pool;
+  /** The saga journal's own pool, so a busy shared pool cannot hold up a migration's next step. */
+  journalMysql: Pool;
   /** mTLS (or plaintext) to the satellites, read and checked at start. */
   satelliteTransport: SatelliteTransport;
   /** TLS (following its certificate files) or plaintext for the gRPC and HTTP API, opened at start. */
@@ -42,6 +45,7 @@ const EXPORTED = [
   NATS_CONNECTION,
   REDIS_CLIENT,
   MYSQL_POOL,
+  MIGRATION_JOURNAL_POOL,
   SATELLITE_TRANSPORT,
   API_TRANSPORT,
   CoordinatorMetrics,
@@ -55,7 +59,8 @@ const EXPORTED = [
 // biome-ignore lint/complexity/noStaticOnlyClass: Nest dynamic modules are classes with a static factory
 export class InfrastructureModule {
   static register(infrastructure: CoordinatorInfrastructure): DynamicModule {
-    const { config, logger, registry, nats, redis, mysql, satelliteTransport, apiTransport } = infrastructure;
+    const { config, logger, registry, nats, redis, mysql, journalMysql, satelliteTransport, apiTransport } =
+      infrastructure;
     return {
       module: InfrastructureModule,
       providers: [
@@ -65,6 +70,7 @@ export class InfrastructureModule {
         { provide: NATS_CONNECTION, useValue: nats },
         { provide: REDIS_CLIENT, useValue: redis },
         { provide: MYSQL_POOL, useValue: mysql },
+        { provide: MIGRATION_JOURNAL_POOL, useValue: journalMysql },
         { provide: SATELLITE_TRANSPORT, useValue: satelliteTransport },
         { provide: API_TRANSPORT, useValue: apiTransport },
         { provide: CoordinatorMetrics, useFactory: () => new CoordinatorMetrics(registry) },

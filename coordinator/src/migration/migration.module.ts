@@ -10,7 +10,7 @@ import {
   type CoordinatorConfig,
   LOGGER,
   METRICS_REGISTRY,
-  MYSQL_POOL,
+  MIGRATION_JOURNAL_POOL,
   REDIS_CLIENT,
   SATELLITE_TRANSPORT,
 } from "../config/coordinator-config.js";
@@ -84,7 +84,11 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
       useFactory: (reader: EstateSnapshotReader, finder: OpportunityFinder) =>
         new MigrationDryRun(reader, finder.options),
     },
-    { provide: MigrationJournal, inject: [MYSQL_POOL], useFactory: (pool: Pool) => new MigrationJournal(pool) },
+    {
+      provide: MigrationJournal,
+      inject: [MIGRATION_JOURNAL_POOL],
+      useFactory: (pool: Pool) => new MigrationJournal(pool),
+    },
     {
       provide: WorkloadLock,
       inject: [REDIS_CLIENT, COORDINATOR_CONFIG],
