@@ -1,33 +1,20 @@
-import { jetstreamManager } from "@nats-io/jetstream";
-import { type RolloutDecision, RolloutPhase, satelliteEventStream } from "@sentra/proto";
+import { type RolloutDecision, RolloutPhase } from "@sentra/proto";
 import { SimulatedElbv2, SimulatedLambda } from "@sentra/satellite";
-import {
-  createTestNamespace,
-  eventually,
-  type RunningPrometheus,
-  startPrometheus,
-  type TestNamespace,
-} from "@sentra/testkit";
+import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectToSatellite, type SatelliteProcess, startSatelliteProcess } from "./support/estate-processes.js";
-import { readSatelliteEvents } from "./support/satellite-events.js";
+import {
+  ADAPTER_SCENARIOS,
+  type AdapterRolloutSatellite,
+  type AdapterScenario,
+  rollbackComplete,
+  startAdapterRolloutSatellite,
+} from "./support/adapter-rollout.js";
+import { fastReleasePolicy } from "./support/fast-release-policy.js";
+import { deleteSatelliteEventStreamOnDispose } from "./support/satellite-events.js";
 
 /** Short steps and 2 s decisions: each rollout ends within ~20 s. */
-const POLICY = `
-steps: [20, 30, 50]
-warmupSeconds: 2
-intervalSeconds: 2
-windowSeconds: 5
-passesToPromote: 2
-gates:
-  - name: error_rate
-    minSampleSize: 20
-  - name: p95_latency_ms
-    minSampleSize: 20
-`;
+const POLICY = fastReleasePolicy({ steps: [20, 30, 50] });
 const SECRET = "e2e-simulated-secret-key-never-logged";
-const SCENARIOS = ["bad", "good", "flaky"] as const;
-type Scenario = (typeof SCENARIOS)[number];
 
 /** The weights a rollout's router applied, in order, and the router that applied each. */
 function applied(decisions: readonly RolloutDecision[]): [number, string][] {
@@ -40,25 +27,20 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
   let namespace: TestNamespace;
   let lambda: SimulatedLambda;
   let elb: SimulatedElbv2;
-  let prometheus: RunningPrometheus;
-  let satellite: SatelliteProcess;
-  let client: Awaited<ReturnType<typeof connectToSatellite>>;
+  let estate: AdapterRolloutSatellite;
   /** Per ALB scenario: its listener and its two target groups. */
-  const albs = new Map<Scenario, { listener: string; v1: string; v2: string }>();
+  const albs = new Map<AdapterScenario, { listener: string; v1: string; v2: string }>();
 
   beforeAll(async () => {
     namespace = await createTestNamespace("awsadapters");
-    namespace.defer(async () => {
-      const manager = await jetstreamManager(await namespace.nats());
-      await manager.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
-    });
+    deleteSatelliteEventStreamOnDispose(namespace);
     lambda = new SimulatedLambda({ requestsPerSecond: 60 });
     namespace.defer(() => lambda.close());
     await lambda.start();
     elb = new SimulatedElbv2({ requestsPerSecond: 60 });
     namespace.defer(() => elb.close());
     await elb.start();
-    for (const scenario of SCENARIOS) {
+    for (const scenario of ADAPTER_SCENARIOS) {
       lambda.addFunction({
         name: `fn-${scenario}`,
         versions: ["1", "2"],
@@ -76,66 +58,42 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
     lambda.setVersionBehaviour("fn-bad", "2", { errorRate: 0.5 });
     elb.setTargetGroupBehaviour(albs.get("bad")?.v2 ?? "", { errorRate: 0.5 });
 
-    prometheus = await startPrometheus({ targets: [lambda.metricsUrl, elb.metricsUrl] });
-    namespace.defer(() => prometheus.dispose());
-    await prometheus.waitForValue('sum(http_requests_total{service="fn-good",version="1"})', 30_000);
-    await prometheus.waitForValue('sum(http_requests_total{service="svc-good",version="v1"})', 30_000);
-
-    satellite = await startSatelliteProcess(namespace, "aws", "eu-west-1", {
-      SENTRA_PROMETHEUS_URL: prometheus.url,
-      // The satellite's own simulated cluster carries no traffic here: the rollouts are in "AWS".
-      SENTRA_SIM_TRAFFIC_RPS: "0",
-      SENTRA_ADAPTER_ENDPOINT_AWS_LAMBDA: lambda.url,
-      SENTRA_ADAPTER_ENDPOINT_AWS_ALB: elb.url,
-      // What the SDKs' default chain reads in a pod without IRSA; nothing else passes credentials.
-      AWS_ACCESS_KEY_ID: "AKIAE2ESIMULATED0001",
-      AWS_SECRET_ACCESS_KEY: SECRET,
-      AWS_REGION: "eu-west-1",
-      AWS_EC2_METADATA_DISABLED: "true",
-      SENTRA_LOG_LEVEL: "info",
+    estate = await startAdapterRolloutSatellite(namespace, {
+      cloud: "aws",
+      region: "eu-west-1",
+      metricsUrls: [lambda.metricsUrl, elb.metricsUrl],
+      scrapedBeforeStart: [
+        { service: "fn-good", version: "1" },
+        { service: "svc-good", version: "v1" },
+      ],
+      policyYaml: POLICY,
+      env: {
+        SENTRA_ADAPTER_ENDPOINT_AWS_LAMBDA: lambda.url,
+        SENTRA_ADAPTER_ENDPOINT_AWS_ALB: elb.url,
+        // What the SDKs' default chain reads in a pod without IRSA; nothing else passes credentials.
+        AWS_ACCESS_KEY_ID: "AKIAE2ESIMULATED0001",
+        AWS_SECRET_ACCESS_KEY: SECRET,
+        AWS_REGION: "eu-west-1",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
     });
-    client = await connectToSatellite(namespace, satellite);
   }, 120_000);
   afterAll(async () => {
     await namespace?.dispose();
   });
 
-  /** Waits until every scenario's rollout has ended; returns each one's final phase and decisions. */
-  async function finish(
-    ids: Record<Scenario, string>,
-  ): Promise<Record<Scenario, { phase: RolloutPhase; decisions: RolloutDecision[] }>> {
-    const terminal = [RolloutPhase.PROMOTED, RolloutPhase.ROLLED_BACK, RolloutPhase.ABORTED, RolloutPhase.FAILED];
-    await eventually(async () => {
-      for (const id of Object.values(ids)) {
-        const { rollout } = await client.getRollout({ rolloutId: id });
-        expect(terminal).toContain(rollout?.phase);
-      }
-    }, 90_000);
-    const events = await readSatelliteEvents(await namespace.nats(), namespace.subjectPrefix, satellite.satelliteId);
-    const decisions = events.flatMap(({ event }) => (event.body.case === "rolloutDecision" ? [event.body.value] : []));
-    const result = {} as Record<Scenario, { phase: RolloutPhase; decisions: RolloutDecision[] }>;
-    for (const scenario of SCENARIOS) {
-      const { rollout } = await client.getRollout({ rolloutId: ids[scenario] });
-      result[scenario] = {
-        phase: rollout?.phase ?? RolloutPhase.UNSPECIFIED,
-        decisions: decisions.filter((decision) => decision.rolloutId === ids[scenario]),
-      };
-    }
-    return result;
-  }
-
   it("aws-lambda: a 50 %-error canary rolls back, a healthy one promotes, an alias that refuses weighted updates mid-rollout ends at 0 % through sendAllToStable", async () => {
-    const ids = { bad: "lambda-bad", good: "lambda-good", flaky: "lambda-flaky" } satisfies Record<Scenario, string>;
-    for (const scenario of SCENARIOS) {
-      await client.startRollout({
-        rolloutId: ids[scenario],
-        namespace: "serverless",
-        service: `fn-${scenario}`,
-        stableVersion: "1",
-        canaryVersion: "2",
-        policyYaml: `${POLICY}router:\n  adapter: aws-lambda\n  function: fn-${scenario}\n  alias: live\n`,
-      });
-    }
+    const ids = { bad: "lambda-bad", good: "lambda-good", flaky: "lambda-flaky" } satisfies Record<
+      AdapterScenario,
+      string
+    >;
+    await estate.startRollouts(ids, (scenario) => ({
+      namespace: "serverless",
+      service: `fn-${scenario}`,
+      stableVersion: "1",
+      canaryVersion: "2",
+      routerYaml: `router:\n  adapter: aws-lambda\n  function: fn-${scenario}\n  alias: live\n`,
+    }));
     // Once the flaky alias serves its first step, every conditional UpdateAlias on it fails (500, the
     // SDK's retries included); the unconditional one of sendAllToStable still goes through.
     await eventually(
@@ -148,7 +106,7 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
       times: "always",
     });
 
-    const { bad, good, flaky } = await finish(ids);
+    const { bad, good, flaky } = await estate.outcomes(ids);
     expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(lambda.alias("fn-bad", "live")).toMatchObject({ functionVersion: "1", additionalVersionWeights: {} });
     expect(good.phase).toBe(RolloutPhase.PROMOTED);
@@ -160,25 +118,24 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
     ]);
     expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(lambda.alias("fn-flaky", "live")).toMatchObject({ functionVersion: "1", additionalVersionWeights: {} });
-    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    const complete = rollbackComplete(flaky.decisions);
     expect(complete?.router).toBe("aws-lambda (all to stable)");
     expect(complete?.canaryWeight).toBe(0);
-    expect(satellite.process.output()).not.toContain(SECRET);
+    expect(estate.satellite.process.output()).not.toContain(SECRET);
   }, 150_000);
 
   it("aws-alb: a 50 %-error canary rolls back, a healthy one promotes, a listener that refuses weighted forwards mid-rollout ends at 0 % through sendAllToStable", async () => {
-    const ids = { bad: "alb-bad", good: "alb-good", flaky: "alb-flaky" } satisfies Record<Scenario, string>;
-    for (const scenario of SCENARIOS) {
+    const ids = { bad: "alb-bad", good: "alb-good", flaky: "alb-flaky" } satisfies Record<AdapterScenario, string>;
+    await estate.startRollouts(ids, (scenario) => {
       const alb = albs.get(scenario);
-      await client.startRollout({
-        rolloutId: ids[scenario],
+      return {
         namespace: "ecs",
         service: `svc-${scenario}`,
         stableVersion: "v1",
         canaryVersion: "v2",
-        policyYaml: `${POLICY}router:\n  adapter: aws-alb\n  listener: ${alb?.listener}\n  targetGroups:\n    v1: ${alb?.v1}\n    v2: ${alb?.v2}\n`,
-      });
-    }
+        routerYaml: `router:\n  adapter: aws-alb\n  listener: ${alb?.listener}\n  targetGroups:\n    v1: ${alb?.v1}\n    v2: ${alb?.v2}\n`,
+      };
+    });
     const flakyAlb = albs.get("flaky");
     if (flakyAlb === undefined) throw new Error("no flaky ALB");
     await eventually(
@@ -191,7 +148,7 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
       times: "always",
     });
 
-    const { bad, good, flaky } = await finish(ids);
+    const { bad, good, flaky } = await estate.outcomes(ids);
     const badAlb = albs.get("bad");
     const goodAlb = albs.get("good");
     expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
@@ -206,8 +163,8 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
     expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
     // The plain single-target forward of sendAllToStable (the repair's weighted write keeps failing).
     expect(elb.forwardWeights(flakyAlb.listener)).toEqual({ [flakyAlb.v1]: 1 });
-    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    const complete = rollbackComplete(flaky.decisions);
     expect(complete?.router).toBe("aws-alb (all to stable)");
-    expect(satellite.process.output()).not.toContain(SECRET);
+    expect(estate.satellite.process.output()).not.toContain(SECRET);
   }, 150_000);
 });

@@ -1,58 +1,39 @@
-import { jetstreamManager } from "@nats-io/jetstream";
-import { type RolloutDecision, RolloutPhase, satelliteEventStream } from "@sentra/proto";
+import { RolloutPhase } from "@sentra/proto";
 import { SimulatedCloudRun, SimulatedContainerApps, SimulatedFunctionApps } from "@sentra/satellite";
-import {
-  createTestNamespace,
-  eventually,
-  getTestPki,
-  type RunningPrometheus,
-  startPrometheus,
-  type TestNamespace,
-} from "@sentra/testkit";
+import { createTestNamespace, eventually, getTestPki, type TestNamespace } from "@sentra/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectToSatellite, type SatelliteProcess, startSatelliteProcess } from "./support/estate-processes.js";
-import { readSatelliteEvents } from "./support/satellite-events.js";
+import {
+  ADAPTER_SCENARIOS,
+  type AdapterRolloutSatellite,
+  type AdapterScenario,
+  rollbackComplete,
+  startAdapterRolloutSatellite,
+} from "./support/adapter-rollout.js";
+import { fastReleasePolicy } from "./support/fast-release-policy.js";
+import { deleteSatelliteEventStreamOnDispose } from "./support/satellite-events.js";
 
 /** Short steps and 2 s decisions: each rollout ends within ~20 s. */
-const POLICY = `
-steps: [20, 30, 50]
-warmupSeconds: 2
-intervalSeconds: 2
-windowSeconds: 5
-passesToPromote: 2
-gates:
-  - name: error_rate
-    minSampleSize: 20
-  - name: p95_latency_ms
-    minSampleSize: 20
-`;
+const POLICY = fastReleasePolicy({ steps: [20, 30, 50] });
 const PROJECT = "shop-prod-1";
 const LOCATION = "europe-west1";
 const SUBSCRIPTION = "6f1c2b9e-3d4a-4e5f-9a7b-1c2d3e4f5a6b";
 const GCP_TOKEN = "ya29.e2e-simulated-google-token-never-logged";
 const ARM_TOKEN = "eyJ0eXAi.e2e-simulated-arm-token-never-logged";
-const SCENARIOS = ["bad", "good", "flaky"] as const;
-type Scenario = (typeof SCENARIOS)[number];
 
 describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to end (real satellite and Prometheus; simulated APIs behind the unmodified SDKs)", () => {
   let namespace: TestNamespace;
   let cloudRun: SimulatedCloudRun;
   let containerApps: SimulatedContainerApps;
   let functionApps: SimulatedFunctionApps;
-  let prometheus: RunningPrometheus;
-  let satellite: SatelliteProcess;
-  let client: Awaited<ReturnType<typeof connectToSatellite>>;
+  let estate: AdapterRolloutSatellite;
 
   beforeAll(async () => {
     namespace = await createTestNamespace("gcpazureadapters");
-    namespace.defer(async () => {
-      const manager = await jetstreamManager(await namespace.nats());
-      await manager.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
-    });
+    deleteSatelliteEventStreamOnDispose(namespace);
     cloudRun = await SimulatedCloudRun.start({
       token: GCP_TOKEN,
       requestsPerSecond: 60,
-      services: SCENARIOS.map((scenario) => ({
+      services: ADAPTER_SCENARIOS.map((scenario) => ({
         project: PROJECT,
         location: LOCATION,
         service: `run-${scenario}`,
@@ -65,7 +46,7 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
       tls: await pki.issue("management.azure.sim"),
       token: ARM_TOKEN,
       requestsPerSecond: 60,
-      apps: SCENARIOS.map((scenario) => ({
+      apps: ADAPTER_SCENARIOS.map((scenario) => ({
         subscriptionId: SUBSCRIPTION,
         resourceGroup: "shop-rg",
         name: `aca-${scenario}`,
@@ -78,7 +59,7 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
       tls: await pki.issue("management.azure.sim"),
       token: ARM_TOKEN,
       requestsPerSecond: 60,
-      sites: SCENARIOS.map((scenario) => ({
+      sites: ADAPTER_SCENARIOS.map((scenario) => ({
         subscriptionId: SUBSCRIPTION,
         resourceGroup: "shop-rg",
         site: `fn-${scenario}`,
@@ -93,72 +74,43 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
     containerApps.arm.setBehaviour("aca-bad", "v2", { errorRate: 0.5 });
     functionApps.arm.setBehaviour("fn-bad", "v2", { errorRate: 0.5 });
 
-    prometheus = await startPrometheus({
-      targets: [cloudRun.metricsUrl, containerApps.arm.metricsUrl, functionApps.arm.metricsUrl],
+    estate = await startAdapterRolloutSatellite(namespace, {
+      cloud: "gcp",
+      region: "europe-west1",
+      metricsUrls: [cloudRun.metricsUrl, containerApps.arm.metricsUrl, functionApps.arm.metricsUrl],
+      scrapedBeforeStart: [
+        { service: "run-good", version: "v1" },
+        { service: "aca-good", version: "v1" },
+        { service: "fn-good", version: "v1" },
+      ],
+      policyYaml: POLICY,
+      env: {
+        SENTRA_ADAPTER_ENDPOINT_GCP_CLOUD_RUN: cloudRun.url,
+        SENTRA_ADAPTER_ENDPOINT_AZURE_CONTAINER_APPS: containerApps.arm.url,
+        SENTRA_ADAPTER_ENDPOINT_AZURE_FUNCTIONS: functionApps.arm.url,
+        // The SDKs' default chains, as in a pod: Google's metadata server (GKE Workload Identity) and
+        // an App Service style managed identity endpoint for DefaultAzureCredential. Nothing else
+        // passes credentials; the ARM endpoint's certificate is from the test CA.
+        GCE_METADATA_HOST: cloudRun.metadataHost,
+        ...containerApps.arm.managedIdentityEnvironment,
+        NODE_EXTRA_CA_CERTS: pki.caFile,
+        GOOGLE_APPLICATION_CREDENTIALS: "",
+      },
     });
-    namespace.defer(() => prometheus.dispose());
-    await prometheus.waitForValue('sum(http_requests_total{service="run-good",version="v1"})', 30_000);
-    await prometheus.waitForValue('sum(http_requests_total{service="aca-good",version="v1"})', 30_000);
-    await prometheus.waitForValue('sum(http_requests_total{service="fn-good",version="v1"})', 30_000);
-
-    satellite = await startSatelliteProcess(namespace, "gcp", "europe-west1", {
-      SENTRA_PROMETHEUS_URL: prometheus.url,
-      // The satellite's own simulated cluster carries no traffic here: the rollouts are in the clouds.
-      SENTRA_SIM_TRAFFIC_RPS: "0",
-      SENTRA_ADAPTER_ENDPOINT_GCP_CLOUD_RUN: cloudRun.url,
-      SENTRA_ADAPTER_ENDPOINT_AZURE_CONTAINER_APPS: containerApps.arm.url,
-      SENTRA_ADAPTER_ENDPOINT_AZURE_FUNCTIONS: functionApps.arm.url,
-      // The SDKs' default chains, as in a pod: Google's metadata server (GKE Workload Identity) and
-      // an App Service style managed identity endpoint for DefaultAzureCredential. Nothing else
-      // passes credentials; the ARM endpoint's certificate is from the test CA.
-      GCE_METADATA_HOST: cloudRun.metadataHost,
-      ...containerApps.arm.managedIdentityEnvironment,
-      NODE_EXTRA_CA_CERTS: pki.caFile,
-      GOOGLE_APPLICATION_CREDENTIALS: "",
-      SENTRA_LOG_LEVEL: "info",
-    });
-    client = await connectToSatellite(namespace, satellite);
   }, 120_000);
   afterAll(async () => {
     await namespace?.dispose();
   });
 
-  /** Waits until every scenario's rollout has ended; returns each one's final phase and decisions. */
-  async function finish(
-    ids: Record<Scenario, string>,
-  ): Promise<Record<Scenario, { phase: RolloutPhase; decisions: RolloutDecision[] }>> {
-    const terminal = [RolloutPhase.PROMOTED, RolloutPhase.ROLLED_BACK, RolloutPhase.ABORTED, RolloutPhase.FAILED];
-    await eventually(async () => {
-      for (const id of Object.values(ids)) {
-        const { rollout } = await client.getRollout({ rolloutId: id });
-        expect(terminal).toContain(rollout?.phase);
-      }
-    }, 90_000);
-    const events = await readSatelliteEvents(await namespace.nats(), namespace.subjectPrefix, satellite.satelliteId);
-    const decisions = events.flatMap(({ event }) => (event.body.case === "rolloutDecision" ? [event.body.value] : []));
-    const result = {} as Record<Scenario, { phase: RolloutPhase; decisions: RolloutDecision[] }>;
-    for (const scenario of SCENARIOS) {
-      const { rollout } = await client.getRollout({ rolloutId: ids[scenario] });
-      result[scenario] = {
-        phase: rollout?.phase ?? RolloutPhase.UNSPECIFIED,
-        decisions: decisions.filter((decision) => decision.rolloutId === ids[scenario]),
-      };
-    }
-    return result;
-  }
-
   it("gcp-cloud-run: a 50 %-error canary rolls back, a healthy one promotes, a service whose etag'd updates keep failing mid-rollout ends at 0 % through sendAllToStable", async () => {
-    const ids = { bad: "run-bad", good: "run-good", flaky: "run-flaky" } satisfies Record<Scenario, string>;
-    for (const scenario of SCENARIOS) {
-      await client.startRollout({
-        rolloutId: ids[scenario],
-        namespace: "cloud-run",
-        service: `run-${scenario}`,
-        stableVersion: "v1",
-        canaryVersion: "v2",
-        policyYaml: `${POLICY}router:\n  adapter: gcp-cloud-run\n  project: ${PROJECT}\n  location: ${LOCATION}\n  service: run-${scenario}\n`,
-      });
-    }
+    const ids = { bad: "run-bad", good: "run-good", flaky: "run-flaky" } satisfies Record<AdapterScenario, string>;
+    await estate.startRollouts(ids, (scenario) => ({
+      namespace: "cloud-run",
+      service: `run-${scenario}`,
+      stableVersion: "v1",
+      canaryVersion: "v2",
+      routerYaml: `router:\n  adapter: gcp-cloud-run\n  project: ${PROJECT}\n  location: ${LOCATION}\n  service: run-${scenario}\n`,
+    }));
     // Once the flaky service serves its first step, another writer changes it before every update:
     // each update carrying the etag it read is ABORTED (retries included); the etag-less write of
     // sendAllToStable still goes through.
@@ -169,7 +121,7 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
     );
     cloudRun.interleaveWrites(Number.POSITIVE_INFINITY, "run-flaky");
 
-    const { bad, good, flaky } = await finish(ids);
+    const { bad, good, flaky } = await estate.outcomes(ids);
     expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(cloudRun.traffic(PROJECT, LOCATION, "run-bad")).toEqual({ "run-bad-v1": 100, "run-bad-v2": 0 });
     expect(good.phase).toBe(RolloutPhase.PROMOTED);
@@ -180,24 +132,21 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
     });
     expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(cloudRun.traffic(PROJECT, LOCATION, "run-flaky")).toEqual({ "run-flaky-v1": 100 });
-    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    const complete = rollbackComplete(flaky.decisions);
     expect(complete?.router).toBe("gcp-cloud-run (all to stable)");
     expect(complete?.canaryWeight).toBe(0);
-    expect(satellite.process.output()).not.toContain(GCP_TOKEN);
+    expect(estate.satellite.process.output()).not.toContain(GCP_TOKEN);
   }, 150_000);
 
   it("azure-container-apps: a 50 %-error canary rolls back, a healthy one promotes, an app whose canary revision is deactivated mid-rollout ends at 0 % through sendAllToStable", async () => {
-    const ids = { bad: "aca-bad", good: "aca-good", flaky: "aca-flaky" } satisfies Record<Scenario, string>;
-    for (const scenario of SCENARIOS) {
-      await client.startRollout({
-        rolloutId: ids[scenario],
-        namespace: "container-apps",
-        service: `aca-${scenario}`,
-        stableVersion: "v1",
-        canaryVersion: "v2",
-        policyYaml: `${POLICY}router:\n  adapter: azure-container-apps\n  subscriptionId: ${SUBSCRIPTION}\n  resourceGroup: shop-rg\n  containerApp: aca-${scenario}\n`,
-      });
-    }
+    const ids = { bad: "aca-bad", good: "aca-good", flaky: "aca-flaky" } satisfies Record<AdapterScenario, string>;
+    await estate.startRollouts(ids, (scenario) => ({
+      namespace: "container-apps",
+      service: `aca-${scenario}`,
+      stableVersion: "v1",
+      canaryVersion: "v2",
+      routerYaml: `router:\n  adapter: azure-container-apps\n  subscriptionId: ${SUBSCRIPTION}\n  resourceGroup: shop-rg\n  containerApp: aca-${scenario}\n`,
+    }));
     // Once the flaky app serves its first step, its canary revision is deactivated: every weighted
     // write naming it is refused; sendAllToStable writes the stable revision alone.
     await eventually(
@@ -210,7 +159,7 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
     );
     containerApps.deactivateRevision(SUBSCRIPTION, "shop-rg", "aca-flaky", "aca-flaky--v2");
 
-    const { bad, good, flaky } = await finish(ids);
+    const { bad, good, flaky } = await estate.outcomes(ids);
     expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(containerApps.traffic(SUBSCRIPTION, "shop-rg", "aca-bad")).toEqual({ "aca-bad--v1": 100, "aca-bad--v2": 0 });
     expect(good.phase).toBe(RolloutPhase.PROMOTED);
@@ -224,24 +173,21 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
     });
     expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(containerApps.traffic(SUBSCRIPTION, "shop-rg", "aca-flaky")).toEqual({ "aca-flaky--v1": 100 });
-    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    const complete = rollbackComplete(flaky.decisions);
     expect(complete?.router).toBe("azure-container-apps (all to stable)");
     expect(complete?.canaryWeight).toBe(0);
-    expect(satellite.process.output()).not.toContain(ARM_TOKEN);
+    expect(estate.satellite.process.output()).not.toContain(ARM_TOKEN);
   }, 150_000);
 
   it("azure-functions: a 50 %-error canary slot rolls back, a healthy one promotes, a site whose configuration reads fail mid-rollout ends at 0 % through sendAllToStable", async () => {
-    const ids = { bad: "fn-bad", good: "fn-good", flaky: "fn-flaky" } satisfies Record<Scenario, string>;
-    for (const scenario of SCENARIOS) {
-      await client.startRollout({
-        rolloutId: ids[scenario],
-        namespace: "functions",
-        service: `fn-${scenario}`,
-        stableVersion: "v1",
-        canaryVersion: "v2",
-        policyYaml: `${POLICY}router:\n  adapter: azure-functions\n  subscriptionId: ${SUBSCRIPTION}\n  resourceGroup: shop-rg\n  site: fn-${scenario}\n  slot: staging\n`,
-      });
-    }
+    const ids = { bad: "fn-bad", good: "fn-good", flaky: "fn-flaky" } satisfies Record<AdapterScenario, string>;
+    await estate.startRollouts(ids, (scenario) => ({
+      namespace: "functions",
+      service: `fn-${scenario}`,
+      stableVersion: "v1",
+      canaryVersion: "v2",
+      routerYaml: `router:\n  adapter: azure-functions\n  subscriptionId: ${SUBSCRIPTION}\n  resourceGroup: shop-rg\n  site: fn-${scenario}\n  slot: staging\n`,
+    }));
     const rule = (percent: number) => ({
       name: "staging",
       actionHostName: "fn-flaky-staging.azurewebsites.net",
@@ -261,7 +207,7 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
       times: "always",
     });
 
-    const { bad, good, flaky } = await finish(ids);
+    const { bad, good, flaky } = await estate.outcomes(ids);
     expect(bad.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(functionApps.rampUpRules(SUBSCRIPTION, "shop-rg", "fn-bad")).toEqual([]);
     expect(good.phase).toBe(RolloutPhase.PROMOTED);
@@ -274,9 +220,9 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
     });
     expect(flaky.phase).toBe(RolloutPhase.ROLLED_BACK);
     expect(functionApps.rampUpRules(SUBSCRIPTION, "shop-rg", "fn-flaky")).toEqual([]);
-    const complete = flaky.decisions.find((decision) => decision.decision === "rollbackComplete");
+    const complete = rollbackComplete(flaky.decisions);
     expect(complete?.router).toBe("azure-functions (all to stable)");
     expect(complete?.canaryWeight).toBe(0);
-    expect(satellite.process.output()).not.toContain(ARM_TOKEN);
+    expect(estate.satellite.process.output()).not.toContain(ARM_TOKEN);
   }, 150_000);
 });

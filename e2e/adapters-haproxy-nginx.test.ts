@@ -1,27 +1,16 @@
-import { jetstreamManager } from "@nats-io/jetstream";
-import { type Rollout, RolloutPhase, satelliteEventStream } from "@sentra/proto";
+import { type Rollout, RolloutPhase } from "@sentra/proto";
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readMetric } from "./support/estate-processes.js";
+import { fastReleasePolicy } from "./support/fast-release-policy.js";
 import { LEGACY_SERVICE, type LegacyRouterEstate, startLegacyRouterEstate } from "./support/legacy-router-estate.js";
+import { deleteSatelliteEventStreamOnDispose } from "./support/satellite-events.js";
 
 /**
  * Short steps and 2 s decisions over a 5 s window, the built-in PromQL gates with a sample floor the
  * 60 requests/s through the proxy clear at 50 %.
  */
-const POLICY = `
-steps: [50, 50]
-warmupSeconds: 2
-intervalSeconds: 2
-windowSeconds: 5
-passesToPromote: 2
-consecutiveBreachesToRollback: 2
-gates:
-  - name: error_rate
-    minSampleSize: 20
-  - name: p95_latency_ms
-    minSampleSize: 20
-`;
+const POLICY = fastReleasePolicy({ steps: [50, 50], consecutiveBreachesToRollback: 2 });
 
 const ROUTERS = [
   { proxy: "haproxy", adapter: "haproxy", breaks: "its runtime API's unix socket is removed" },
@@ -34,10 +23,7 @@ describe.each(ROUTERS)(
     let namespace: TestNamespace;
     beforeEach(async () => {
       namespace = await createTestNamespace(`ad${proxy.slice(0, 2)}`);
-      namespace.defer(async () => {
-        const manager = await jetstreamManager(await namespace.nats());
-        await manager.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
-      });
+      deleteSatelliteEventStreamOnDispose(namespace);
     });
     afterEach(async () => {
       await namespace.dispose();

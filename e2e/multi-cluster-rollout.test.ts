@@ -11,22 +11,12 @@ import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bearerMetadata } from "./support/coordinator-auth.js";
 import { startCoordinatorProcess, startSatelliteProcess } from "./support/estate-processes.js";
+import { fastReleasePolicy } from "./support/fast-release-policy.js";
 import { startGuardedSatellite } from "./support/guarded-satellite.js";
 import { recordPool } from "./support/rollout-record.js";
 
 /** Fast enough for a test, slow enough for Prometheus' 1 s scrapes to see each step. */
-const POLICY = `
-steps: [50, 50]
-warmupSeconds: 2
-intervalSeconds: 2
-windowSeconds: 5
-passesToPromote: 2
-gates:
-  - name: error_rate
-    minSampleSize: 20
-  - name: p95_latency_ms
-    minSampleSize: 20
-`;
+const POLICY = fastReleasePolicy({ steps: [50, 50] });
 
 describe("multi-cluster rollout against real satellites (simulated clusters with traffic, Prometheus)", () => {
   let namespace: TestNamespace;

@@ -5,6 +5,7 @@ import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { coordinatorClientWithToken } from "./support/coordinator-auth.js";
 import { connectToSatellite, readMetric, startCoordinatorProcess } from "./support/estate-processes.js";
+import { fastReleasePolicy } from "./support/fast-release-policy.js";
 import { GUARDED_SERVICE, startGuardedSatellite } from "./support/guarded-satellite.js";
 import { recordPool } from "./support/rollout-record.js";
 import { eventSequence, readSatelliteEvents } from "./support/satellite-events.js";
@@ -13,19 +14,7 @@ import { eventSequence, readSatelliteEvents } from "./support/satellite-events.j
  * Stays at 50 % until something breaks (it never collects 1000 passes); two breaches in a row, or
  * one severe one, roll it back. Short windows so Prometheus' 1 s scrapes decide within seconds.
  */
-const POLICY = `
-steps: [50, 50]
-warmupSeconds: 2
-intervalSeconds: 2
-windowSeconds: 5
-passesToPromote: 1000
-consecutiveBreachesToRollback: 2
-gates:
-  - name: error_rate
-    minSampleSize: 20
-  - name: p95_latency_ms
-    minSampleSize: 20
-`;
+const POLICY = fastReleasePolicy({ steps: [50, 50], passesToPromote: 1000, consecutiveBreachesToRollback: 2 });
 
 describe("release guard cut off from NATS (real processes: coordinator, satellite, private nats-server, Prometheus)", () => {
   let namespace: TestNamespace;

@@ -2,8 +2,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { RolloutPhase, type SatelliteEvent, satelliteEventStream } from "@sentra/proto";
+import { RolloutPhase, type SatelliteEvent } from "@sentra/proto";
 import { versionedServiceManifests } from "@sentra/satellite";
 import {
   createTestNamespace,
@@ -16,29 +15,16 @@ import {
 } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectToSatellite, startSatelliteProcess } from "./support/estate-processes.js";
-import { eventSequence, readSatelliteEvents } from "./support/satellite-events.js";
+import { fastReleasePolicy } from "./support/fast-release-policy.js";
+import { deleteSatelliteEventStreamOnDispose, eventSequence, readSatelliteEvents } from "./support/satellite-events.js";
 
-const POLICY = `
-steps: [20, 30, 50]
-warmupSeconds: 2
-intervalSeconds: 2
-windowSeconds: 5
-passesToPromote: 2
-gates:
-  - name: error_rate
-    minSampleSize: 20
-  - name: p95_latency_ms
-    minSampleSize: 20
-`;
+const POLICY = fastReleasePolicy({ steps: [20, 30, 50] });
 
 describe("release guard across a satellite crash (real processes: simulated cluster, Prometheus, satellite)", () => {
   let namespace: TestNamespace;
   beforeEach(async () => {
     namespace = await createTestNamespace("rgcrash");
-    namespace.defer(async () => {
-      const manager = await jetstreamManager(await namespace.nats());
-      await manager.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
-    });
+    deleteSatelliteEventStreamOnDispose(namespace);
   });
   afterEach(async () => {
     await namespace.dispose();

@@ -1,16 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { satelliteCommonName } from "@sentra/common";
-import {
-  createPeerChannelCredentials,
-  createServiceClient,
-  SatelliteService,
-  type ServiceClient,
-  satelliteEventStream,
-} from "@sentra/proto";
+import { createPeerChannelCredentials, createServiceClient, SatelliteService, type ServiceClient } from "@sentra/proto";
 import { getTestPki, REPO_ROOT, type RunningProcess, startProcess, type TestNamespace } from "@sentra/testkit";
 import { namespaceAdminTokenFile } from "./coordinator-auth.js";
+import { deleteSatelliteEventStreamOnDispose } from "./satellite-events.js";
 
 /** Intervals short enough for tests, in the same ratio as production (TTL > 3 heartbeats). */
 export const TEST_HEARTBEAT_INTERVAL_MS = 500;
@@ -55,10 +49,7 @@ export async function startCoordinatorProcess(
   });
   // The coordinator creates the namespace's JetStream event stream; deferred first, so it is
   // deleted after the coordinator has stopped (defers run in reverse).
-  namespace.defer(async () => {
-    const jsm = await jetstreamManager(await namespace.nats());
-    await jsm.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
-  });
+  deleteSatelliteEventStreamOnDispose(namespace);
   namespace.defer(() => child.stop());
   await child.waitForOutput(/"msg":"coordinator started"/, PROCESS_START_TIMEOUT_MS);
   const line =

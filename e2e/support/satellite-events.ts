@@ -1,7 +1,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { jetstream } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type SatelliteEvent, SatelliteEventSchema, satelliteEventStream, satelliteSubject } from "@sentra/proto";
+import type { TestNamespace } from "@sentra/testkit";
 
 /** One message of a satellite's event stream and the message id JetStream de-duplicated it by. */
 export interface StoredSatelliteEvent {
@@ -36,4 +37,16 @@ export async function readSatelliteEvents(
 /** The sequence number that ends a satellite event id (`<satellite>.<rollout>.<sequence>`). */
 export function eventSequence(eventId: string): number {
   return Number(eventId.split(".").at(-1));
+}
+
+/**
+ * Deletes the namespace's JetStream event stream when the namespace is disposed (an absent stream is
+ * fine). Call it before starting what creates the stream, so that it runs after that has stopped
+ * (defers run in reverse).
+ */
+export function deleteSatelliteEventStreamOnDispose(namespace: TestNamespace): void {
+  namespace.defer(async () => {
+    const manager = await jetstreamManager(await namespace.nats());
+    await manager.streams.delete(satelliteEventStream(namespace.subjectPrefix).name).catch(() => false);
+  });
 }
