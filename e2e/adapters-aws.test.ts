@@ -9,11 +9,7 @@ import {
   rollbackComplete,
   startAdapterRolloutSatellite,
 } from "./support/adapter-rollout.js";
-import { fastReleasePolicy } from "./support/fast-release-policy.js";
-import { deleteSatelliteEventStreamOnDispose } from "./support/satellite-events.js";
 
-/** Short steps and 2 s decisions: each rollout ends within ~20 s. */
-const POLICY = fastReleasePolicy({ steps: [20, 30, 50] });
 const SECRET = "e2e-simulated-secret-key-never-logged";
 
 /** The weights a rollout's router applied, in order, and the router that applied each. */
@@ -33,7 +29,6 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
 
   beforeAll(async () => {
     namespace = await createTestNamespace("awsadapters");
-    deleteSatelliteEventStreamOnDispose(namespace);
     lambda = new SimulatedLambda({ requestsPerSecond: 60 });
     namespace.defer(() => lambda.close());
     await lambda.start();
@@ -66,7 +61,6 @@ describe("AWS router adapters end to end (real satellite and Prometheus; simulat
         { service: "fn-good", version: "1" },
         { service: "svc-good", version: "v1" },
       ],
-      policyYaml: POLICY,
       env: {
         SENTRA_ADAPTER_ENDPOINT_AWS_LAMBDA: lambda.url,
         SENTRA_ADAPTER_ENDPOINT_AWS_ALB: elb.url,

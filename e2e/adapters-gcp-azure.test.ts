@@ -9,11 +9,7 @@ import {
   rollbackComplete,
   startAdapterRolloutSatellite,
 } from "./support/adapter-rollout.js";
-import { fastReleasePolicy } from "./support/fast-release-policy.js";
-import { deleteSatelliteEventStreamOnDispose } from "./support/satellite-events.js";
 
-/** Short steps and 2 s decisions: each rollout ends within ~20 s. */
-const POLICY = fastReleasePolicy({ steps: [20, 30, 50] });
 const PROJECT = "shop-prod-1";
 const LOCATION = "europe-west1";
 const SUBSCRIPTION = "6f1c2b9e-3d4a-4e5f-9a7b-1c2d3e4f5a6b";
@@ -29,7 +25,6 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
 
   beforeAll(async () => {
     namespace = await createTestNamespace("gcpazureadapters");
-    deleteSatelliteEventStreamOnDispose(namespace);
     cloudRun = await SimulatedCloudRun.start({
       token: GCP_TOKEN,
       requestsPerSecond: 60,
@@ -83,7 +78,6 @@ describe("Cloud Run, Azure Container Apps and Azure Functions adapters end to en
         { service: "aca-good", version: "v1" },
         { service: "fn-good", version: "v1" },
       ],
-      policyYaml: POLICY,
       env: {
         SENTRA_ADAPTER_ENDPOINT_GCP_CLOUD_RUN: cloudRun.url,
         SENTRA_ADAPTER_ENDPOINT_AZURE_CONTAINER_APPS: containerApps.arm.url,

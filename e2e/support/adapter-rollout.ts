@@ -2,7 +2,11 @@ import { type RolloutDecision, RolloutPhase, type SatelliteService, type Service
 import { eventually, type RunningPrometheus, startPrometheus, type TestNamespace } from "@sentra/testkit";
 import { expect } from "vitest";
 import { connectToSatellite, type SatelliteProcess, startSatelliteProcess } from "./estate-processes.js";
-import { readSatelliteEvents } from "./satellite-events.js";
+import { fastReleasePolicy } from "./fast-release-policy.js";
+import { deleteSatelliteEventStreamOnDispose, readSatelliteEvents } from "./satellite-events.js";
+
+/** The policy every scenario's rollout starts with, before its `router:` block: short steps and 2 s decisions, so each rollout ends within ~20 s. */
+export const ADAPTER_ROLLOUT_POLICY = fastReleasePolicy({ steps: [20, 30, 50] });
 
 /** The three rollouts each router adapter test runs side by side: a failing canary, a healthy one, one whose router breaks mid-rollout. */
 export const ADAPTER_SCENARIOS = ["bad", "good", "flaky"] as const;
@@ -33,8 +37,6 @@ export interface AdapterRolloutSatelliteOptions {
   readonly metricsUrls: readonly string[];
   /** The `service`/`version` label pairs whose requests Prometheus must have before the satellite starts. */
   readonly scrapedBeforeStart: readonly { readonly service: string; readonly version: string }[];
-  /** The policy each rollout starts with, before its `router:` block. */
-  readonly policyYaml: string;
   /** More satellite environment: the adapters' endpoints and the SDKs' credentials. */
   readonly env: Readonly<Record<string, string>>;
 }
@@ -44,7 +46,7 @@ export interface AdapterRolloutSatellite {
   readonly satellite: SatelliteProcess;
   readonly prometheus: RunningPrometheus;
   readonly client: ServiceClient<typeof SatelliteService>;
-  /** Starts one rollout a scenario over gRPC, in scenario order, each with the policy and its router block. */
+  /** Starts one rollout a scenario over gRPC, in scenario order, each with {@link ADAPTER_ROLLOUT_POLICY} and its router block. */
   startRollouts(
     ids: Readonly<Record<AdapterScenario, string>>,
     rollout: (scenario: AdapterScenario) => AdapterScenarioRollout,
@@ -59,12 +61,13 @@ const TERMINAL_PHASES = [RolloutPhase.PROMOTED, RolloutPhase.ROLLED_BACK, Rollou
  * Starts a real Prometheus scraping the simulated cloud APIs, waits until it has their requests,
  * then starts a satellite process reading it (its own simulated cluster carries no traffic: the
  * rollouts are in the clouds) and connects to it as the coordinator does. All is disposed with the
- * namespace.
+ * namespace, the satellite's event stream last.
  */
 export async function startAdapterRolloutSatellite(
   namespace: TestNamespace,
   options: AdapterRolloutSatelliteOptions,
 ): Promise<AdapterRolloutSatellite> {
+  deleteSatelliteEventStreamOnDispose(namespace);
   const prometheus = await startPrometheus({ targets: [...options.metricsUrls] });
   namespace.defer(() => prometheus.dispose());
   for (const { service, version } of options.scrapedBeforeStart) {
@@ -87,7 +90,7 @@ export async function startAdapterRolloutSatellite(
         await client.startRollout({
           rolloutId: ids[scenario],
           ...fields,
-          policyYaml: `${options.policyYaml}${routerYaml}`,
+          policyYaml: `${ADAPTER_ROLLOUT_POLICY}${routerYaml}`,
         });
       }
     },
