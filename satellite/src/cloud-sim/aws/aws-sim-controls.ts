@@ -68,6 +68,11 @@ export function callerArn(accessKeyId: string): string {
   return `arn:aws:sts::${SIM_AWS_ACCOUNT_ID}:assumed-role/sentra-satellite/${accessKeyId.slice(0, 8)}`;
 }
 
+/** IAM's message for a call the caller lacks `action` for (`lambda:UpdateAlias`) on `resource`. */
+export function accessDeniedMessage(accessKeyId: string, action: string, resource: string): string {
+  return `User: ${callerArn(accessKeyId)} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+}
+
 /** A request id as AWS returns it (`x-amzn-RequestId`). */
 export function requestId(): string {
   return randomUUID();

@@ -1,18 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type VersionBehaviour, type WeightedVersion, WeightedVersionTraffic } from "../weighted-version-traffic.js";
-import { type AwsSimAdminTarget, handleAwsSimAdmin } from "./aws-sim-admin.js";
+import type { IncomingMessage } from "node:http";
+import type { VersionBehaviour, WeightedVersion } from "../weighted-version-traffic.js";
 import {
   AWS_SIM_METRICS_PATH,
-  AwsSimControls,
-  callerArn,
-  readBody,
-  requestId,
+  accessDeniedMessage,
   SIM_AWS_ACCOUNT_ID,
   SIM_AWS_DEFAULT_REGION,
   signedAccessKeyId,
 } from "./aws-sim-controls.js";
+import { type AwsSimAnswer, AwsSimEndpoint } from "./aws-sim-endpoint.js";
 
 /** The ELBv2 API version every request names (`Version=2015-12-01`). */
 export const ELBV2_API_VERSION = "2015-12-01";
@@ -90,43 +86,16 @@ export interface SimulatedElbv2Options {
  * `service` and `version` labels (what the ECS task's application would export), served at
  * {@link AWS_SIM_METRICS_PATH} for Prometheus. {@link controls} injects failures and IAM denials.
  */
-export class SimulatedElbv2 implements AwsSimAdminTarget {
-  readonly controls = new AwsSimControls();
+export class SimulatedElbv2 extends AwsSimEndpoint {
   readonly region: string;
   readonly #targetGroups = new Map<string, TargetGroupState>();
   readonly #listeners = new Map<string, ListenerState>();
   readonly #rules = new Map<string, RuleState>();
-  readonly #traffic: WeightedVersionTraffic;
-  readonly #server: Server;
   readonly #writes = new Map<string, number>();
-  #url = "";
 
   constructor(options: SimulatedElbv2Options = {}) {
+    super(options);
     this.region = options.region ?? SIM_AWS_DEFAULT_REGION;
-    this.#traffic = new WeightedVersionTraffic({
-      requestsPerSecond: options.requestsPerSecond ?? 100,
-      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
-    });
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-  }
-
-  /** Starts listening on 127.0.0.1 (a free port); resolves with the endpoint URL. */
-  async start(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen(0, "127.0.0.1", () => resolve());
-    });
-    this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this.#url;
-  }
-
-  get url(): string {
-    return this.#url;
-  }
-
-  /** The Prometheus scrape URL of the per-version traffic. */
-  get metricsUrl(): string {
-    return `${this.#url}${AWS_SIM_METRICS_PATH}`;
   }
 
   /** Creates a target group (an ECS service's tasks) whose requests carry `service` and `version`; returns its ARN. */
@@ -182,17 +151,17 @@ export class SimulatedElbv2 implements AwsSimAdminTarget {
   setTargetGroupBehaviour(targetGroupArn: string, behaviour: VersionBehaviour): void {
     const group = this.#targetGroups.get(targetGroupArn);
     if (group === undefined) throw new Error(`no target group ${targetGroupArn}`);
-    this.#traffic.setBehaviour(group.service, group.version, behaviour);
+    this.traffic.setBehaviour(group.service, group.version, behaviour);
   }
 
   /** For the admin path: `target` is the target group ARN (`version` is not used). */
-  setBehaviour(target: string, _version: string | undefined, behaviour: VersionBehaviour): void {
+  override setBehaviour(target: string, _version: string | undefined, behaviour: VersionBehaviour): void {
     if (!this.#targetGroups.has(target)) throw new Error(`target: no target group ${target}`);
     this.setTargetGroupBehaviour(target, behaviour);
   }
 
   /** Target groups, listeners and rules with their forward weights, as JSON. */
-  state(): unknown {
+  override state(): unknown {
     return {
       targetGroups: [...this.#targetGroups.values()].map(({ arn, name, service, version }) => ({
         arn,
@@ -211,54 +180,33 @@ export class SimulatedElbv2 implements AwsSimAdminTarget {
     };
   }
 
-  /** The per-version traffic metrics, in the Prometheus text format. */
-  metrics(): Promise<string> {
-    return this.#traffic.metrics();
+  protected override answer(request: IncomingMessage, body: string, id: string): AwsSimAnswer {
+    const params = new URLSearchParams(body);
+    const operation = params.get("Action") ?? "";
+    const result = this.#dispatch(request, operation, params);
+    return {
+      status: 200,
+      headers: { "content-type": "text/xml", "x-amzn-RequestId": id },
+      body:
+        `<${operation}Response xmlns="${XMLNS}"><${operation}Result>${result}</${operation}Result>` +
+        `<ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></${operation}Response>`,
+    };
   }
 
-  /** Stops the server, the traffic and every version's server. */
-  async close(): Promise<void> {
-    await this.#traffic.close();
-    if (!this.#server.listening) return;
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
-  }
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = (request.url ?? "/").split("?")[0];
-    if (request.method === "GET" && path === AWS_SIM_METRICS_PATH) {
-      request.resume();
-      const text = await this.#traffic.metrics();
-      response.writeHead(200, { "content-type": this.#traffic.contentType }).end(text);
-      return;
-    }
-    if (await handleAwsSimAdmin(this, request, response)) return;
-    const id = requestId();
-    try {
-      const params = new URLSearchParams(await readBody(request));
-      const operation = params.get("Action") ?? "";
-      const result = this.#dispatch(request, operation, params);
-      response
-        .writeHead(200, { "content-type": "text/xml", "x-amzn-RequestId": id })
-        .end(
-          `<${operation}Response xmlns="${XMLNS}"><${operation}Result>${result}</${operation}Result>` +
-            `<ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></${operation}Response>`,
-        );
-    } catch (error: unknown) {
-      const failure =
-        error instanceof ElbError
-          ? error
-          : new ElbError(500, "InternalFailure", error instanceof Error ? error.message : String(error));
-      response
-        .writeHead(failure.status, { "content-type": "text/xml", "x-amzn-RequestId": id })
-        .end(
-          `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${failure.status >= 500 ? "Receiver" : "Sender"}</Type>` +
-            `<Code>${failure.code}</Code><Message>${escapeXml(failure.message)}</Message></Error>` +
-            `<RequestId>${id}</RequestId></ErrorResponse>`,
-        );
-    }
+  /** The Query error: `<ErrorResponse><Error><Type><Code><Message>`. */
+  protected override fail(error: unknown, id: string): AwsSimAnswer {
+    const failure =
+      error instanceof ElbError
+        ? error
+        : new ElbError(500, "InternalFailure", error instanceof Error ? error.message : String(error));
+    return {
+      status: failure.status,
+      headers: { "content-type": "text/xml", "x-amzn-RequestId": id },
+      body:
+        `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${failure.status >= 500 ? "Receiver" : "Sender"}</Type>` +
+        `<Code>${failure.code}</Code><Message>${escapeXml(failure.message)}</Message></Error>` +
+        `<RequestId>${id}</RequestId></ErrorResponse>`,
+    };
   }
 
   #dispatch(request: IncomingMessage, operation: string, params: URLSearchParams): string {
@@ -279,7 +227,7 @@ export class SimulatedElbv2 implements AwsSimAdminTarget {
       throw new ElbError(
         403,
         "AccessDenied",
-        `User: ${callerArn(accessKeyId)} is not authorized to perform: elasticloadbalancing:${operation} on resource: ${resource} because no identity-based policy allows the elasticloadbalancing:${operation} action`,
+        accessDeniedMessage(accessKeyId, `elasticloadbalancing:${operation}`, resource),
       );
     }
     const written =
@@ -460,7 +408,7 @@ export class SimulatedElbv2 implements AwsSimAdminTarget {
         return group === undefined ? [] : [{ service: group.service, version: group.version, weight: tuple.weight }];
       }),
     );
-    this.#traffic.setEntry(listenerArn, rules);
+    this.traffic.setEntry(listenerArn, rules);
   }
 }
 

@@ -1,19 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
 import { isRecord } from "@sentra/common";
-import { type VersionBehaviour, WeightedVersionTraffic } from "../weighted-version-traffic.js";
-import { type AwsSimAdminTarget, handleAwsSimAdmin } from "./aws-sim-admin.js";
+import type { VersionBehaviour } from "../weighted-version-traffic.js";
 import {
   AWS_SIM_METRICS_PATH,
-  AwsSimControls,
-  callerArn,
-  readBody,
-  requestId,
+  accessDeniedMessage,
   SIM_AWS_ACCOUNT_ID,
   SIM_AWS_DEFAULT_REGION,
   signedAccessKeyId,
 } from "./aws-sim-controls.js";
+import { type AwsSimAnswer, AwsSimEndpoint } from "./aws-sim-endpoint.js";
 
 /** Lambda's REST API version prefix (every path of the 2015-03-31 API starts with it). */
 const API_PREFIX = "/2015-03-31/functions/";
@@ -78,43 +74,15 @@ class LambdaError extends Error {
  * `version` = the Lambda version), served at {@link AWS_SIM_METRICS_PATH} for Prometheus.
  * {@link controls} injects failures and IAM denials at run time.
  */
-export class SimulatedLambda implements AwsSimAdminTarget {
-  readonly controls = new AwsSimControls();
+export class SimulatedLambda extends AwsSimEndpoint {
   readonly region: string;
   readonly #functions = new Map<string, FunctionState>();
-  readonly #traffic: WeightedVersionTraffic;
-  readonly #server: Server;
-  #url = "";
   /** Successful UpdateAlias calls, per `function:alias` (tests check writes were needed). */
   readonly #writes = new Map<string, number>();
 
   constructor(options: SimulatedLambdaOptions = {}) {
+    super(options);
     this.region = options.region ?? SIM_AWS_DEFAULT_REGION;
-    this.#traffic = new WeightedVersionTraffic({
-      requestsPerSecond: options.requestsPerSecond ?? 100,
-      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
-    });
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-  }
-
-  /** Starts listening on 127.0.0.1 (a free port); resolves with the endpoint URL. */
-  async start(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen(0, "127.0.0.1", () => resolve());
-    });
-    this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this.#url;
-  }
-
-  /** The endpoint URL (after {@link start}). */
-  get url(): string {
-    return this.#url;
-  }
-
-  /** The Prometheus scrape URL of the per-version traffic. */
-  get metricsUrl(): string {
-    return `${this.#url}${AWS_SIM_METRICS_PATH}`;
   }
 
   /** Creates a function with published versions and aliases (replaces one of the same name). */
@@ -164,11 +132,11 @@ export class SimulatedLambda implements AwsSimAdminTarget {
 
   /** Sets one version's error rate and latency, for the requests from now on. */
   setVersionBehaviour(functionName: string, version: string, behaviour: VersionBehaviour): void {
-    this.#traffic.setBehaviour(functionName, version, behaviour);
+    this.traffic.setBehaviour(functionName, version, behaviour);
   }
 
   /** For the admin path: `target` is the function name, `version` its version. */
-  setBehaviour(target: string, version: string | undefined, behaviour: VersionBehaviour): void {
+  override setBehaviour(target: string, version: string | undefined, behaviour: VersionBehaviour): void {
     const state = this.#functions.get(target);
     if (state === undefined) throw new Error(`target: no function ${target}`);
     if (version === undefined || !state.versions.has(version)) {
@@ -178,7 +146,7 @@ export class SimulatedLambda implements AwsSimAdminTarget {
   }
 
   /** Every function's versions and aliases (their routing and RevisionId), as JSON. */
-  state(): unknown {
+  override state(): unknown {
     return [...this.#functions.values()].map((state) => ({
       functionName: state.name,
       functionArn: this.#arn(state.name),
@@ -187,56 +155,30 @@ export class SimulatedLambda implements AwsSimAdminTarget {
     }));
   }
 
-  /** The per-version traffic metrics, in the Prometheus text format. */
-  metrics(): Promise<string> {
-    return this.#traffic.metrics();
+  protected override answer(request: IncomingMessage, body: string, id: string): AwsSimAnswer {
+    const result = this.#dispatch(request, new URL(request.url ?? "/", "http://localhost"), body);
+    return {
+      status: 200,
+      headers: { "content-type": "application/json", "x-amzn-RequestId": id },
+      body: JSON.stringify(result),
+    };
   }
 
-  /** Stops the server, the traffic and every version's server. */
-  async close(): Promise<void> {
-    await this.#traffic.close();
-    if (!this.#server.listening) return;
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
-  }
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    if (request.method === "GET" && url.pathname === AWS_SIM_METRICS_PATH) {
-      request.resume();
-      const text = await this.#traffic.metrics();
-      response.writeHead(200, { "content-type": this.#traffic.contentType }).end(text);
-      return;
-    }
-    if (await handleAwsSimAdmin(this, request, response)) return;
-    const id = requestId();
-    try {
-      const body = await readBody(request);
-      const result = this.#dispatch(request, url, body);
-      response
-        .writeHead(200, { "content-type": "application/json", "x-amzn-RequestId": id })
-        .end(JSON.stringify(result));
-    } catch (error: unknown) {
-      const failure =
-        error instanceof LambdaError
-          ? error
-          : new LambdaError(500, "ServiceException", error instanceof Error ? error.message : String(error));
-      response
-        .writeHead(failure.status, {
-          "content-type": "application/json",
-          "x-amzn-RequestId": id,
-          "x-amzn-ErrorType": failure.type,
-        })
-        .end(
-          JSON.stringify({
-            Type: failure.status >= 500 ? "Service" : "User",
-            message: failure.message,
-            ...failure.extra,
-          }),
-        );
-    }
+  /** The REST-JSON error: `x-amzn-ErrorType` header, `{"Type":"User"|"Service","message":…}` body. */
+  protected override fail(error: unknown, id: string): AwsSimAnswer {
+    const failure =
+      error instanceof LambdaError
+        ? error
+        : new LambdaError(500, "ServiceException", error instanceof Error ? error.message : String(error));
+    return {
+      status: failure.status,
+      headers: { "content-type": "application/json", "x-amzn-RequestId": id, "x-amzn-ErrorType": failure.type },
+      body: JSON.stringify({
+        Type: failure.status >= 500 ? "Service" : "User",
+        message: failure.message,
+        ...failure.extra,
+      }),
+    };
   }
 
   #dispatch(request: IncomingMessage, url: URL, body: string): unknown {
@@ -253,7 +195,7 @@ export class SimulatedLambda implements AwsSimAdminTarget {
       throw new LambdaError(
         403,
         "AccessDeniedException",
-        `User: ${callerArn(accessKeyId)} is not authorized to perform: lambda:${route.operation} on resource: ${resource} because no identity-based policy allows the lambda:${route.operation} action`,
+        accessDeniedMessage(accessKeyId, `lambda:${route.operation}`, resource),
       );
     }
     const conditional = route.operation === "UpdateAlias" && isRecord(input) && typeof input.RevisionId === "string";
@@ -458,7 +400,7 @@ export class SimulatedLambda implements AwsSimAdminTarget {
     if (alias === undefined) return;
     const additional = Object.entries(alias.weights);
     const rest = 1 - additional.reduce((sum, [, weight]) => sum + weight, 0);
-    this.#traffic.setEntry(`${state.name}:${aliasName}`, [
+    this.traffic.setEntry(`${state.name}:${aliasName}`, [
       [
         { service: state.name, version: alias.functionVersion, weight: Math.round(rest * 1_000_000) },
         ...additional.map(([version, weight]) => ({

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "../../../../cloud-sim/sim-http-server.js";
 import { type VersionBehaviour, WeightedVersionTraffic } from "../../../../cloud-sim/weighted-version-traffic.js";
 import { FailureInjector } from "../../../../cluster/sim/failure-injector.js";
 import { readBody, sendJson } from "../../../../cluster/sim/http-json.js";
@@ -141,13 +141,8 @@ export class SimulatedArm {
 
   /** Listens on free loopback ports (ARM over HTTPS, metrics over HTTP). */
   async listen(): Promise<void> {
-    const listen = (server: Server) =>
-      new Promise<number>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
-      });
-    this.#url = `https://127.0.0.1:${await listen(this.#server)}`;
-    this.#metricsUrl = `http://127.0.0.1:${await listen(this.#metricsServer)}${ARM_SIM_METRICS_PATH}`;
+    this.#url = `https://127.0.0.1:${await listenOnLoopback(this.#server)}`;
+    this.#metricsUrl = `http://127.0.0.1:${await listenOnLoopback(this.#metricsServer)}${ARM_SIM_METRICS_PATH}`;
   }
 
   /** `https://127.0.0.1:PORT`: the ARM endpoint override. */
@@ -213,12 +208,7 @@ export class SimulatedArm {
   /** Stops both servers and the traffic. */
   async close(): Promise<void> {
     await this.traffic.close();
-    for (const server of [this.#server, this.#metricsServer]) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    for (const server of [this.#server, this.#metricsServer]) await closeServer(server);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

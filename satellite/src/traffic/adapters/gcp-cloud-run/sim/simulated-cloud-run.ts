@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { z } from "zod";
+import { closeServer, listenOnLoopback, serveTrafficMetrics } from "../../../../cloud-sim/sim-http-server.js";
 import { type VersionBehaviour, WeightedVersionTraffic } from "../../../../cloud-sim/weighted-version-traffic.js";
 import { FailureInjector } from "../../../../cluster/sim/failure-injector.js";
 import { readBody, sendJson } from "../../../../cluster/sim/http-json.js";
@@ -141,11 +141,7 @@ export class SimulatedCloudRun {
   /** Starts the API on a free loopback port. */
   static async start(options: SimulatedCloudRunOptions = {}): Promise<SimulatedCloudRun> {
     const sim = new SimulatedCloudRun(options);
-    await new Promise<void>((resolve, reject) => {
-      sim.#server.once("error", reject);
-      sim.#server.listen(0, "127.0.0.1", () => resolve());
-    });
-    sim.#url = `http://127.0.0.1:${(sim.#server.address() as AddressInfo).port}`;
+    sim.#url = `http://127.0.0.1:${await listenOnLoopback(sim.#server)}`;
     for (const service of options.services ?? []) sim.addService(service);
     return sim;
   }
@@ -250,10 +246,7 @@ export class SimulatedCloudRun {
   /** Stops the API and every service's traffic. */
   async close(): Promise<void> {
     await this.#traffic.close();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    await closeServer(this.#server);
   }
 
   #state(project: string, location: string, service: string): ServiceState {
@@ -278,9 +271,7 @@ export class SimulatedCloudRun {
     const url = new URL(request.url ?? "/", "http://sim");
     const path = decodeURIComponent(url.pathname);
     if (path === CLOUD_RUN_SIM_METRICS_PATH && request.method === "GET") {
-      request.resume();
-      const text = await this.#traffic.metrics();
-      response.writeHead(200, { "content-type": this.#traffic.contentType }).end(text);
+      await serveTrafficMetrics(this.#traffic, request, response);
       return;
     }
     if (await handleSimAdmin(this.#admin, request, response)) return;
