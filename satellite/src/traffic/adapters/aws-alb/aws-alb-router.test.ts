@@ -3,33 +3,15 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { SentraError } from "@sentra/common";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SimulatedElbv2 } from "../../../cloud-sim/aws/simulated-elbv2.js";
 import type { RolloutTarget } from "../../../rollout/index.js";
+import { requestsByVersion, sentraFailure } from "../aws/aws-router-test-fixture.js";
 import type { RouterAdapter } from "../router-adapter.js";
 import { AWS_ALB_ADAPTER } from "./aws-alb-adapter.js";
 import { awsAlbTargetSchema } from "./aws-alb-target.js";
 
 const ROLLOUT: RolloutTarget = { id: "r1", service: "checkout", namespace: "shop", version: "v2", stableVersion: "v1" };
-
-async function failure(promise: Promise<unknown>): Promise<SentraError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(SentraError);
-  return error as SentraError;
-}
-
-function requestsByVersion(text: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const match of text.matchAll(/^http_requests_total\{([^}]*)\} (\d+)/gm)) {
-    const version = /version="([^"]*)"/.exec(match[1] ?? "")?.[1] ?? "";
-    counts[version] = (counts[version] ?? 0) + Number(match[2]);
-  }
-  return counts;
-}
 
 describe("aws-alb adapter ↔ @aws-sdk/client-elastic-load-balancing-v2 ↔ simulated ELBv2", () => {
   let sim: SimulatedElbv2;
@@ -170,7 +152,7 @@ describe("aws-alb adapter ↔ @aws-sdk/client-elastic-load-balancing-v2 ↔ simu
 
   it("reports persistent throttling as RESOURCE_EXHAUSTED, with the real Throttling code", async () => {
     sim.controls.failures.failRequests({ pathPattern: "^ModifyListener", status: 429, times: "always" });
-    const error = await failure(adapter({ listener }).setCanaryWeight(ROLLOUT, 5));
+    const error = await sentraFailure(adapter({ listener }).setCanaryWeight(ROLLOUT, 5));
     expect(error.code).toBe("RESOURCE_EXHAUSTED");
     expect(error.message).toContain("aws-alb ModifyListener");
     expect(error.message).toContain("Throttling: Rate exceeded");
@@ -179,14 +161,14 @@ describe("aws-alb adapter ↔ @aws-sdk/client-elastic-load-balancing-v2 ↔ simu
 
   it("names a missing listener, rule or target group", async () => {
     const gone = listener.replace(/[0-9a-f]{16}$/, "0000000000000000");
-    const missing = await failure(adapter({ listener: gone }).readCanaryWeight(ROLLOUT));
+    const missing = await sentraFailure(adapter({ listener: gone }).readCanaryWeight(ROLLOUT));
     expect(missing.code).toBe("NOT_FOUND");
     expect(missing.message).toContain("ListenerNotFound");
     expect(missing.message).toContain("One or more listeners not found");
     expect(missing.message).toContain(gone);
 
     const rule = `${gone.replace(":listener/", ":listener-rule/")}/0000000000000001`;
-    expect((await failure(adapter({ rule }).readCanaryWeight(ROLLOUT))).message).toContain("RuleNotFound");
+    expect((await sentraFailure(adapter({ rule }).readCanaryWeight(ROLLOUT))).message).toContain("RuleNotFound");
 
     const router = AWS_ALB_ADAPTER.create(
       {
@@ -196,7 +178,7 @@ describe("aws-alb adapter ↔ @aws-sdk/client-elastic-load-balancing-v2 ↔ simu
       },
       { endpoint: sim.url, log: () => undefined },
     );
-    const group = await failure(router.setCanaryWeight(ROLLOUT, 10));
+    const group = await sentraFailure(router.setCanaryWeight(ROLLOUT, 10));
     expect(group.code).toBe("NOT_FOUND");
     expect(group.message).toContain("TargetGroupNotFound");
     expect(sim.forwardWeights(listener)).toEqual({ [stable]: 1 });
@@ -204,17 +186,17 @@ describe("aws-alb adapter ↔ @aws-sdk/client-elastic-load-balancing-v2 ↔ simu
 
   it("refuses a rollout whose versions the policy does not map, or a listener not on stable", async () => {
     const router = adapter({ listener });
-    const unmapped = await failure(router.check({ ...ROLLOUT, version: "v3" }));
+    const unmapped = await sentraFailure(router.check({ ...ROLLOUT, version: "v3" }));
     expect(unmapped.code).toBe("FAILED_PRECONDITION");
     expect(unmapped.field).toBe("router.targetGroups");
     expect(unmapped.message).toContain('no target group for version "v3"');
-    const swapped = await failure(router.check({ ...ROLLOUT, version: "v1", stableVersion: "v2" }));
+    const swapped = await sentraFailure(router.check({ ...ROLLOUT, version: "v1", stableVersion: "v2" }));
     expect(swapped.message).toContain("does not send traffic to the stable target group");
   });
 
   it("says which IAM action is missing, and no credential appears in any log or error", async () => {
     sim.controls.deny("elasticloadbalancing:ModifyListener");
-    const error = await failure(adapter({ listener }).setCanaryWeight(ROLLOUT, 5));
+    const error = await sentraFailure(adapter({ listener }).setCanaryWeight(ROLLOUT, 5));
     expect(error.code).toBe("PERMISSION_DENIED");
     expect(error.message).toContain("is not authorized to perform: elasticloadbalancing:ModifyListener");
     expect(JSON.stringify([logs, error.message, error.details])).not.toContain("simulated-secret-never-logged");
@@ -237,7 +219,7 @@ describe("aws-alb adapter ↔ @aws-sdk/client-elastic-load-balancing-v2 ↔ simu
     const router = adapter({ listener });
     await router.setCanaryWeight(ROLLOUT, 50);
     sim.controls.failures.failRequests({ pathPattern: "^ModifyListener weighted", status: 500, times: "always" });
-    const error = await failure(router.setCanaryWeight(ROLLOUT, 0));
+    const error = await sentraFailure(router.setCanaryWeight(ROLLOUT, 0));
     expect(error.code).toBe("UNAVAILABLE");
     expect(sim.forwardWeights(listener)).toEqual({ [stable]: 50, [canary]: 50 });
     await router.sendAllToStable(ROLLOUT);

@@ -1,32 +1,12 @@
-import { SentraError } from "@sentra/common";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SimulatedLambda } from "../../../cloud-sim/aws/simulated-lambda.js";
 import type { RolloutTarget } from "../../../rollout/index.js";
+import { requestsByVersion, sentraFailure } from "../aws/aws-router-test-fixture.js";
 import type { RouterAdapter } from "../router-adapter.js";
 import { AWS_LAMBDA_ADAPTER } from "./aws-lambda-adapter.js";
 import { awsLambdaTargetSchema } from "./aws-lambda-target.js";
 
 const ROLLOUT: RolloutTarget = { id: "r1", service: "checkout", namespace: "shop", version: "2", stableVersion: "1" };
-
-/** Rejects with the SentraError `promise` throws (fails the test when it resolves). */
-async function failure(promise: Promise<unknown>): Promise<SentraError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(SentraError);
-  return error as SentraError;
-}
-
-/** Requests per version in the Prometheus text of the simulated traffic. */
-function requestsByVersion(text: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const match of text.matchAll(/^http_requests_total\{([^}]*)\} (\d+)/gm)) {
-    const version = /version="([^"]*)"/.exec(match[1] ?? "")?.[1] ?? "";
-    counts[version] = (counts[version] ?? 0) + Number(match[2]);
-  }
-  return counts;
-}
 
 describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", () => {
   let sim: SimulatedLambda;
@@ -128,7 +108,7 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
 
   it("reports persistent throttling as RESOURCE_EXHAUSTED after the SDK's attempts", async () => {
     sim.controls.failures.failRequests({ pathPattern: "^GetAlias", status: 429, times: "always" });
-    const error = await failure(router.readCanaryWeight(ROLLOUT));
+    const error = await sentraFailure(router.readCanaryWeight(ROLLOUT));
     expect(error.code).toBe("RESOURCE_EXHAUSTED");
     expect(error.message).toContain("aws-lambda GetAlias checkout:live: TooManyRequestsException");
     expect(error.details).toMatchObject({ attempts: 4, httpStatus: 429 });
@@ -136,13 +116,13 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
 
   it("names the missing function, alias or canary version", async () => {
     sim.addFunction({ name: "checkout", versions: ["1"], aliases: [] });
-    const alias = await failure(router.readCanaryWeight(ROLLOUT));
+    const alias = await sentraFailure(router.readCanaryWeight(ROLLOUT));
     expect(alias.code).toBe("NOT_FOUND");
     expect(alias.message).toContain("ResourceNotFoundException: Cannot find alias arn:");
     expect(alias.message).toContain("function:checkout:live");
 
     sim.addFunction({ name: "checkout", versions: ["1"], aliases: [{ name: "live", functionVersion: "1" }] });
-    const canary = await failure(router.check(ROLLOUT));
+    const canary = await sentraFailure(router.check(ROLLOUT));
     expect(canary.code).toBe("NOT_FOUND");
     expect(canary.message).toContain("aws-lambda GetFunction checkout:2");
 
@@ -150,21 +130,21 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
       { adapter: "aws-lambda", function: "payments", alias: "live", region: "eu-west-1" },
       { endpoint: sim.url, log: () => undefined },
     );
-    const missing = await failure(other.readCanaryWeight(ROLLOUT));
+    const missing = await sentraFailure(other.readCanaryWeight(ROLLOUT));
     expect(missing.code).toBe("NOT_FOUND");
     expect(missing.message).toContain("Function not found: arn:aws:lambda:eu-west-1:123456789012:function:payments");
   });
 
   it("refuses a rollout whose alias does not point at the stable version", async () => {
-    const error = await failure(router.check({ ...ROLLOUT, stableVersion: "3", version: "2" }));
+    const error = await sentraFailure(router.check({ ...ROLLOUT, stableVersion: "3", version: "2" }));
     expect(error.code).toBe("FAILED_PRECONDITION");
     expect(error.message).toContain("points at version 1, not the stable version 3");
-    expect((await failure(router.check({ ...ROLLOUT, version: "$LATEST" }))).field).toBe("version");
+    expect((await sentraFailure(router.check({ ...ROLLOUT, version: "$LATEST" }))).field).toBe("version");
   });
 
   it("says which IAM action is missing, and no credential appears in any log or error", async () => {
     sim.controls.deny("lambda:UpdateAlias");
-    const error = await failure(router.setCanaryWeight(ROLLOUT, 5));
+    const error = await sentraFailure(router.setCanaryWeight(ROLLOUT, 5));
     expect(error.code).toBe("PERMISSION_DENIED");
     expect(error.message).toContain("is not authorized to perform: lambda:UpdateAlias");
     expect(error.message).toContain("docs/adapters.md");
@@ -189,7 +169,7 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
     vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/sentra-test-credentials");
     vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/sentra-test-config");
     vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
-    const error = await failure(router.readCanaryWeight(ROLLOUT));
+    const error = await sentraFailure(router.readCanaryWeight(ROLLOUT));
     expect(error.code).toBe("UNAUTHENTICATED");
     expect(error.message).toContain("aws-lambda GetAlias checkout:live: CredentialsProviderError");
     expect(error.message).toContain("default credential chain");
@@ -203,7 +183,7 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
       { adapter: "aws-lambda", function: "checkout", alias: "live" },
       { endpoint: sim.url, log: () => undefined },
     );
-    const error = await failure(regionless.readCanaryWeight(ROLLOUT));
+    const error = await sentraFailure(regionless.readCanaryWeight(ROLLOUT));
     expect(error.code).toBe("FAILED_PRECONDITION");
     expect(error.message).toContain("AWS_REGION");
   });
@@ -211,7 +191,7 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
   it("reports an endpoint that refuses connections as UNAVAILABLE after the SDK's attempts", async () => {
     // Closing twice is harmless: afterEach closes it again.
     await sim.close();
-    const error = await failure(router.readCanaryWeight(ROLLOUT));
+    const error = await sentraFailure(router.readCanaryWeight(ROLLOUT));
     expect(error.code).toBe("UNAVAILABLE");
     expect(error.message).toContain("ECONNREFUSED");
   }, 15_000);
@@ -226,7 +206,7 @@ describe("aws-lambda adapter ↔ @aws-sdk/client-lambda ↔ simulated Lambda", (
   it("sends everything to stable with an unconditional update when the weighted call keeps failing", async () => {
     await router.setCanaryWeight(ROLLOUT, 50);
     sim.controls.failures.failRequests({ pathPattern: "^UpdateAlias conditional", status: 500, times: "always" });
-    const error = await failure(router.setCanaryWeight(ROLLOUT, 0));
+    const error = await sentraFailure(router.setCanaryWeight(ROLLOUT, 0));
     expect(error.code).toBe("UNAVAILABLE");
     expect(sim.alias("checkout", "live")?.additionalVersionWeights).toEqual({ "2": 0.5 });
     await router.sendAllToStable(ROLLOUT);
