@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
-import type { TokenCredential } from "@azure/identity";
 import { SentraError } from "@sentra/common";
 import { getTestPki } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PolicyError, parseRolloutPolicy, type RolloutTarget } from "../../../rollout/index.js";
 import type { AzureAdapterOptions } from "../azure/azure-client-options.js";
+import { simulatedArmAccess, staticTokenCredential } from "../azure/azure-test-fixture.js";
 import { type ContainerAppsAdapter, createContainerAppsAdapter } from "./container-apps-adapter.js";
 import { SimulatedContainerApps } from "./sim/simulated-container-apps.js";
 
@@ -40,13 +39,8 @@ describe("Container Apps adapter against the simulated ARM API", () => {
       throttleRetryAfterSeconds: 0,
       apps: [{ subscriptionId: SUBSCRIPTION, resourceGroup: "shop-rg", name: "checkout", versions: ["v1", "v2"] }],
     });
-    const token = sim.arm.token;
-    const credential: TokenCredential = {
-      getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-    };
     options = {
-      credential,
-      caPem: await readFile(pki.caFile, "utf8"),
+      ...(await simulatedArmAccess(sim.arm.token, pki.caFile)),
       pollIntervalMs: 10,
       sdkRetryDelayMs: 10,
       retry: { attempts: 4, baseDelayMs: 5 },
@@ -144,9 +138,7 @@ describe("Container Apps adapter against the simulated ARM API", () => {
   });
 
   it("refuses a token the endpoint does not accept", async () => {
-    const wrong: TokenCredential = {
-      getToken: async () => ({ token: "forged", expiresOnTimestamp: Date.now() + 60_000 }),
-    };
+    const wrong = staticTokenCredential("forged", 60_000);
     const forged = createContainerAppsAdapter(
       TARGET,
       { endpoint: sim.arm.url, log },

@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
-import type { TokenCredential } from "@azure/identity";
 import { SentraError } from "@sentra/common";
 import { getTestPki } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PolicyError, parseRolloutPolicy, type RolloutTarget } from "../../../rollout/index.js";
 import type { AzureAdapterOptions } from "../azure/azure-client-options.js";
+import { simulatedArmAccess } from "../azure/azure-test-fixture.js";
 import { createFunctionAppAdapter, type FunctionAppAdapter } from "./function-app-adapter.js";
 import { SimulatedFunctionApps } from "./sim/simulated-function-apps.js";
 
@@ -49,13 +48,8 @@ describe("Azure Functions adapter against the simulated ARM API", () => {
         },
       ],
     });
-    const token = sim.arm.token;
-    const credential: TokenCredential = {
-      getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-    };
     options = {
-      credential,
-      caPem: await readFile(pki.caFile, "utf8"),
+      ...(await simulatedArmAccess(sim.arm.token, pki.caFile)),
       sdkRetryDelayMs: 10,
       retry: { attempts: 4, baseDelayMs: 5 },
     };
