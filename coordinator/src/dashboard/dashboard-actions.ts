@@ -10,14 +10,10 @@ import { MigrationService } from "../migration/migration.service.js";
 import { migrateInputSchema, parseInput, planInputSchema } from "../migration/migration-input.js";
 import { toMigrationMessage } from "../migration/migration-record.js";
 import { RolloutService } from "../rollout/rollout.service.js";
+import { abortRolloutInputSchema, promoteRolloutInputSchema } from "../rollout/rollout-action-input.js";
 import { planViewFromDetails, toMigrationView, toPlanView } from "./arbitrage-views.js";
 import { DashboardFeed } from "./dashboard-feed.service.js";
 import { toRolloutView } from "./rollout-views.js";
-
-/** @default 1024 — longest abort reason a page may send. */
-const MAX_REASON_LENGTH = 1_024;
-/** @default 64 — longest rollout id a page may send (ids are `ro-` and 12 hex digits). */
-const MAX_ROLLOUT_ID_LENGTH = 64;
 
 /**
  * What an operator can do from the dashboard, through the same services as the gRPC and REST
@@ -55,18 +51,19 @@ export class DashboardActions {
   }
 
   async promoteRollout(body: unknown, actor: string): Promise<RolloutActionResult> {
-    const fields = objectBody(body);
-    const full = optionalBoolean(fields.full, "full") ?? false;
-    const rollout = await this.rollouts.promote(rolloutIdOf(fields), full, actor);
+    // The page's principal acts; an `actor` in the body is checked like the other edges' and not used.
+    const input = parseInput(promoteRolloutInputSchema, objectBody(body), "json");
+    const rollout = await this.rollouts.promote(input.rolloutId, input.full, actor);
     return { rollout: toRolloutView(rollout, [], [], (id) => this.feed.regionKeyOf(id)) };
   }
 
   async abortRollout(body: unknown, actor: string): Promise<RolloutActionResult> {
-    const fields = objectBody(body);
-    const reason = optionalString(fields.reason, "reason") ?? "";
-    if (reason.length > MAX_REASON_LENGTH)
-      throw SentraError.invalidArgument("reason", `is longer than ${MAX_REASON_LENGTH} characters`);
-    const rollout = await this.rollouts.abort(rolloutIdOf(fields), { reason, actor });
+    const input = parseInput(abortRolloutInputSchema, objectBody(body), "json");
+    const rollout = await this.rollouts.abort(input.rolloutId, {
+      reason: input.reason,
+      actor,
+      rollbackCompletedWaves: input.rollbackCompletedWaves,
+    });
     return { rollout: toRolloutView(rollout, [], [], (id) => this.feed.regionKeyOf(id)) };
   }
 }
@@ -103,24 +100,4 @@ function objectBody(body: unknown): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw SentraError.invalidArgument("(body)", "must be an object");
   return body as Record<string, unknown>;
-}
-
-function rolloutIdOf(fields: Record<string, unknown>): string {
-  const id = fields.rolloutId;
-  if (typeof id !== "string" || id === "") throw SentraError.invalidArgument("rolloutId", "is required");
-  if (id.length > MAX_ROLLOUT_ID_LENGTH)
-    throw SentraError.invalidArgument("rolloutId", `is longer than ${MAX_ROLLOUT_ID_LENGTH} characters`);
-  return id;
-}
-
-function optionalString(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw SentraError.invalidArgument(field, "must be a string");
-  return value;
-}
-
-function optionalBoolean(value: unknown, field: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "boolean") throw SentraError.invalidArgument(field, "must be true or false");
-  return value;
 }

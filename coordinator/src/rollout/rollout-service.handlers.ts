@@ -1,8 +1,8 @@
 import { Injectable } from "@nestjs/common";
-import { SentraError } from "@sentra/common";
 import type { CallContext, CoordinatorService, ServiceImplementation } from "@sentra/proto";
+import { parseInput } from "../migration/migration-input.js";
 import { RolloutService } from "./rollout.service.js";
-import { MAX_ACTOR_LENGTH } from "./start-rollout-request.js";
+import { abortRolloutInputSchema, promoteRolloutInputSchema } from "./rollout-action-input.js";
 
 type RolloutMethods =
   | "startRollout"
@@ -36,17 +36,21 @@ export class RolloutServiceHandlers {
       watchRollouts: (request, context) =>
         this.rollouts.watch({ rolloutId: request.rolloutId, activeOnly: request.activeOnly }, context.signal),
 
-      promoteRollout: async (request, context) => ({
-        rollout: await this.rollouts.promote(request.rolloutId, request.full, actorOf(request.actor, context)),
-      }),
+      promoteRollout: async (request, context) => {
+        const input = parseInput(promoteRolloutInputSchema, request, "proto");
+        return { rollout: await this.rollouts.promote(input.rolloutId, input.full, input.actor || callerOf(context)) };
+      },
 
-      abortRollout: async (request, context) => ({
-        rollout: await this.rollouts.abort(request.rolloutId, {
-          reason: request.reason,
-          actor: actorOf(request.actor, context),
-          rollbackCompletedWaves: request.rollbackCompletedWaves,
-        }),
-      }),
+      abortRollout: async (request, context) => {
+        const input = parseInput(abortRolloutInputSchema, request, "proto");
+        return {
+          rollout: await this.rollouts.abort(input.rolloutId, {
+            reason: input.reason,
+            actor: input.actor || callerOf(context),
+            rollbackCompletedWaves: input.rollbackCompletedWaves ?? false,
+          }),
+        };
+      },
 
       getRolloutHistory: (request) => this.rollouts.history(request.rolloutId, request.limit),
     };
@@ -56,11 +60,4 @@ export class RolloutServiceHandlers {
 /** Who is calling, when the request does not say: the mTLS identity, else the peer address. */
 function callerOf(context: CallContext): string {
   return context.principal?.name ?? context.peerCommonName ?? `grpc:${context.peer}`;
-}
-
-function actorOf(actor: string, context: CallContext): string {
-  if (actor.length > MAX_ACTOR_LENGTH) {
-    throw SentraError.invalidArgument("actor", `is longer than ${MAX_ACTOR_LENGTH} characters`);
-  }
-  return actor || callerOf(context);
 }

@@ -2,10 +2,11 @@ import { create, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from "@nestjs/common";
 import { SentraError } from "@sentra/common";
 import { GetRolloutHistoryResponseSchema, ListRolloutsResponseSchema, MultiClusterRolloutSchema } from "@sentra/proto";
+import { parseInput } from "../migration/migration-input.js";
 import type { TokenPrincipal } from "../security/api-token-store.js";
 import { Access, RequestPrincipal } from "../security/route-access.js";
 import { RolloutService } from "./rollout.service.js";
-import { MAX_ACTOR_LENGTH } from "./start-rollout-request.js";
+import { abortRolloutInputSchema, promoteRolloutInputSchema } from "./rollout-action-input.js";
 
 /**
  * REST for the dashboard: the same use cases as the gRPC methods with the same roles, the same
@@ -59,9 +60,8 @@ export class RolloutController {
     @Ip() ip: string,
     @RequestPrincipal() principal: TokenPrincipal | undefined,
   ): Promise<JsonValue> {
-    const fields = objectBody(body);
-    const full = optionalBoolean(fields.full, "full") ?? false;
-    const rollout = await this.rollouts.promote(id, full, actorOf(fields.actor, principal, ip));
+    const input = parseInput(promoteRolloutInputSchema, { ...objectBody(body), rolloutId: id }, "json");
+    const rollout = await this.rollouts.promote(input.rolloutId, input.full, input.actor || callerOf(principal, ip));
     return toJson(MultiClusterRolloutSchema, rollout);
   }
 
@@ -75,11 +75,11 @@ export class RolloutController {
     @Ip() ip: string,
     @RequestPrincipal() principal: TokenPrincipal | undefined,
   ): Promise<JsonValue> {
-    const fields = objectBody(body);
-    const rollout = await this.rollouts.abort(id, {
-      reason: optionalString(fields.reason, "reason") ?? "",
-      actor: actorOf(fields.actor, principal, ip),
-      rollbackCompletedWaves: optionalBoolean(fields.rollbackCompletedWaves, "rollbackCompletedWaves"),
+    const input = parseInput(abortRolloutInputSchema, { ...objectBody(body), rolloutId: id }, "json");
+    const rollout = await this.rollouts.abort(input.rolloutId, {
+      reason: input.reason,
+      actor: input.actor || callerOf(principal, ip),
+      rollbackCompletedWaves: input.rollbackCompletedWaves,
     });
     return toJson(MultiClusterRolloutSchema, rollout);
   }
@@ -98,16 +98,7 @@ function optionalString(value: unknown, field: string): string | undefined {
   return value;
 }
 
-function optionalBoolean(value: unknown, field: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "boolean") throw SentraError.invalidArgument(field, "must be true or false");
-  return value;
-}
-
-function actorOf(value: unknown, principal: TokenPrincipal | undefined, ip: string): string {
-  const actor = optionalString(value, "actor");
-  if (actor && actor.length > MAX_ACTOR_LENGTH) {
-    throw SentraError.invalidArgument("actor", `is longer than ${MAX_ACTOR_LENGTH} characters`);
-  }
-  return actor || principal?.name || `http:${ip}`;
+/** Who acts when the request does not say: the token's name, else the client address. */
+function callerOf(principal: TokenPrincipal | undefined, ip: string): string {
+  return principal?.name || `http:${ip}`;
 }
