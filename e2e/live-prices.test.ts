@@ -48,6 +48,8 @@ describe("automatic migration and where prices come from", () => {
       const coordinator = await startCoordinatorProcess(namespace, {
         SENTRA_ARBITRAGE_INTERVAL_MS: "200",
         SENTRA_AUTO_MIGRATE: "true",
+        // The seeded workloads live in namespace default: opt it in to automatic mode.
+        SENTRA_AUTO_MIGRATE_NAMESPACES: "default",
         SENTRA_AUTO_MARGIN_THRESHOLD_USD: "1",
         SENTRA_AUTO_SUSTAIN_S: "1",
         SENTRA_AUTO_COOLDOWN_S: "600",

@@ -390,6 +390,8 @@ describe("automatic mode", () => {
       const coordinator = await startCoordinatorProcess(namespace, {
         SENTRA_ARBITRAGE_INTERVAL_MS: "200",
         SENTRA_AUTO_MIGRATE: "true",
+        // The seeded workloads live in namespace default: opt it in to automatic mode.
+        SENTRA_AUTO_MIGRATE_NAMESPACES: "default",
         // The simulated satellites price with the model (SENTRA_PRICE_OVERRIDES): synthetic prices.
         SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES: "true",
         SENTRA_AUTO_MARGIN_THRESHOLD_USD: "1",

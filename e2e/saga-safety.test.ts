@@ -84,6 +84,8 @@ describe("saga safety when Redis loses the coordinator's keys", () => {
       const env = {
         SENTRA_ARBITRAGE_INTERVAL_MS: "200",
         SENTRA_AUTO_MIGRATE: "true",
+        // The seeded workloads live in namespace default: opt it in to automatic mode.
+        SENTRA_AUTO_MIGRATE_NAMESPACES: "default",
         SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES: "true",
         SENTRA_AUTO_MARGIN_THRESHOLD_USD: "1",
         SENTRA_AUTO_SUSTAIN_S: "1",

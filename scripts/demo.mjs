@@ -290,6 +290,9 @@ start(
     // The demo's satellites price with the seeded model: with SENTRA_AUTO_MIGRATE=true, automatic
     // mode may act on those synthetic prices here (a real estate refuses them by default).
     SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES: process.env.SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES ?? "true",
+    // Automatic mode moves only workloads that opted in: the demo's seeded shop runs in namespace
+    // default, so that namespace opts in (a real estate lists its own, or annotates workloads).
+    SENTRA_AUTO_MIGRATE_NAMESPACES: process.env.SENTRA_AUTO_MIGRATE_NAMESPACES ?? "default",
   },
   97,
 );

@@ -11,13 +11,18 @@ export const ARBITRAGE_ANNOTATIONS = {
   allowedRegions: "sentra.io/allowed-regions",
   /** Comma-separated target clouds, e.g. `"aws,gcp"`. */
   allowedClouds: "sentra.io/allowed-clouds",
+  /** `"true"` opts the workload into automatic mode; `"false"` keeps it out; absent = its namespace decides. */
+  autoMigrate: "sentra.io/auto-migrate",
 } as const;
 
 /** Clouds `sentra.io/allowed-clouds` may name. */
 export const KNOWN_CLOUDS: readonly string[] = ["aws", "gcp", "azure"];
 
 /** What the annotations say; absent keys stay undefined (the defaults apply). */
-export type ArbitrageAnnotations = Pick<WorkloadCostInput, "stateGb" | "pinned" | "allowedRegions" | "allowedClouds">;
+export type ArbitrageAnnotations = Pick<
+  WorkloadCostInput,
+  "stateGb" | "pinned" | "allowedRegions" | "allowedClouds" | "autoMigrate"
+>;
 
 /** One bad annotation. */
 export interface AnnotationProblem {
@@ -27,6 +32,15 @@ export interface AnnotationProblem {
 }
 
 const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+function parseBoolean(key: string, value: string | undefined, problems: AnnotationProblem[]): boolean | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim().toLowerCase();
+  if (text === "true") return true;
+  if (text === "false") return false;
+  problems.push({ annotation: key, value, problem: 'expected "true" or "false"' });
+  return undefined;
+}
 
 function parseList(
   key: string,
@@ -77,14 +91,14 @@ export function parseArbitrageAnnotations(
     }
   }
 
-  const pinned = annotations[ARBITRAGE_ANNOTATIONS.pinned];
-  if (pinned !== undefined) {
-    const text = pinned.trim().toLowerCase();
-    if (text === "true") result.pinned = true;
-    else if (text === "false") result.pinned = false;
-    else
-      problems.push({ annotation: ARBITRAGE_ANNOTATIONS.pinned, value: pinned, problem: 'expected "true" or "false"' });
-  }
+  const pinned = parseBoolean(ARBITRAGE_ANNOTATIONS.pinned, annotations[ARBITRAGE_ANNOTATIONS.pinned], problems);
+  if (pinned !== undefined) result.pinned = pinned;
+  const autoMigrate = parseBoolean(
+    ARBITRAGE_ANNOTATIONS.autoMigrate,
+    annotations[ARBITRAGE_ANNOTATIONS.autoMigrate],
+    problems,
+  );
+  if (autoMigrate !== undefined) result.autoMigrate = autoMigrate;
 
   const regions = annotations[ARBITRAGE_ANNOTATIONS.allowedRegions];
   if (regions !== undefined) {

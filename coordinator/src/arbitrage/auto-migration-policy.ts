@@ -1,5 +1,6 @@
 import { SentraError } from "@sentra/common";
 import type { ArbitrageOpportunity } from "./opportunity-finder.js";
+import type { WorkloadCostInput } from "./workload-cost-input.js";
 
 /** Auto mode is off unless configured. */
 export const DEFAULT_AUTO_MIGRATION_ENABLED = false;
@@ -49,6 +50,14 @@ export interface AutoMigrationOptions {
    * @default false
    */
   readonly allowSyntheticPrices?: boolean;
+  /**
+   * Namespaces whose workloads automatic mode may move without their own opt-in
+   * (`SENTRA_AUTO_MIGRATE_NAMESPACES`). A workload outside them moves on its own only with
+   * `sentra.io/auto-migrate: "true"`; `"false"` keeps it out even inside them. Kubernetes' own
+   * namespaces and Sentra itself never move, whatever is listed (see `protectedWorkloadReason`).
+   * @default [] (only annotated workloads)
+   */
+  readonly optInNamespaces?: readonly string[];
 }
 
 /** {@link AutoMigrationOptions} with defaults applied; frozen. */
@@ -91,6 +100,18 @@ export const HOLD_REASONS: readonly HoldReason[] = Object.freeze([
   "in-flight",
   "concurrency-cap",
 ]);
+
+/**
+ * True when automatic mode may move this workload copy: not protected, and opted in by its
+ * `sentra.io/auto-migrate` annotation or, without one, by its namespace being listed.
+ */
+export function autoMigrationOptedIn(
+  workload: Pick<WorkloadCostInput, "namespace" | "autoMigrate" | "protectedReason">,
+  optInNamespaces: readonly string[],
+): boolean {
+  if (workload.protectedReason !== undefined) return false;
+  return workload.autoMigrate ?? optInNamespaces.includes(workload.namespace);
+}
 
 /** True when both sides of a move are priced by a live pricing API. */
 export function livePriced(opportunity: Pick<ArbitrageOpportunity, "source" | "target">): boolean {
@@ -139,8 +160,15 @@ export function compileAutoMigrationOptions(options: AutoMigrationOptions = {}):
   if (!Number.isFinite(threshold)) {
     throw SentraError.invalidArgument("marginThresholdUsd", `must be a finite number, got ${threshold}`);
   }
+  const optInNamespaces = [...new Set(options.optInNamespaces ?? [])];
+  for (const namespace of optInNamespaces) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(namespace)) {
+      throw SentraError.invalidArgument("optInNamespaces", `"${namespace}" is not a Kubernetes namespace name`);
+    }
+  }
   return Object.freeze({
     enabled: options.enabled ?? DEFAULT_AUTO_MIGRATION_ENABLED,
+    optInNamespaces: Object.freeze(optInNamespaces),
     allowSyntheticPrices: options.allowSyntheticPrices ?? false,
     marginThresholdUsd: threshold,
     sustainSeconds: check("sustainSeconds", options.sustainSeconds ?? DEFAULT_AUTO_SUSTAIN_SECONDS),

@@ -37,9 +37,11 @@ function fakes(
   starter: MigrationStarter,
   markets: RegionMarket[] = [market("us-east-1", 0.2), market("us-east-2", 0.1)],
   allowSyntheticPrices = false,
+  workloads: WorkloadCostInput[] = [workload("a/one"), workload("a/two")],
+  optInNamespaces: string[] = ["a"],
 ) {
   let saved: AutoMigrationState | null = null;
-  const policy = createAutoMigrationPolicy({ enabled: true, sustainSeconds: 0, allowSyntheticPrices });
+  const policy = createAutoMigrationPolicy({ enabled: true, sustainSeconds: 0, allowSyntheticPrices, optInNamespaces });
   const store: AutoMigrationStateStore = {
     load: async () => saved ?? policy.initialState(),
     save: async (state) => {
@@ -50,7 +52,7 @@ function fakes(
     deps: {
       clock: { nowMs: () => NOW },
       estate: {
-        listWorkloads: async () => [workload("a/one"), workload("a/two")],
+        listWorkloads: async () => workloads,
         listMarkets: async () => markets,
       },
       store,
@@ -110,5 +112,32 @@ describe("runAutoMigrationTick", () => {
     expect(result.failedStarts.map((f) => [f.workloadId, f.error.code])).toEqual([["a/two", "ABORTED"]]);
     expect(Object.keys(saved()?.inFlight ?? {})).toEqual(["a/one"]);
     expect(saved()?.cooldownUntilMs["a/two"]).toBeGreaterThan(NOW);
+  });
+
+  it("moves only workloads that opted in (annotation or namespace), never protected ones", async () => {
+    const started: MigrationPlan[] = [];
+    const workloads = [
+      workload("a/listed"), // namespace a is listed
+      { ...workload("a/opted-out"), autoMigrate: false }, // listed namespace, annotation says no
+      workload("b/silent"), // namespace b is not listed, no annotation
+      { ...workload("b/annotated"), autoMigrate: true },
+      { ...workload("kube-system/coredns"), autoMigrate: true, protectedReason: "namespace kube-system" },
+    ];
+    const { deps, saved } = fakes({ start: async (plan) => void started.push(plan) }, undefined, false, workloads, [
+      "a",
+      "kube-system",
+    ]);
+    const result = await runAutoMigrationTick(deps);
+    expect(started.map((plan) => plan.workloadId).sort()).toEqual(["a/listed", "b/annotated"]);
+    // The others are not even held: no sustain clock runs for them.
+    expect(result.held).toEqual([]);
+    expect(Object.keys(saved()?.sustained ?? {})).toEqual([]);
+  });
+
+  it("moves nothing by default (no namespace listed, no annotation)", async () => {
+    const started: MigrationPlan[] = [];
+    const { deps } = fakes({ start: async (plan) => void started.push(plan) }, undefined, false, undefined, []);
+    await runAutoMigrationTick(deps);
+    expect(started).toEqual([]);
   });
 });

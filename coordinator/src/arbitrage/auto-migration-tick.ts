@@ -1,6 +1,6 @@
 import { SentraError } from "@sentra/common";
 import type { AutoMigrationStateStore, Clock, EstateReader, MigrationStarter } from "./arbitrage-ports.js";
-import type { AutoMigrationDecision, AutoMigrationPolicy } from "./auto-migration-policy.js";
+import { type AutoMigrationDecision, type AutoMigrationPolicy, autoMigrationOptedIn } from "./auto-migration-policy.js";
 import type { OpportunityFinder } from "./opportunity-finder.js";
 
 /** What one automatic-mode tick needs; each dependency is a small port. */
@@ -26,6 +26,9 @@ export interface AutoMigrationTickResult extends AutoMigrationDecision {
  * workload again and the saga's workload lock refuses the duplicate; saving first could instead
  * leave a slot taken by a migration that never started. A refused start ends at once (its
  * cool-down begins), so a failing workload is not retried every tick.
+ *
+ * Only workloads whose every copy opted in (`autoMigrationOptedIn`) reach the finder and the
+ * policy: one that did not never starts a sustain clock, let alone a migration.
  */
 export async function runAutoMigrationTick(deps: AutoMigrationTickDeps): Promise<AutoMigrationTickResult> {
   const nowMs = deps.clock.nowMs();
@@ -34,7 +37,21 @@ export async function runAutoMigrationTick(deps: AutoMigrationTickDeps): Promise
     deps.estate.listMarkets(),
     deps.store.load(),
   ]);
-  const decision = deps.policy.decide(stored, deps.finder.find(workloads, markets, nowMs), nowMs);
+  // By workload id (namespace/name, shared by its copies): it moves on its own only when every
+  // copy opted in, so one copy saying "false" (or being protected) keeps them all where they are.
+  const optedIn = new Set<string>();
+  const optedOut = new Set<string>();
+  for (const workload of workloads) {
+    (autoMigrationOptedIn(workload, deps.policy.options.optInNamespaces) ? optedIn : optedOut).add(workload.id);
+  }
+  const candidates = deps.finder
+    .find(
+      workloads.filter((workload) => !optedOut.has(workload.id)),
+      markets,
+      nowMs,
+    )
+    .filter((opportunity) => optedIn.has(opportunity.workloadId) && !optedOut.has(opportunity.workloadId));
+  const decision = deps.policy.decide(stored, candidates, nowMs);
   let state = decision.state;
   const failedStarts: { workloadId: string; error: SentraError }[] = [];
   for (const plan of decision.migrationsToStart) {

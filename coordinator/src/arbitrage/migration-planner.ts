@@ -9,6 +9,7 @@ import type { WorkloadCostInput } from "./workload-cost-input.js";
 
 /** Why a dry run refused a move. */
 export type PlanRefusalCode =
+  | "PROTECTED"
   | "PINNED"
   | "SOURCE_PRICE_UNAVAILABLE"
   | "TARGET_UNKNOWN"
@@ -126,6 +127,10 @@ export function planMigration(
     refusalReason: reason,
   });
 
+  if (workload.protectedReason !== undefined) {
+    // Before any price: no margin, however large, moves kube-system or Sentra itself.
+    return refuse("PROTECTED", `${workload.id} is never migrated: ${workload.protectedReason}`);
+  }
   const sourceMarket = index.sourceOf(workload);
   const sourceChoice = sourceMarket?.choose(workload) ?? null;
   if (sourceMarket === undefined || sourceChoice === null) {
@@ -214,6 +219,7 @@ function pickTarget(
 }
 
 const ERROR_CODE_BY_REFUSAL: Record<PlanRefusalCode, ErrorCodeName> = {
+  PROTECTED: "FAILED_PRECONDITION",
   PINNED: "FAILED_PRECONDITION",
   SOURCE_PRICE_UNAVAILABLE: "FAILED_PRECONDITION",
   TARGET_UNKNOWN: "NOT_FOUND",

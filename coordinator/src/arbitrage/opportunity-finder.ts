@@ -75,7 +75,7 @@ function rankOpportunities(
 
   const opportunities: ArbitrageOpportunity[] = [];
   for (const workload of workloads) {
-    if (workload.pinned === true) continue;
+    if (workload.pinned === true || workload.protectedReason !== undefined) continue;
     const source = index.sourceOf(workload);
     if (source === undefined) continue;
     const sourceChoice = source.choose(workload);

@@ -29,6 +29,16 @@ export interface WorkloadCostInput {
   /** Only these target clouds; absent = any. */
   readonly allowedClouds?: readonly string[];
   /**
+   * `sentra.io/auto-migrate`: `true` opts this workload into automatic mode, `false` keeps it out
+   * even in a namespace of `SENTRA_AUTO_MIGRATE_NAMESPACES`; absent = the namespace decides.
+   */
+  readonly autoMigrate?: boolean;
+  /**
+   * Why Sentra never moves this workload (Kubernetes' own namespaces, Sentra's own Deployments;
+   * see `protectedWorkloadReason`); absent = not protected.
+   */
+  readonly protectedReason?: string;
+  /**
    * Run only on this instance type (e.g. a GPU type whose accelerator CPU/memory shares cannot
    * express); absent = the cheapest fitting type of each region.
    */

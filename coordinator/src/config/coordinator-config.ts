@@ -187,6 +187,18 @@ const schema = z.object({
   SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES: z
     .enum(["true", "false"], { message: "must be true or false" })
     .default("false"),
+  SENTRA_AUTO_MIGRATE_NAMESPACES: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== ""),
+    )
+    .pipe(
+      z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: "each entry must be a namespace name" })),
+    ),
   SENTRA_AUTO_MARGIN_THRESHOLD_USD: z.coerce.number().finite().default(0),
   SENTRA_AUTO_SUSTAIN_S: z.coerce.number().min(0).default(1_800),
   SENTRA_AUTO_COOLDOWN_S: z.coerce.number().min(0).default(21_600),
@@ -359,6 +371,12 @@ export interface CoordinatorConfig {
      * tests). Off: only prices both satellites read from a live pricing API move workloads.
      */
     allowSyntheticPrices: boolean;
+    /**
+     * `SENTRA_AUTO_MIGRATE_NAMESPACES` (comma-separated): namespaces whose workloads automatic mode
+     * may move without their own `sentra.io/auto-migrate: "true"`. Empty (the default): only
+     * annotated workloads.
+     */
+    optInNamespaces: readonly string[];
   };
   /** Multi-cluster rollouts and the event record (docs/release-guard.md). */
   rollout: {
@@ -465,6 +483,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       maxConcurrentMigrations: parsed.SENTRA_AUTO_MAX_CONCURRENT,
       leaderLeaseMs: parsed.SENTRA_AUTO_LEADER_LEASE_MS,
       allowSyntheticPrices: parsed.SENTRA_AUTO_MIGRATE_ALLOW_SYNTHETIC_PRICES === "true",
+      optInNamespaces: parsed.SENTRA_AUTO_MIGRATE_NAMESPACES,
     },
     rollout: {
       reconcileIntervalMs: parsed.SENTRA_ROLLOUT_RECONCILE_INTERVAL_MS,

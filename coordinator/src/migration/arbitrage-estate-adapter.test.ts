@@ -271,4 +271,41 @@ describe("dry run over a snapshot", () => {
     expect(json.egressUsd).toBe(0);
     expect(json.stateGb).toBe(0);
   });
+
+  it("never plans a move of kube-system or of Sentra itself, even a manual one that would pay (FAILED_PRECONDITION)", () => {
+    const system = (namespace: string, labels: Record<string, string> = {}) => {
+      const copy = (sat: string, cluster: string, region: string) => {
+        const w = workload(sat, cluster, "aws", region, "coredns", 3);
+        return create(WorkloadSchema, { ...w, ref: { ...w.ref, namespace } as never, labels });
+      };
+      return [copy("use1", "use1-sim", "us-east-1"), copy("use2", "use2-sim", "us-east-2")];
+    };
+    const cases: [Workload[], RegExp][] = [
+      [system("kube-system"), /namespace kube-system belongs to Kubernetes/],
+      [system("kube-node-lease"), /namespace kube-node-lease/],
+      [system("ops", { "app.kubernetes.io/part-of": "sentra" }), /part of Sentra/],
+      [system("ops", { "sentra.io/satellite": "use1" }), /Sentra satellite/],
+      [system("ops", { "app.kubernetes.io/name": "sentra-coordinator" }), /sentra-coordinator/],
+    ];
+    for (const [workloads, reason] of cases) {
+      const namespace = workloads[0]?.ref?.namespace ?? "";
+      const snapshot = estate({ workloads });
+      const locator = { satelliteId: "use1", cluster: "", namespace, name: "coredns" };
+      for (const target of [undefined, "us-east-2"]) {
+        const outcome = dryRun.planOn(snapshot, locator, target);
+        expect(outcome.accepted).toBe(false);
+        expect(outcome.refusalCode).toBe("PROTECTED");
+        expect(outcome.refusal?.code).toBe("FAILED_PRECONDITION");
+        expect(outcome.refusal?.message).toMatch(reason);
+      }
+      // Nor does it show up as an opportunity.
+      const view = toArbitrageView(snapshot);
+      expect(findOpportunities(view.workloads, view.markets, NOW, options)).toEqual([]);
+    }
+    // The same Deployment in an ordinary namespace moves (the margin is there).
+    const plain = estate({ workloads: system("ops") });
+    expect(
+      dryRun.planOn(plain, { satelliteId: "use1", cluster: "", namespace: "ops", name: "coredns" }, undefined).accepted,
+    ).toBe(true);
+  });
 });

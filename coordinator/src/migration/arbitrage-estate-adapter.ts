@@ -24,6 +24,7 @@ import {
   regionKey,
 } from "../arbitrage/region-market.js";
 import type { WorkloadCostInput } from "../arbitrage/workload-cost-input.js";
+import { protectedWorkloadReason } from "../arbitrage/workload-protection.js";
 
 /**
  * The one place protobuf (what Redis holds) becomes the arbitrage module's plain inputs, and the
@@ -142,6 +143,7 @@ export function toCostInput(workload: Workload, copyRegions?: readonly RegionRef
   const ref = workload.ref;
   if (ref === undefined) throw SentraError.invalidArgument("workload.ref", "is required");
   const annotations = parseArbitrageAnnotations(workload.annotations);
+  const protectedReason = protectedWorkloadReason({ namespace: ref.namespace, labels: workload.labels });
   const input: WorkloadCostInput = {
     id: workloadIdOf(ref),
     satelliteId: ref.satelliteId,
@@ -154,6 +156,7 @@ export function toCostInput(workload: Workload, copyRegions?: readonly RegionRef
     cpuMillicores: workload.cpuMillicores,
     memoryBytes: Number(workload.memoryBytes),
     ...annotations,
+    ...(protectedReason === null ? {} : { protectedReason }),
   };
   if (copyRegions === undefined) return input;
   const constraints = compilePlacementConstraints(annotations);

@@ -23,7 +23,9 @@ import { OpportunityMonitor, type OpportunityRanking } from "./opportunity-monit
  * Automatic mode (`SENTRA_AUTO_MIGRATE=true`; off by default): after each opportunity ranking, the
  * replica holding the Redis leader lease runs one `runAutoMigrationTick` — hysteresis, cool-down and
  * the concurrency cap are the policy's (docs/arbitrage.md). Disabled, the leader still tracks the
- * sustain clocks (so switching it on does not restart them) but starts nothing.
+ * sustain clocks (so switching it on does not restart them) but starts nothing. It moves only
+ * workloads that opted in (`sentra.io/auto-migrate: "true"`, or a namespace of
+ * `SENTRA_AUTO_MIGRATE_NAMESPACES`), never Kubernetes' own namespaces or Sentra itself.
  */
 @Injectable()
 export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -52,6 +54,7 @@ export class AutoMigrationService implements OnApplicationBootstrap, OnModuleDes
       cooldownSeconds: auto.cooldownSeconds,
       maxConcurrentMigrations: auto.maxConcurrentMigrations,
       allowSyntheticPrices: auto.allowSyntheticPrices,
+      optInNamespaces: auto.optInNamespaces,
     });
     this.lease = new LeaderLease(redis, `${config.redisPrefix}auto-migration:leader`, auto.leaderLeaseMs);
     // In MySQL with the journal, not in Redis: it must survive a Redis restart (docs/arbitrage.md).

@@ -44,4 +44,15 @@ describe("arbitrage, migration and automatic-mode configuration", () => {
     );
     expect(loadCoordinatorConfig({ ...TLS_FILES, SENTRA_AUTO_MIGRATE: "true" }).autoMigration.enabled).toBe(true);
   });
+
+  it("reads the automatic mode's opt-in namespaces (none by default) and refuses a bad name", () => {
+    expect(loadCoordinatorConfig({ ...TLS_FILES }).autoMigration.optInNamespaces).toEqual([]);
+    expect(
+      loadCoordinatorConfig({ ...TLS_FILES, SENTRA_AUTO_MIGRATE_NAMESPACES: " shop, default ,," }).autoMigration
+        .optInNamespaces,
+    ).toEqual(["shop", "default"]);
+    expect(() => loadCoordinatorConfig({ ...TLS_FILES, SENTRA_AUTO_MIGRATE_NAMESPACES: "Shop" })).toThrow(
+      /SENTRA_AUTO_MIGRATE_NAMESPACES/,
+    );
+  });
 });
