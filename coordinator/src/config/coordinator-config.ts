@@ -92,6 +92,8 @@ export const DEFAULT_MIGRATION_STEP_TIMEOUT_MS = 120_000;
 export const DEFAULT_MIGRATION_CALL_TIMEOUT_MS = 3_000;
 /** @default 1000 — longest pause between two readiness polls (polling starts at 25 ms and doubles). */
 export const DEFAULT_MIGRATION_POLL_INTERVAL_MS = 1_000;
+/** Pause before the second readiness read that confirms a ready target, ms. */
+export const DEFAULT_MIGRATION_READY_CONFIRM_DELAY_MS = 2_000;
 /** @default 15000 — TTL of a workload lock; the running saga renews it every third of it. */
 export const DEFAULT_MIGRATION_LOCK_TTL_MS = 15_000;
 /** @default 10000 — how often the journal is scanned for sagas nobody runs (crashed coordinator). */
@@ -177,6 +179,11 @@ const schema = z.object({
   SENTRA_MIGRATION_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_MIGRATION_STEP_TIMEOUT_MS),
   SENTRA_MIGRATION_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(DEFAULT_MIGRATION_CALL_TIMEOUT_MS),
   SENTRA_MIGRATION_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(DEFAULT_MIGRATION_POLL_INTERVAL_MS),
+  SENTRA_MIGRATION_READY_CONFIRM_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_MIGRATION_READY_CONFIRM_DELAY_MS),
   SENTRA_MIGRATION_LOCK_TTL_MS: z.coerce.number().int().min(300).default(DEFAULT_MIGRATION_LOCK_TTL_MS),
   SENTRA_MIGRATION_RECOVERY_INTERVAL_MS: z.coerce
     .number()
@@ -353,6 +360,8 @@ export interface CoordinatorConfig {
     stepTimeoutMs: number;
     callTimeoutMs: number;
     pollIntervalMs: number;
+    /** `SENTRA_MIGRATION_READY_CONFIRM_DELAY_MS`: pause before the second read that confirms a ready target. */
+    readyConfirmDelayMs: number;
     lockTtlMs: number;
     recoveryIntervalMs: number;
     /** Fault injection for crash tests: SIGKILL the process at this saga step. Never set in production. */
@@ -471,6 +480,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       stepTimeoutMs: parsed.SENTRA_MIGRATION_STEP_TIMEOUT_MS,
       callTimeoutMs: parsed.SENTRA_MIGRATION_CALL_TIMEOUT_MS,
       pollIntervalMs: parsed.SENTRA_MIGRATION_POLL_INTERVAL_MS,
+      readyConfirmDelayMs: parsed.SENTRA_MIGRATION_READY_CONFIRM_DELAY_MS,
       lockTtlMs: parsed.SENTRA_MIGRATION_LOCK_TTL_MS,
       recoveryIntervalMs: parsed.SENTRA_MIGRATION_RECOVERY_INTERVAL_MS,
       crashAtStep: parsed.SENTRA_TEST_CRASH_AT_STEP,

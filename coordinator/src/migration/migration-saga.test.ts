@@ -25,6 +25,10 @@ class FakeEstate implements SatelliteGateway {
   readonly fencingTokens: (number | undefined)[] = [];
   readonly timeouts: number[] = [];
   readonly unreachable = new Set<string>();
+  /** Satellites the estate holds as not live (missed heartbeats). */
+  readonly notLive = new Set<string>();
+  /** Per satellite, ready counts the next reads return instead of the real one (a flapping target). */
+  readonly scriptedReady = new Map<string, number[]>();
   readinessDelayMs = 100;
   private readonly pending: { atMs: number; apply: () => void }[] = [];
   nowMs = 1_000_000;
@@ -50,7 +54,12 @@ class FakeEstate implements SatelliteGateway {
   async getWorkload(location: WorkloadLocation, options: GatewayCallOptions) {
     this.check(location, options);
     const d = this.get(location.satelliteId);
-    return { desired: d.desired, ready: d.ready };
+    const scripted = this.scriptedReady.get(location.satelliteId)?.shift();
+    return { desired: d.desired, ready: scripted ?? d.ready };
+  }
+
+  async isLive(satelliteId: string) {
+    return !this.notLive.has(satelliteId);
   }
 
   async scaleWorkload(
@@ -154,7 +163,13 @@ function harness(options: { crashAt?: SagaCheckpoint } = {}) {
     journal,
     satellites: estate,
     clock: { nowMs: () => estate.nowMs },
-    options: { readyTimeoutMs: 5_000, stepTimeoutMs: 3_000, callTimeoutMs: 500, pollIntervalMs: 200 },
+    options: {
+      readyTimeoutMs: 5_000,
+      stepTimeoutMs: 3_000,
+      callTimeoutMs: 500,
+      pollIntervalMs: 200,
+      readyConfirmDelayMs: 300,
+    },
     sleep: async (ms) => estate.advance(ms),
     checkpoint: (point) => {
       checkpoints.push(point);
@@ -212,6 +227,48 @@ describe("migration saga (fake satellites, fake clock)", () => {
     expect(estate.commands.map((c) => c.key)).toEqual(["m-1/scale-up-target", "m-1/compensate-target"]);
     expect(estate.nowMs - 1_000_000).toBeGreaterThanOrEqual(5_000);
     expect(estate.nowMs - 1_000_000).toBeLessThan(5_700);
+  });
+
+  it("confirms a ready target with a second read after the delay: a target that flaps back to unready keeps the source", async () => {
+    const { estate, journal, ports } = harness();
+    estate.add(SOURCE, 3);
+    estate.add(TARGET, 0);
+    estate.readinessDelayMs = 0;
+    // After the saga's first look at the target (0 ready), every poll says ready and the read after
+    // it (the confirmation) says 1 of 3: flapping, always.
+    estate.scriptedReady.set(TARGET, [0, ...Array.from({ length: 1_000 }, (_, i) => (i % 2 === 0 ? 3 : 1))]);
+    const end = await run(record(), ports);
+    expect(journal.states).toEqual(["LOCKED", "SCALING_UP_TARGET", "COMPENSATING", "COMPENSATED"]);
+    expect(end.error).toMatch(/not ready by the deadline: 3 of 3 replicas ready; not confirmed/);
+    expect(end.steps.some((step) => step.state === "TARGET_READY")).toBe(false);
+    expect(estate.get(SOURCE)).toMatchObject({ desired: 3, ready: 3 });
+    expect(estate.commands.map((c) => c.key)).toEqual(["m-1/scale-up-target", "m-1/compensate-target"]);
+  });
+
+  it("moves once a flapping target holds ready across the second read", async () => {
+    const { estate, journal, ports } = harness();
+    estate.add(SOURCE, 3);
+    estate.add(TARGET, 0);
+    estate.readinessDelayMs = 0;
+    // The saga's first look (0 ready); a poll says ready, the confirmation 1 of 3; then ready twice in a row.
+    estate.scriptedReady.set(TARGET, [0, 3, 1]);
+    const started = estate.nowMs;
+    const done = await run(record(), ports);
+    expect(journal.states).toEqual(["LOCKED", "SCALING_UP_TARGET", "TARGET_READY", "SCALING_DOWN_SOURCE", "DONE"]);
+    expect(done.steps.find((step) => step.state === "TARGET_READY")?.detail).toMatch(/confirmed by a second read/);
+    // Two confirmations of 300 ms each were waited for.
+    expect(estate.nowMs - started).toBeGreaterThanOrEqual(600);
+  });
+
+  it("does not scale the source down while the target's satellite is not live in the estate", async () => {
+    const { estate, journal, ports } = harness();
+    estate.add(SOURCE, 3);
+    estate.add(TARGET, 0);
+    estate.notLive.add(TARGET);
+    const end = await run(record(), ports);
+    expect(journal.states).toEqual(["LOCKED", "SCALING_UP_TARGET", "COMPENSATING", "COMPENSATED"]);
+    expect(end.error).toMatch(/not confirmed: satellite aws-us-east-2 is not live in the estate/);
+    expect(estate.get(SOURCE).desired).toBe(3);
   });
 
   it("resumes a saga killed after the scale-up was sent: the command replays, the target is scaled once", async () => {

@@ -7,7 +7,7 @@ import {
   targetLocation,
 } from "./migration-record.js";
 import { isTerminal, type MigrationEvent, type MigrationStateName, transition } from "./migration-state-machine.js";
-import type { ReplicaStatus, SatelliteGateway } from "./satellite-gateway.js";
+import type { ReplicaStatus, SatelliteGateway, WorkloadLocation } from "./satellite-gateway.js";
 
 /** Where a test may crash the process (`SENTRA_TEST_CRASH_AT_STEP`): after a state is journalled, or after a command was accepted. */
 export type SagaCheckpoint = MigrationStateName | "TARGET_SCALE_SENT" | "SOURCE_SCALE_SENT";
@@ -31,6 +31,13 @@ export interface SagaOptions {
   readonly callTimeoutMs: number;
   /** Longest pause between readiness polls and retries (they start at 25 ms and double). */
   readonly pollIntervalMs: number;
+  /**
+   * After a read that shows the target ready, wait this long and read again: the target counts as
+   * ready only if the second read still shows enough ready replicas and the estate (Redis) holds its
+   * satellite as live. Otherwise the saga keeps polling until the ready deadline (then compensates).
+   * 0 reads again at once. @default 2000 (`SENTRA_MIGRATION_READY_CONFIRM_DELAY_MS`)
+   */
+  readonly readyConfirmDelayMs: number;
 }
 
 /** What the saga needs; each is a small port so a unit test can drive it with fakes. */
@@ -198,6 +205,8 @@ class Saga {
     let pause = FIRST_POLL_PAUSE_MS;
     let last: ReplicaStatus | undefined;
     let lastError: SentraError | undefined;
+    /** Why the last read that showed the target ready was not confirmed. */
+    let unconfirmed: string | undefined;
     for (;;) {
       this.signal.throwIfAborted();
       const remaining = deadline - this.now();
@@ -205,7 +214,7 @@ class Saga {
         const seen =
           last === undefined
             ? `no answer (${lastError?.message ?? "no call completed"})`
-            : `${last.ready} of ${goal} replicas ready`;
+            : `${last.ready} of ${goal} replicas ready${unconfirmed === undefined ? "" : `; not confirmed: ${unconfirmed}`}`;
         return this.fail(record, `target ${describeLocation(target)} not ready by the deadline: ${seen}`);
       }
       try {
@@ -213,7 +222,11 @@ class Saga {
           timeoutMs: Math.min(this.ports.options.callTimeoutMs, remaining),
           signal: this.signal,
         });
-        if (last.ready >= goal) break;
+        if (last.ready >= goal) {
+          const confirmed = await this.confirmReady(target, goal, deadline);
+          if (confirmed.ready) break;
+          unconfirmed = confirmed.why;
+        }
       } catch (error) {
         lastError = this.rethrowIfStopping(error);
         if (!TRANSIENT_CODES.has(lastError.code)) {
@@ -226,8 +239,42 @@ class Saga {
     return this.advance(
       record,
       { type: "target-ready" },
-      `target ${describeLocation(target)} has ${last.ready} of ${goal} replicas ready${replayed ? " (scale command replayed after a restart)" : ""}`,
+      `target ${describeLocation(target)} has ${last.ready} of ${goal} replicas ready, confirmed by a second read and its satellite live${replayed ? " (scale command replayed after a restart)" : ""}`,
     );
+  }
+
+  /**
+   * The independent check before the source may go: one read said ready, so wait
+   * `readyConfirmDelayMs`, read again (≥ `goal` ready) and ask the estate whether the target's
+   * satellite is live. A satellite that answers "ready" once, then loses its pods or its heartbeat,
+   * never lets the source be scaled to 0. A failed read is "not confirmed", not an error: polling
+   * goes on until the deadline.
+   */
+  private async confirmReady(
+    target: WorkloadLocation,
+    goal: number,
+    deadline: number,
+  ): Promise<{ ready: true } | { ready: false; why: string }> {
+    const delay = Math.min(this.ports.options.readyConfirmDelayMs, deadline - this.now());
+    if (delay > 0) await this.ports.sleep(delay, this.signal);
+    const remaining = deadline - this.now();
+    if (remaining <= 0) return { ready: false, why: "the deadline passed before the second read" };
+    try {
+      const [again, live] = await Promise.all([
+        this.ports.satellites.getWorkload(target, {
+          timeoutMs: Math.min(this.ports.options.callTimeoutMs, remaining),
+          signal: this.signal,
+        }),
+        this.ports.satellites.isLive(target.satelliteId),
+      ]);
+      if (again.ready < goal) {
+        return { ready: false, why: `a second read ${delay} ms later showed ${again.ready} of ${goal} ready` };
+      }
+      if (!live) return { ready: false, why: `satellite ${target.satelliteId} is not live in the estate` };
+      return { ready: true };
+    } catch (error) {
+      return { ready: false, why: `the second read failed: ${this.rethrowIfStopping(error).message}` };
+    }
   }
 
   private async scaleDownSource(record: MigrationRecord): Promise<MigrationRecord> {

@@ -141,6 +141,7 @@ export function arbitrageOptionsOf(config: CoordinatorConfig): ArbitrageOptions 
             stepTimeoutMs: config.migration.stepTimeoutMs,
             callTimeoutMs: config.migration.callTimeoutMs,
             pollIntervalMs: config.migration.pollIntervalMs,
+            readyConfirmDelayMs: config.migration.readyConfirmDelayMs,
             recoveryIntervalMs: config.migration.recoveryIntervalMs,
             checkpoint: createCrashHook(config.migration.crashAtStep, logger),
           },

@@ -1,4 +1,5 @@
 import { SentraError } from "@sentra/common";
+import { Liveness } from "@sentra/proto";
 import { EstateStore } from "../estate/estate-store.js";
 import { SatelliteClientPool } from "../estate/satellite-client-pool.js";
 
@@ -48,6 +49,12 @@ export interface SatelliteGateway {
     expectedReplicas: number,
     options: GatewayCallOptions,
   ): Promise<ScaleResult>;
+  /**
+   * True when the estate holds the satellite as live (its heartbeats arrive), judged now from the
+   * shared record (Redis), not from the satellite's own answer: the saga's independent check before
+   * it scales a source down.
+   */
+  isLive(satelliteId: string): Promise<boolean>;
   /** Releases connections (after the last saga stopped). */
   close?(): void;
 }
@@ -73,6 +80,10 @@ export class GrpcSatelliteGateway implements SatelliteGateway {
       desired: response.workload?.desiredReplicas ?? 0,
       ready: response.workload?.readyReplicas ?? 0,
     };
+  }
+
+  async isLive(satelliteId: string): Promise<boolean> {
+    return (await this.store.satellite(satelliteId, Date.now()))?.liveness === Liveness.LIVE;
   }
 
   async scaleWorkload(
