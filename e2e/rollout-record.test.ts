@@ -1,6 +1,12 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { IncidentSchema, RolloutPhase, SatelliteEventSchema, satelliteEventStream } from "@sentra/proto";
+import {
+  IncidentSchema,
+  RolloutPhase,
+  SatelliteEventSchema,
+  satelliteEventStream,
+  timestampFromMs,
+} from "@sentra/proto";
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -92,7 +98,13 @@ describe("rollout record: satellite events from JetStream into MariaDB", () => {
       namespace,
       SATELLITE,
       "down-3",
-      transitionBody(rollout, RolloutPhase.ROLLED_BACK, { canaryWeight: 0, message: "3 consecutive breaches" }),
+      // Later than the decision above, as a rollback always is: published in the same millisecond, the
+      // decision (sequence 1) would rank above this transition (sequence 0) and the test would race.
+      transitionBody(rollout, RolloutPhase.ROLLED_BACK, {
+        canaryWeight: 0,
+        message: "3 consecutive breaches",
+        updatedAt: timestampFromMs(Date.now() + 1_000),
+      }),
       { stateJson: '{"phase":"rolledBack"}' },
     );
     expect(await recordCounts(pool)).toMatchObject({ events: 0, steps: 0 });
