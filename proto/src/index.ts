@@ -6,6 +6,7 @@ export * from "./gen/sentra/v1/event_pb.js";
 export * from "./gen/sentra/v1/migration_pb.js";
 export * from "./gen/sentra/v1/rollout_api_pb.js";
 export * from "./gen/sentra/v1/rollout_pb.js";
+export * from "./gen/sentra/v1/satellite_binding_api_pb.js";
 export * from "./gen/sentra/v1/satellite_service_pb.js";
 export * from "./gen/sentra/v1/security_api_pb.js";
 export * from "./gen/sentra/v1/workload_pb.js";

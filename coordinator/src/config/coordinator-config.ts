@@ -31,6 +31,10 @@ import {
   checkApiTlsEnvironment,
 } from "./api-tls-settings.js";
 
+/** How new satellite ids are admitted; see `CoordinatorConfig.ingest.admission`. */
+export const SATELLITE_ADMISSION_MODES = ["first-use", "approval"] as const;
+export type SatelliteAdmissionMode = (typeof SATELLITE_ADMISSION_MODES)[number];
+
 /** @default 3 — heartbeats a satellite may miss before it is stale. */
 export const MISSED_HEARTBEATS_BEFORE_STALE = 3;
 /** The price TTL's one definition lives with the arbitrage that judges staleness. */
@@ -101,15 +105,23 @@ export const DEFAULT_MIGRATION_RECOVERY_INTERVAL_MS = 10_000;
 /** @default 15000 — TTL of the automatic-mode leader lease, renewed at every decision. */
 export const DEFAULT_AUTO_LEADER_LEASE_MS = 15_000;
 
-/** Fault-injection points of the migration saga (`SENTRA_TEST_CRASH_AT_STEP`, tests only). */
+/**
+ * Fault-injection points of the migration saga (`SENTRA_TEST_CRASH_AT_STEP`, tests only): every
+ * `SagaCheckpoint` — each journalled state, terminal ones included (a crash after the end must not
+ * resume anything), and the two "command accepted" points.
+ */
 export const MIGRATION_CRASH_POINTS = [
+  "PLANNED",
   "LOCKED",
   "SCALING_UP_TARGET",
   "TARGET_SCALE_SENT",
   "TARGET_READY",
   "SCALING_DOWN_SOURCE",
   "SOURCE_SCALE_SENT",
+  "DONE",
   "COMPENSATING",
+  "COMPENSATED",
+  "FAILED",
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -279,6 +291,7 @@ const schema = z.object({
     .max(100_000)
     .default(DEFAULT_INGEST_SATELLITE_RATE_PER_S),
   SENTRA_SATELLITE_RETENTION_S: z.coerce.number().int().min(0).default(DEFAULT_SATELLITE_RETENTION_S),
+  SENTRA_SATELLITE_ADMISSION: z.enum(SATELLITE_ADMISSION_MODES).default("first-use"),
   SENTRA_HISTORY_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(DEFAULT_HISTORY_RETENTION_DAYS),
   SENTRA_AUDIT_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(DEFAULT_AUDIT_RETENTION_DAYS),
   SENTRA_RETENTION_CHECK_INTERVAL_S: z.coerce
@@ -343,6 +356,12 @@ export interface CoordinatorConfig {
     satelliteRatePerSecond: number;
     /** Satellites not seen for this long are forgotten (ms); 0: never. */
     satelliteRetentionMs: number;
+    /**
+     * How a new satellite id gets its binding to a cloud, region and clusters (docs/security.md,
+     * "Satellite identity"): `first-use` binds what its first heartbeat claims; `approval` records
+     * the claim and ignores the satellite until an admin approves it.
+     */
+    admission: SatelliteAdmissionMode;
   };
   logLevel: string;
   /** Opportunity finder and dry run (docs/arbitrage.md). */
@@ -465,6 +484,7 @@ export function loadCoordinatorConfig(env: Record<string, string | undefined>): 
       batchWindowMs: parsed.SENTRA_INGEST_BATCH_WINDOW_MS,
       satelliteRatePerSecond: parsed.SENTRA_INGEST_SATELLITE_RATE_PER_S,
       satelliteRetentionMs: parsed.SENTRA_SATELLITE_RETENTION_S * 1_000,
+      admission: parsed.SENTRA_SATELLITE_ADMISSION,
     },
     logLevel: parsed.SENTRA_LOG_LEVEL,
     arbitrage: {

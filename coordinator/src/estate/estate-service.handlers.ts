@@ -7,9 +7,14 @@ import {
   type RegionPrices,
   RegionPricesSchema,
   SATELLITE_ID_PATTERN,
+  SatelliteBindingStatus,
   type ServiceImplementation,
+  timestampFromMs,
 } from "@sentra/proto";
 import { EstateStore } from "./estate-store.js";
+import { SatelliteAdmission } from "./satellite-admission.js";
+import type { BindingStatus, SatelliteBinding } from "./satellite-binding.js";
+import { SatelliteBindingRepository } from "./satellite-binding.repository.js";
 import { WorkloadInventoryService } from "./workload-inventory.service.js";
 
 /** CoordinatorService handlers for the estate: reads of what Redis holds. */
@@ -18,22 +23,62 @@ export class EstateServiceHandlers {
   constructor(
     private readonly store: EstateStore,
     private readonly inventory: WorkloadInventoryService,
+    private readonly bindings: SatelliteBindingRepository,
+    private readonly admission: SatelliteAdmission,
   ) {}
 
   implementation(): Pick<
     ServiceImplementation<typeof CoordinatorService>,
-    "listSatellites" | "getSatellite" | "listRegions" | "listWorkloads"
+    | "listSatellites"
+    | "getSatellite"
+    | "listRegions"
+    | "listWorkloads"
+    | "listSatelliteBindings"
+    | "approveSatellite"
+    | "rebindSatellite"
   > {
     return {
+      listSatelliteBindings: async (request) => {
+        const wanted = STATUS_OF_ENUM[request.status];
+        if (request.status !== SatelliteBindingStatus.UNSPECIFIED && !wanted) {
+          throw SentraError.invalidArgument("status", "must be BOUND, PENDING, OPEN or unspecified");
+        }
+        const { bindings } = await this.bindings.all();
+        return {
+          bindings: bindings
+            .filter((binding) => !wanted || binding.status === wanted)
+            .sort((a, b) => a.satelliteId.localeCompare(b.satelliteId))
+            .map(bindingMessage),
+        };
+      },
+
+      approveSatellite: async (request, context) => {
+        checkSatelliteId(request.satelliteId);
+        const binding = await this.bindings.approve(request.satelliteId, context.principal?.name ?? "unknown");
+        if (!binding) {
+          throw new SentraError("FAILED_PRECONDITION", `satellite ${request.satelliteId} is not pending approval`, {
+            field: "satellite_id",
+          });
+        }
+        this.admission.learn(binding);
+        return { binding: bindingMessage(binding) };
+      },
+
+      rebindSatellite: async (request, context) => {
+        checkSatelliteId(request.satelliteId);
+        const binding = await this.bindings.rebind(request.satelliteId, context.principal?.name ?? "unknown");
+        if (!binding) throw new SentraError("NOT_FOUND", `satellite ${request.satelliteId} has no binding`);
+        this.admission.learn(binding);
+        return { binding: bindingMessage(binding) };
+      },
+
       listSatellites: async (request) => {
         const satellites = await this.store.satellites(Date.now());
         return { satellites: request.liveOnly ? satellites.filter((s) => s.liveness === Liveness.LIVE) : satellites };
       },
 
       getSatellite: async (request) => {
-        if (!SATELLITE_ID_PATTERN.test(request.satelliteId)) {
-          throw SentraError.invalidArgument("satellite_id", "must be a satellite id (a-z, 0-9, - and _, at most 63)");
-        }
+        checkSatelliteId(request.satelliteId);
         const satellite = await this.store.satellite(request.satelliteId, Date.now());
         if (!satellite)
           throw new SentraError("NOT_FOUND", `satellite ${request.satelliteId} is not known to the estate`);
@@ -94,4 +139,33 @@ export class EstateServiceHandlers {
 function missingAny(satelliteIds: readonly string[], workloads: readonly { ref?: { satelliteId: string } }[]): boolean {
   const reported = new Set(workloads.map((workload) => workload.ref?.satelliteId));
   return satelliteIds.some((id) => !reported.has(id));
+}
+
+function checkSatelliteId(satelliteId: string): void {
+  if (!SATELLITE_ID_PATTERN.test(satelliteId)) {
+    throw SentraError.invalidArgument("satellite_id", "must be a satellite id (a-z, 0-9, - and _, at most 63)");
+  }
+}
+
+const STATUS_OF_ENUM: Partial<Record<SatelliteBindingStatus, BindingStatus>> = {
+  [SatelliteBindingStatus.BOUND]: "bound",
+  [SatelliteBindingStatus.PENDING]: "pending",
+  [SatelliteBindingStatus.OPEN]: "open",
+};
+const ENUM_OF_STATUS: Record<BindingStatus, SatelliteBindingStatus> = {
+  bound: SatelliteBindingStatus.BOUND,
+  pending: SatelliteBindingStatus.PENDING,
+  open: SatelliteBindingStatus.OPEN,
+};
+
+function bindingMessage(binding: SatelliteBinding) {
+  return {
+    satelliteId: binding.satelliteId,
+    cloud: binding.cloud,
+    region: binding.region,
+    clusters: [...binding.clusters],
+    status: ENUM_OF_STATUS[binding.status],
+    boundBy: binding.boundBy,
+    updatedAt: timestampFromMs(binding.updatedAtMs),
+  };
 }

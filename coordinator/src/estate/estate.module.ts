@@ -16,6 +16,8 @@ import { EstateServiceHandlers } from "./estate-service.handlers.js";
 import { EstateStore } from "./estate-store.js";
 import { LiveEstate, LiveEstateIndex } from "./live-estate-index.js";
 import { LivenessMonitor } from "./liveness-monitor.service.js";
+import { SatelliteAdmission } from "./satellite-admission.js";
+import { SatelliteBindingRepository } from "./satellite-binding.repository.js";
 import { SatelliteIngestService } from "./satellite-ingest.service.js";
 import { SatelliteRecordRepository } from "./satellite-record.repository.js";
 import { SatelliteRecorder } from "./satellite-recorder.js";
@@ -28,6 +30,25 @@ import { WorkloadInventoryService } from "./workload-inventory.service.js";
       provide: SatelliteRecordRepository,
       inject: [MYSQL_POOL],
       useFactory: (mysql: Pool) => new SatelliteRecordRepository(mysql),
+    },
+    {
+      provide: SatelliteBindingRepository,
+      inject: [MYSQL_POOL],
+      useFactory: (mysql: Pool) => new SatelliteBindingRepository(mysql),
+    },
+    {
+      provide: SatelliteAdmission,
+      inject: [SatelliteBindingRepository, COORDINATOR_CONFIG, LOGGER, CoordinatorMetrics],
+      useFactory: (
+        repository: SatelliteBindingRepository,
+        config: CoordinatorConfig,
+        logger: Logger,
+        metrics: CoordinatorMetrics,
+      ) =>
+        new SatelliteAdmission(repository, config.ingest.admission, logger, {
+          onError: () => metrics.bindingErrors.inc(),
+          onWaiting: (count) => metrics.admissionWaiting.set(count),
+        }),
     },
     {
       provide: SatelliteRecorder,

@@ -27,6 +27,17 @@ import { EstateStore, type HeartbeatWrite, satelliteOf } from "./estate-store.js
 import { type Batched, KeyedBatcher } from "./keyed-batcher.js";
 import { PayloadSlab } from "./payload-slab.js";
 import { checkPriceJumps, type JumpedPrice, type PriceReference, priceReferenceKey } from "./price-jump-check.js";
+import { SatelliteAdmission } from "./satellite-admission.js";
+import {
+  type ClaimVerdict,
+  claimOfHealth,
+  claimOfRegion,
+  describeMismatch,
+  judgeHealth,
+  judgeRegion,
+  type SatelliteBinding,
+  type SatelliteClaim,
+} from "./satellite-binding.js";
 import { type DecodeFailure, decodeHealth, decodePrices, type RejectedPrice } from "./satellite-message-decoder.js";
 import { SatelliteRecorder } from "./satellite-recorder.js";
 
@@ -93,6 +104,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     private readonly events: EstateEvents,
     private readonly relay: EstateChangeRelay,
     recorder: SatelliteRecorder,
+    private readonly admission: SatelliteAdmission,
   ) {
     const { ingest } = config;
     const limiter = () => new KeyedTokenBuckets(ingest.satelliteRatePerSecond, 2 * ingest.satelliteRatePerSecond);
@@ -106,7 +118,9 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     this.recorder = recorder;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // Bindings first: no message is judged before this replica knows who is bound to what.
+    await this.admission.start();
     this.relay.start();
     this.subscribe("health");
     this.subscribe("price");
@@ -119,6 +133,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     clearInterval(this.gaugeTimer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
+    this.admission.stop();
     await Promise.all([this.heartbeats.drain(), this.prices.drain()]);
     this.relay.stop();
     await this.recorder.flush();
@@ -185,9 +200,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
       }
       // A copy: the subscription's buffer is not ours to keep until the batch runs.
       const payload = this.slab.copy(message.data);
-      if (this.heartbeats.add(satelliteId, { health: result.message, payload, receivedAtMs })) {
-        this.metrics.ingestCoalesced.inc({ kind });
-      }
+      this.admitHeartbeat(satelliteId, { health: result.message, payload, receivedAtMs }, false);
       return;
     }
     const result = decodePrices(message.data, satelliteId, this.config.maxPayloadBytes.price);
@@ -204,9 +217,82 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
       priceCount: result.message.prices.length + result.rejectedPrices.length,
       receivedAtMs,
     };
-    if (this.prices.add(satelliteId, pending)) {
-      this.metrics.ingestCoalesced.inc({ kind });
+    this.admitPrices(satelliteId, pending, false);
+  }
+
+  /** Judges a heartbeat by the satellite's binding, waiting for it when this replica has none. */
+  private admitHeartbeat(satelliteId: string, pending: PendingHeartbeat, afterClaim: boolean): void {
+    const binding = this.admission.bindingOf(satelliteId);
+    if (!binding) {
+      this.awaitBinding("health", satelliteId, claimOfHealth(pending.health), afterClaim, () =>
+        this.admitHeartbeat(satelliteId, pending, true),
+      );
+      return;
     }
+    const verdict = judgeHealth(binding, pending.health);
+    if (verdict !== "admit") {
+      this.refuseClaim("health", binding, verdict, claimOfHealth(pending.health));
+      return;
+    }
+    if (this.heartbeats.add(satelliteId, pending)) this.metrics.ingestCoalesced.inc({ kind: "health" });
+  }
+
+  private admitPrices(satelliteId: string, pending: PendingPrices, afterClaim: boolean): void {
+    const binding = this.admission.bindingOf(satelliteId);
+    const region = pending.snapshot.region;
+    if (!binding) {
+      this.awaitBinding("price", satelliteId, undefined, afterClaim, () =>
+        this.admitPrices(satelliteId, pending, true),
+      );
+      return;
+    }
+    const verdict = judgeRegion(binding, region);
+    if (verdict !== "admit") {
+      this.refuseClaim("price", binding, verdict, claimOfRegion(region));
+      return;
+    }
+    if (this.prices.add(satelliteId, pending)) this.metrics.ingestCoalesced.inc({ kind: "price" });
+  }
+
+  /**
+   * A satellite this replica has no binding for: its message waits while its claim is recorded.
+   * Price snapshots bring no claim (they name no clusters): they wait for a heartbeat's.
+   */
+  private awaitBinding(
+    kind: Kind,
+    satelliteId: string,
+    claim: SatelliteClaim | undefined,
+    afterClaim: boolean,
+    continuation: () => void,
+  ): void {
+    // After a recorded claim the binding is known; if not (the replica is stopping), the message goes.
+    if (afterClaim || !this.admission.wait(satelliteId, kind, claim, continuation)) {
+      this.metrics.natsDropped.inc({ kind, reason: afterClaim ? "unbound" : "admission_backlog" });
+    }
+  }
+
+  /** A message outside its satellite's binding, or of a satellite awaiting approval: dropped and said. */
+  private refuseClaim(
+    kind: Kind,
+    binding: SatelliteBinding,
+    verdict: Exclude<ClaimVerdict, "admit">,
+    claim: SatelliteClaim,
+  ): void {
+    this.metrics.natsDropped.inc({ kind, reason: verdict });
+    const satelliteId = binding.satelliteId;
+    const { log, suppressed } = this.logThrottle.admit(`${verdict}:${satelliteId}`);
+    if (!log) return;
+    if (verdict === "unapproved") {
+      this.logger.info(
+        { kind, satelliteId, suppressed },
+        "satellite awaits approval (sentra satellites approve <id>); message ignored",
+      );
+      return;
+    }
+    this.logger.warn(
+      { kind, satelliteId, ...describeMismatch(binding, claim), suppressed },
+      "satellite claims another cloud, region or cluster than it is bound to; dropped (if it really moved: sentra satellites rebind <id>)",
+    );
   }
 
   private async applyHeartbeats(batch: ReadonlyMap<string, Batched<PendingHeartbeat>>): Promise<void> {

@@ -6,6 +6,8 @@ import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
 import { LiveEstate } from "./live-estate-index.js";
+import { SatelliteAdmission } from "./satellite-admission.js";
+import { judgeWorkload } from "./satellite-binding.js";
 import { SatelliteClientPool } from "./satellite-client-pool.js";
 
 /** @default 32 — inventory pulls in flight at once (an estate of thousands must not dial them all at once). */
@@ -37,6 +39,7 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly events: EstateEvents,
     private readonly liveEstate: LiveEstate,
+    private readonly admission: SatelliteAdmission,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -71,15 +74,16 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
       await forEachLimited(satellites, PULL_CONCURRENCY, async (satellite) => {
         try {
           const response = await this.clients.get(satellite.id, satellite.grpcEndpoint).listWorkloads({});
+          const workloads = this.withinBinding(satellite.id, response.workloads);
           // The revision seen before the pull: if the inventory changed meanwhile, the next heartbeat's differs.
-          await this.store.recordWorkloads(satellite.id, response.workloads, intervalMs * 3, {
+          await this.store.recordWorkloads(satellite.id, workloads, intervalMs * 3, {
             value: satellite.inventoryRevision,
             ttlMs: intervalMs * REFRESH_INTERVALS,
           });
           this.metrics.inventoryPulls.inc({ outcome: "pulled" });
           this.events.publish("workloadsChanged", {
             satelliteId: satellite.id,
-            workloads: response.workloads,
+            workloads,
             receivedAtMs: Date.now(),
           });
         } catch (error) {
@@ -90,6 +94,37 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
     } catch (error) {
       this.logger.warn({ err: String(error) }, "workload inventory pull failed");
     }
+  }
+
+  /**
+   * The workloads a satellite may speak for: in its bound clusters, cloud and region, under its
+   * own id. The rest are left out (counted, logged): a satellite cannot place another's workloads,
+   * or workloads in a region it is not in, before the arbitrage. Without a binding (being rebound): none.
+   */
+  private withinBinding<T extends Parameters<typeof judgeWorkload>[1]>(satelliteId: string, workloads: T[]): T[] {
+    const binding = this.admission.bindingOf(satelliteId);
+    const kept: T[] = [];
+    let rejected = 0;
+    for (const workload of workloads) {
+      const verdict = binding ? judgeWorkload(binding, workload) : "unbound";
+      if (verdict === "admit") kept.push(workload);
+      else {
+        rejected++;
+        this.metrics.inventoryRejected.inc({ reason: verdict });
+      }
+    }
+    if (rejected > 0) {
+      this.logger.warn(
+        {
+          satelliteId,
+          rejected,
+          kept: kept.length,
+          bound: binding ? { cloud: binding.cloud, region: binding.region, clusters: binding.clusters } : null,
+        },
+        "satellite reported workloads outside its binding; left out",
+      );
+    }
+    return kept;
   }
 
   /**

@@ -23,6 +23,9 @@ export class CoordinatorMetrics {
   readonly satellitesForgotten: Counter;
   readonly recordsPruned: Counter<"table">;
   readonly recordPruneErrors: Counter;
+  readonly admissionWaiting: Gauge;
+  readonly bindingErrors: Counter;
+  readonly inventoryRejected: Counter<"reason">;
 
   constructor(registry: Registry) {
     this.natsMessages = new Counter({
@@ -115,6 +118,22 @@ export class CoordinatorMetrics {
     this.natsDisconnects = new Counter({
       name: "sentra_coordinator_nats_disconnects_total",
       help: "Times the NATS connection was lost (a server that drops a slow consumer disconnects it)",
+      registers: [registry],
+    });
+    this.admissionWaiting = new Gauge({
+      name: "sentra_coordinator_satellite_admission_waiting",
+      help: "Satellites whose first messages wait for their binding to be read or written in MySQL",
+      registers: [registry],
+    });
+    this.bindingErrors = new Counter({
+      name: "sentra_coordinator_satellite_binding_errors_total",
+      help: "Failed MySQL reads or writes of satellite bindings (retried; bound satellites are not held up)",
+      registers: [registry],
+    });
+    this.inventoryRejected = new Counter({
+      name: "sentra_coordinator_inventory_workloads_rejected_total",
+      help: "Workloads a satellite reported outside its binding (another cluster, cloud or region), left out",
+      labelNames: ["reason"],
       registers: [registry],
     });
     this.recordBacklog = new Gauge({

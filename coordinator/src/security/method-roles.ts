@@ -28,6 +28,9 @@ export const COORDINATOR_METHOD_ROLES: Readonly<Record<string, Role>> = {
   RevokeApiToken: "admin",
   ListApiTokens: "admin",
   ListAuditEvents: "admin",
+  ListSatelliteBindings: "viewer",
+  ApproveSatellite: "admin",
+  RebindSatellite: "admin",
 };
 
 /** Role a method needs; admin for anything not listed. */

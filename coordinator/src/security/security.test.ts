@@ -139,9 +139,25 @@ describe("tokens, audit and rate limits on real MariaDB and Redis", () => {
     expect(methods.filter((method) => !(method in COORDINATOR_METHOD_ROLES))).toEqual([]);
     expect(Object.keys(COORDINATOR_METHOD_ROLES).filter((method) => !methods.includes(method))).toEqual([]);
     expect(methods.filter(isMutating).sort()).toEqual(
-      ["AbortRollout", "CreateApiToken", "Migrate", "PromoteRollout", "RevokeApiToken", "StartRollout"].sort(),
+      [
+        "AbortRollout",
+        "ApproveSatellite",
+        "CreateApiToken",
+        "Migrate",
+        "PromoteRollout",
+        "RebindSatellite",
+        "RevokeApiToken",
+        "StartRollout",
+      ].sort(),
     );
-    for (const method of ["CreateApiToken", "RevokeApiToken", "ListApiTokens", "ListAuditEvents"]) {
+    for (const method of [
+      "CreateApiToken",
+      "RevokeApiToken",
+      "ListApiTokens",
+      "ListAuditEvents",
+      "ApproveSatellite",
+      "RebindSatellite",
+    ]) {
       expect(requiredRole(method)).toBe("admin");
     }
     expect(requiredRole("GetRolloutHistory")).toBe("viewer");
