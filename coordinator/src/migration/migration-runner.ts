@@ -65,6 +65,14 @@ export class MigrationRunner {
 
   /** Runs a freshly journalled migration whose lock the caller took. */
   run(record: MigrationRecord, lease: WorkloadLease): void {
+    // PLANNED is journalled by MigrationService, not by the saga: its crash point is here, after the
+    // journal row and the lock exist and before the saga's first step (the reply may never leave).
+    this.options.checkpoint("PLANNED");
+    this.launch(record, lease);
+  }
+
+  /** Runs a saga whose lock is held (fresh, or taken over by recovery). */
+  private launch(record: MigrationRecord, lease: WorkloadLease): void {
     if (this.stopping) {
       void this.lock.release(lease).catch(() => undefined);
       return;
@@ -121,7 +129,7 @@ export class MigrationRunner {
         "migration resumed from the journal",
       );
       this.events.publish(toMigrationMessage(resumed));
-      this.run(resumed, acquired.lease);
+      this.launch(resumed, acquired.lease);
     }
   }
 
