@@ -11,6 +11,7 @@ import {
 } from "@sentra/proto";
 import { createTestNamespace, eventually, type TestNamespace } from "@sentra/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli-process.js";
 import { coordinatorClientWithToken } from "./support/coordinator-auth.js";
 import { readMetric, startCoordinatorProcess } from "./support/estate-processes.js";
 
@@ -186,8 +187,18 @@ describe("satellite identity: each satellite id is bound to its cloud, region an
     );
     expect((await client.listSatellites({})).satellites).toEqual([]);
 
-    const approved = await client.approveSatellite({ satelliteId: "new-sat" });
-    expect(approved.binding).toMatchObject({ status: SatelliteBindingStatus.BOUND, boundBy: "bootstrap-admin" });
+    // The CLI an admin would use: list what waits, approve it.
+    const sentra = (args: string[]) =>
+      runCli(["--coordinator", coordinator.grpcAddress, ...args], { SENTRA_TOKEN: coordinator.adminToken });
+    const pending = await sentra(["satellite-bindings", "--status", "pending", "--output", "json"]);
+    expect(pending.status).toBe(0);
+    expect(JSON.parse(pending.stdout)).toMatchObject({
+      bindings: [{ satelliteId: "new-sat", region: "eu-west-1", clusters: ["prod"] }],
+    });
+    expect((await sentra(["satellite-bindings", "--status", "nonsense"])).status).not.toBe(0);
+    const approved = await sentra(["approve-satellite", "new-sat"]);
+    expect(approved.status).toBe(0);
+    expect(approved.stdout).toMatch(/new-sat\s+aws\/eu-west-1\s+prod\s+bound\s+bootstrap-admin/);
     await expect(client.approveSatellite({ satelliteId: "new-sat" })).rejects.toMatchObject({
       message: expect.stringContaining("not pending approval"),
     });

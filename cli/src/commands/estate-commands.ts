@@ -1,12 +1,17 @@
 import {
+  ApproveSatelliteResponseSchema,
   ListRegionsResponseSchema,
+  ListSatelliteBindingsResponseSchema,
   ListSatellitesResponseSchema,
   ListWorkloadsResponseSchema,
   Liveness,
   msOf,
   priceSourceName,
+  RebindSatelliteResponseSchema,
+  type SatelliteBinding,
+  SatelliteBindingStatus,
 } from "@sentra/proto";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { withCoordinator } from "../command-context.js";
 import { writeMessage } from "../output/output-format.js";
 
@@ -82,4 +87,68 @@ export function registerEstateCommands(program: Command): void {
         }));
       }),
     );
+
+  program
+    .command("satellite-bindings")
+    .description("what each satellite id is bound to (cloud, region, clusters) and whether bound, pending or open")
+    .option("--status <status>", "only bound, pending or open", parseBindingStatus)
+    .action(async (options: { status?: SatelliteBindingStatus }, command: Command) =>
+      withCoordinator(command, async (context) => {
+        const response = await context.client.listSatelliteBindings({
+          status: options.status ?? SatelliteBindingStatus.UNSPECIFIED,
+        });
+        writeMessage(context.format, ListSatelliteBindingsResponseSchema, response, () => ({
+          headers: BINDING_HEADERS,
+          rows: response.bindings.map(bindingRow),
+        }));
+      }),
+    );
+
+  program
+    .command("approve-satellite <satellite-id>")
+    .description("admit a pending satellite as it claimed (admission mode approval; admin)")
+    .action(async (satelliteId: string, _options: unknown, command: Command) =>
+      withCoordinator(command, async (context) => {
+        const response = await context.client.approveSatellite({ satelliteId });
+        writeMessage(context.format, ApproveSatelliteResponseSchema, response, () => ({
+          headers: BINDING_HEADERS,
+          rows: response.binding ? [bindingRow(response.binding)] : [],
+        }));
+      }),
+    );
+
+  program
+    .command("rebind-satellite <satellite-id>")
+    .description("open a satellite's binding: its next heartbeat's cloud, region and clusters become it (admin)")
+    .action(async (satelliteId: string, _options: unknown, command: Command) =>
+      withCoordinator(command, async (context) => {
+        const response = await context.client.rebindSatellite({ satelliteId });
+        writeMessage(context.format, RebindSatelliteResponseSchema, response, () => ({
+          headers: BINDING_HEADERS,
+          rows: response.binding ? [bindingRow(response.binding)] : [],
+        }));
+      }),
+    );
+}
+
+const BINDING_HEADERS = ["SATELLITE", "REGION", "CLUSTERS", "STATUS", "BY"];
+
+function bindingRow(binding: SatelliteBinding): string[] {
+  return [
+    binding.satelliteId,
+    `${binding.cloud}/${binding.region}`,
+    binding.clusters.join(",") || "-",
+    SatelliteBindingStatus[binding.status].toLowerCase(),
+    binding.boundBy,
+  ];
+}
+
+function parseBindingStatus(value: string): SatelliteBindingStatus {
+  const status = {
+    bound: SatelliteBindingStatus.BOUND,
+    pending: SatelliteBindingStatus.PENDING,
+    open: SatelliteBindingStatus.OPEN,
+  }[value];
+  if (status === undefined) throw new InvalidArgumentError("must be bound, pending or open");
+  return status;
 }

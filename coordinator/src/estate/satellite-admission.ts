@@ -160,7 +160,7 @@ export class SatelliteAdmission {
     if (binding.status === "pending") {
       this.logger.warn(
         { ...fields, clusters: binding.clusters },
-        "new satellite awaits approval (sentra satellites approve <id>); its messages are ignored until then",
+        "new satellite awaits approval (sentra approve-satellite <id>); its messages are ignored until then",
       );
     } else if (claim && claim.region === binding.region && claim.cloud === binding.cloud) {
       this.logger.info({ ...fields, clusters: binding.clusters, boundBy: binding.boundBy }, "satellite bound");

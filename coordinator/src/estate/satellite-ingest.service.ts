@@ -285,13 +285,13 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     if (verdict === "unapproved") {
       this.logger.info(
         { kind, satelliteId, suppressed },
-        "satellite awaits approval (sentra satellites approve <id>); message ignored",
+        "satellite awaits approval (sentra approve-satellite <id>); message ignored",
       );
       return;
     }
     this.logger.warn(
       { kind, satelliteId, ...describeMismatch(binding, claim), suppressed },
-      "satellite claims another cloud, region or cluster than it is bound to; dropped (if it really moved: sentra satellites rebind <id>)",
+      "satellite claims another cloud, region or cluster than it is bound to; dropped (if it really moved: sentra rebind-satellite <id>)",
     );
   }
 
