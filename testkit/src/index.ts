@@ -15,5 +15,6 @@ export {
 } from "./service-account-files.js";
 export { provisionServices, requireDebianBinary } from "./service-provisioner.js";
 export { type ServiceUrls, serviceUrlsFromEnv } from "./service-urls.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { createTestNamespace, type TestNamespace } from "./test-namespace.js";
 export { createTestPki, getTestPki, type TestPki, type TlsEnvironment } from "./test-pki.js";
