@@ -1,4 +1,4 @@
-import { createTestNamespace, eventually, startTcpProxy, type TestNamespace } from "@sentra/testkit";
+import { createTestNamespace, eventually, startNatsServer, startTcpProxy, type TestNamespace } from "@sentra/testkit";
 import { createConnection } from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startCoordinatorProcess, startSatelliteProcess } from "./support/estate-processes.js";
@@ -55,5 +55,28 @@ describe("drills with real services (issue 14, item 6 A)", () => {
       const [rows] = await db.query("SELECT id, liveness FROM satellites");
       expect((rows as Array<{ id: string; liveness: string }>).map((r) => r.id)).toEqual(["aws-us-east-1"]);
     }, 30_000);
+  }, 90_000);
+
+  it("NATS restart: the satellite is live again after reconnect and not live while NATS is down", async () => {
+    const nats = await startNatsServer();
+    namespace.defer(() => nats.dispose());
+    const coordinator = await startCoordinatorProcess(namespace, { NATS_URL: nats.url });
+    await startSatelliteProcess(namespace, "aws", "us-east-1", { NATS_URL: nats.url });
+    const client = createProtoLoaderCoordinatorClient(coordinator.grpcAddress, coordinator.adminToken);
+    namespace.defer(() => client.close());
+    type Listing = { satellites: Array<{ id: string; liveness: string }> };
+    const liveness = async () => (await client.call<Listing>("ListSatellites", {})).satellites.map((s) => s.liveness);
+    await eventually(async () => expect(await liveness()).toEqual(["LIVENESS_LIVE"]), 15_000);
+    await nats.stop();
+    // 4 s without heartbeats (8 intervals): the satellite must not stay LIVE on stale data.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(await liveness()).not.toEqual(["LIVENESS_LIVE"]);
+    await nats.restart();
+    // Back within a few heartbeats of the reconnect (client back-off included).
+    await eventually(async () => expect(await liveness()).toEqual(["LIVENESS_LIVE"]), 20_000);
+    // Not yet asserted: sentra_coordinator_nats_disconnects_total stayed 0 across this restart in
+    // the first run of this drill (the counter is fed in satellite-ingest.service.ts, which is
+    // being edited by others); reported on issue 14, item 6 A instead of asserted here.
+    expect(coordinator.process.child.exitCode).toBeNull();
   }, 90_000);
 });
