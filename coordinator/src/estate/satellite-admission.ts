@@ -14,6 +14,12 @@ const CLAIM_WINDOW_MS = 10;
 const RETRY_DELAY_MS = 1_000;
 /** @default 20000 — new satellites waiting at once; more are dropped (and retried by their next message). */
 const MAX_WAITING = 20_000;
+/**
+ * @default 1024 — messages of one new satellite waiting at once; more are dropped and counted
+ * (`admission_backlog`). The per-satellite rate limit (20/s) keeps a real one far below this
+ * unless MySQL is out for a minute.
+ */
+const MAX_WAITING_PER_SATELLITE = 1_024;
 
 /** @default 500 — how often messages that carry no claim (prices) look for a binding a heartbeat made. */
 const LOOKUP_INTERVAL_MS = 500;
@@ -25,8 +31,8 @@ interface Waiting {
   /** Undefined until a heartbeat (the only message naming the clusters) brings one. */
   claim: SatelliteClaim | undefined;
   readonly sinceMs: number;
-  /** One per subject kind: a newer message replaces the one waiting. */
-  readonly continuations: Map<string, () => void>;
+  /** Each waiting message's, in arrival order (each must still land in one counter). */
+  readonly continuations: (() => void)[];
 }
 
 /**
@@ -85,18 +91,19 @@ export class SatelliteAdmission {
    * Holds a message of a satellite without a usable binding until its binding is known;
    * `continuation` then runs once (and should judge the message again). A heartbeat's `claim` is
    * recorded as the binding if MySQL has none; a message without one (prices: no clusters) only
-   * looks for a binding, for up to 10 s. False: too many waiting.
+   * looks for a binding, for up to 10 s. False: too many waiting (the caller counts the drop).
    */
-  wait(satelliteId: string, kind: string, claim: SatelliteClaim | undefined, continuation: () => void): boolean {
+  wait(satelliteId: string, claim: SatelliteClaim | undefined, continuation: () => void): boolean {
     let entry = this.waiting.get(satelliteId);
     if (!entry) {
       if (this.waiting.size >= MAX_WAITING) return false;
-      entry = { claim, sinceMs: Date.now(), continuations: new Map() };
+      entry = { claim, sinceMs: Date.now(), continuations: [] };
       this.waiting.set(satelliteId, entry);
       this.hooks.onWaiting(this.waiting.size);
     }
+    if (entry.continuations.length >= MAX_WAITING_PER_SATELLITE) return false;
     entry.claim ??= claim;
-    entry.continuations.set(kind, continuation);
+    entry.continuations.push(continuation);
     this.scheduleClaims(CLAIM_WINDOW_MS);
     return true;
   }
@@ -146,7 +153,7 @@ export class SatelliteAdmission {
       if (this.bindingOf(satelliteId) === undefined && !entry.claim && nowMs - entry.sinceMs < MAX_LOOKUP_WAIT_MS)
         continue;
       this.waiting.delete(satelliteId);
-      for (const continuation of entry.continuations.values()) continuation();
+      for (const continuation of entry.continuations) continuation();
     }
     this.hooks.onWaiting(this.waiting.size);
   }

@@ -266,7 +266,7 @@ export class SatelliteIngestService implements OnApplicationBootstrap, OnModuleD
     continuation: () => void,
   ): void {
     // After a recorded claim the binding is known; if not (the replica is stopping), the message goes.
-    if (afterClaim || !this.admission.wait(satelliteId, kind, claim, continuation)) {
+    if (afterClaim || !this.admission.wait(satelliteId, claim, continuation)) {
       this.metrics.natsDropped.inc({ kind, reason: afterClaim ? "unbound" : "admission_backlog" });
     }
   }
