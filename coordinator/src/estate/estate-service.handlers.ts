@@ -43,13 +43,7 @@ export class EstateServiceHandlers {
         if (request.status !== SatelliteBindingStatus.UNSPECIFIED && !wanted) {
           throw SentraError.invalidArgument("status", "must be BOUND, PENDING, OPEN or unspecified");
         }
-        const { bindings } = await this.bindings.all();
-        return {
-          bindings: bindings
-            .filter((binding) => !wanted || binding.status === wanted)
-            .sort((a, b) => a.satelliteId.localeCompare(b.satelliteId))
-            .map(bindingMessage),
-        };
+        return { bindings: (await this.bindings.list(wanted)).map(bindingMessage) };
       },
 
       approveSatellite: async (request, context) => {

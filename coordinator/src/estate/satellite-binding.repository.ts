@@ -39,6 +39,16 @@ export class SatelliteBindingRepository {
     ]);
   }
 
+  /** Bindings in one status, or all, by satellite id (an admin's list). */
+  async list(status?: BindingStatus): Promise<SatelliteBinding[]> {
+    const where = status ? "WHERE status = ?" : "";
+    const { bindings } = await this.read(
+      `SELECT ${COLUMNS}, NOW(3) AS read_at FROM satellite_bindings ${where} ORDER BY satellite_id`,
+      status ? [status] : [],
+    );
+    return bindings;
+  }
+
   async get(satelliteIds: readonly string[]): Promise<SatelliteBinding[]> {
     if (satelliteIds.length === 0) return [];
     const { bindings } = await this.read(

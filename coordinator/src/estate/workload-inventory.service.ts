@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from "@sentra/common";
 import type { Satellite } from "@sentra/proto";
 import { COORDINATOR_CONFIG, type CoordinatorConfig, LOGGER } from "../config/coordinator-config.js";
+import { LogThrottle } from "../infrastructure/log-throttle.js";
 import { CoordinatorMetrics } from "../metrics/coordinator-metrics.js";
 import { EstateEvents } from "./estate-events.js";
 import { EstateStore } from "./estate-store.js";
@@ -30,6 +31,8 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
   private timer: NodeJS.Timeout | undefined;
   /** The pull in flight: callers that need fresh data wait for it instead of starting another. */
   private inFlight: Promise<void> | undefined;
+  /** A satellite outside its binding would otherwise be warned of at every pull. */
+  private readonly logThrottle = new LogThrottle();
 
   constructor(
     private readonly store: EstateStore,
@@ -113,13 +116,16 @@ export class WorkloadInventoryService implements OnApplicationBootstrap, OnModul
         this.metrics.inventoryRejected.inc({ reason: verdict });
       }
     }
-    if (rejected > 0) {
+    if (rejected === 0) return kept;
+    const { log, suppressed } = this.logThrottle.admit(satelliteId);
+    if (log) {
       this.logger.warn(
         {
           satelliteId,
           rejected,
           kept: kept.length,
           bound: binding ? { cloud: binding.cloud, region: binding.region, clusters: binding.clusters } : null,
+          suppressed,
         },
         "satellite reported workloads outside its binding; left out",
       );
