@@ -1,8 +1,10 @@
+import { SentraError } from "@sentra/common";
 import type { Migration } from "@sentra/proto";
 import { eventually, type TestNamespace } from "@sentra/testkit";
 import { createConnection } from "mysql2/promise";
 import { readMetric, startCoordinatorProcess } from "./estate-processes.js";
 import {
+  type CoordinatorClient,
   coordinatorClient,
   exited,
   type ReplicaPoint,
@@ -130,16 +132,11 @@ export async function crashAtStepThenRecover(namespace: TestNamespace, drill: Cr
   const doomedClient = coordinatorClient(namespace, doomed.grpcAddress, doomed.adminToken);
   await waitForEstate(doomedClient, [drill.source, drill.target]);
   const startedAtMs = Date.now();
-  // The process may die before the answer leaves: the journal, not the reply, says what was started.
-  await doomedClient
-    .migrate({
-      workload: { satelliteId: drill.source.satelliteId, namespace: "default", name: drill.name },
-      targetRegion: regionOf(drill.target),
-      idempotencyKey: drill.idempotencyKey,
-    })
-    .catch(() => undefined);
+  const refusal = await startDoomedMigration(doomedClient, drill);
   const how = await exited(doomed.process, 30_000).catch((error: unknown) => {
-    throw new Error(`the coordinator did not crash at ${drill.crashAt}: ${String(error)}\n${doomed.process.output()}`);
+    throw new Error(
+      `the coordinator did not crash at ${drill.crashAt}: ${String(error)}; Migrate answered ${refusal ?? "OK"}\n${doomed.process.output()}`,
+    );
   });
   if (how.signal !== "SIGKILL") throw new Error(`coordinator exited with ${JSON.stringify(how)}, not SIGKILL`);
   const [atCrash, ...more] = await journalRowsByKey(namespace, drill.idempotencyKey);
@@ -164,6 +161,31 @@ export async function crashAtStepThenRecover(namespace: TestNamespace, drill: Cr
     };
   } finally {
     await restarted.process.stop();
+  }
+}
+
+/**
+ * Calls Migrate on the doomed coordinator; returns what it last answered (undefined: accepted).
+ * The process may die before the answer leaves: the journal, not the reply, says what was started.
+ * A refusal a just-started coordinator can give while its view of the estate fills in (the workload
+ * or the target's copy not pulled yet) is retried for up to 10 s, so the drill never waits for a
+ * crash of a saga that was never started.
+ */
+async function startDoomedMigration(client: CoordinatorClient, drill: CrashDrill): Promise<string | undefined> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await client.migrate({
+        workload: { satelliteId: drill.source.satelliteId, namespace: "default", name: drill.name },
+        targetRegion: regionOf(drill.target),
+        idempotencyKey: drill.idempotencyKey,
+      });
+      return undefined;
+    } catch (error) {
+      const transient = error instanceof SentraError && ["NOT_FOUND", "FAILED_PRECONDITION"].includes(error.code);
+      if (!transient || Date.now() > deadline) return String(error);
+      await sleep(300);
+    }
   }
 }
 
